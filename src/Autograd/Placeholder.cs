@@ -1,0 +1,1 @@
+namespace Autograd; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Autograd.NN; internal static class Placeholder {}
