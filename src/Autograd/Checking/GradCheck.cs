@@ -1,0 +1,127 @@
+using Autograd.Engine;
+
+namespace Autograd.Checking;
+
+/// <summary>Outcome of a gradient check: the worst-matching Jacobian element and where it is.</summary>
+/// <param name="Passed">True when every element is within atol + rtol·|numeric|.</param>
+/// <param name="InputIndex">Which input the worst element belongs to.</param>
+/// <param name="InputElement">Multi-index of the worst element within that input.</param>
+/// <param name="OutputElement">Flat index of the output element of the worst Jacobian entry.</param>
+/// <param name="Analytic">Backpropagated value of that entry.</param>
+/// <param name="Numeric">Central-difference value of that entry.</param>
+/// <param name="Error">|Analytic − Numeric| − rtol·|Numeric| of the worst entry (≤ atol when passed).</param>
+public sealed record GradCheckResult(bool Passed, int InputIndex, int[] InputElement, int OutputElement,
+    double Analytic, double Numeric, double Error)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{(Passed ? "passed" : "FAILED")}: worst at input {InputIndex} element {Shapes.Format(InputElement)}, output element {OutputElement}: analytic {Analytic:G10}, numeric {Numeric:G10}";
+}
+
+/// <summary>Thrown by <see cref="GradCheck.Assert"/> when a check fails.</summary>
+public sealed class GradCheckException(string message) : Exception(message);
+
+/// <summary>
+/// Compares backpropagated Jacobians with central finite differences (f(x + ε) − f(x − ε)) / 2ε, in double.
+/// <see cref="Check"/> checks first derivatives; <see cref="CheckSecondOrder"/> checks the derivative of the
+/// gradient itself (computed with createGraph), i.e. gradients of gradients.
+/// </summary>
+public static class GradCheck
+{
+    /// <summary>Checks d f(inputs) / d inputs for every input that requires grad.</summary>
+    public static GradCheckResult Check(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs,
+        double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
+    {
+        var output = f(inputs);
+        int outCount = output.NumElements;
+        var differentiable = Enumerable.Range(0, inputs.Length).Where(i => inputs[i].RequiresGrad).ToArray();
+        if (differentiable.Length == 0) throw new ArgumentException("GradCheck: no input requires grad");
+        // Analytic Jacobian rows: one vector–Jacobian product per output element (one-hot gradOutputs).
+        var analytic = new double[outCount][][];
+        for (int o = 0; o < outCount; o++)
+        {
+            analytic[o] = new double[inputs.Length][];
+            var y = f(inputs);
+            if (!y.RequiresGrad)
+            {
+                foreach (int i in differentiable) analytic[o][i] = new double[inputs[i].NumElements];
+                continue;
+            }
+            var seed = new double[outCount];
+            seed[o] = 1;
+            var grads = Tensor.Grad([y], [.. differentiable.Select(i => inputs[i])],
+                [Tensor.FromArray(seed, [.. y.Shape])], allowUnused: true);
+            for (int j = 0; j < differentiable.Length; j++) analytic[o][differentiable[j]] = grads[j].ToArray();
+        }
+        var worst = new GradCheckResult(true, differentiable[0], [], 0, 0, 0, double.NegativeInfinity);
+        foreach (int i in differentiable)
+        {
+            var x = inputs[i];
+            if (!x.IsContiguous) throw new ArgumentException($"GradCheck: input {i} must be contiguous");
+            var values = x.AsSpan();
+            for (int e = 0; e < values.Length; e++)
+            {
+                double saved = values[e];
+                double[] plus, minus;
+                // Not under NoGrad: a second-order check's f itself backpropagates.
+                values[e] = saved + eps;
+                plus = f(inputs).ToArray();
+                values[e] = saved - eps;
+                minus = f(inputs).ToArray();
+                values[e] = saved;
+                for (int o = 0; o < outCount; o++)
+                {
+                    double numeric = (plus[o] - minus[o]) / (2 * eps);
+                    double a = analytic[o][i][e];
+                    double error = Math.Abs(a - numeric) - rtol * Math.Abs(numeric);
+                    if (double.IsNaN(error)) error = double.PositiveInfinity;
+                    if (error > worst.Error)
+                        worst = new GradCheckResult(error <= atol, i, Unravel(e, x.Dims), o, a, numeric, error);
+                }
+            }
+        }
+        return worst with { Passed = worst.Error <= atol };
+    }
+
+    /// <summary>
+    /// Checks second derivatives: the function inputs ↦ ∂(Σ v ⊙ f)/∂inputs (with a fixed random v, computed with
+    /// createGraph) is itself checked against finite differences, as PyTorch's gradgradcheck does.
+    /// </summary>
+    public static GradCheckResult CheckSecondOrder(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs,
+        ulong seed = 1, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
+    {
+        var differentiable = inputs.Where(t => t.RequiresGrad).ToArray();
+        var probe = f(inputs);
+        var v = Tensor.Randn<double>([.. probe.Shape], new Generator(seed));
+        Tensor<double> GradientOf(Tensor<double>[] xs)
+        {
+            var y = f(xs);
+            if (!y.RequiresGrad) return Tensor.Zeros<double>(differentiable.Sum(t => t.NumElements));
+            var grads = Tensor.Grad([y], differentiable, [v], createGraph: true, allowUnused: true);
+            return Tensor.Concat(grads.Select(g => g.Reshape(-1)).ToArray());
+        }
+        return Check(GradientOf, inputs, eps, atol, rtol);
+    }
+
+    /// <summary>Runs <see cref="Check"/> and <see cref="CheckSecondOrder"/> and throws a <see cref="GradCheckException"/> describing the worst element on failure.</summary>
+    public static void Assert(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs, bool secondOrder = true,
+        double atol = 1e-5, double rtol = 1e-3, string? name = null)
+    {
+        var first = Check(f, inputs, atol: atol, rtol: rtol);
+        if (!first.Passed) throw new GradCheckException($"{name ?? "GradCheck"}: first-order check {first}");
+        if (!secondOrder) return;
+        var second = CheckSecondOrder(f, inputs, atol: atol, rtol: rtol);
+        if (!second.Passed) throw new GradCheckException($"{name ?? "GradCheck"}: second-order check {second}");
+    }
+
+    private static int[] Unravel(int flat, int[] shape)
+    {
+        var index = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return index;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autograd.Kernels;
+
+/// <summary>Walks strided views: copies them into contiguous buffers and adds them into contiguous buffers.</summary>
+internal static class Strided
+{
+    /// <summary>Copies a (possibly strided or broadcast) tensor into a contiguous destination, row-major.</summary>
+    public static void CopyTo<T>(Tensor<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (src.IsContiguous)
+        {
+            src.Storage.AsSpan(src.Offset, dst.Length).CopyTo(dst);
+            return;
+        }
+        var loop = new StridedLoop(src.Dims, src.Strides, src.Strides);
+        var storage = src.Storage;
+        int inner = loop.InnerSize, stride = loop.InnerStrideA;
+        int pos = 0;
+        for (long row = 0; row < loop.Rows; row++)
+        {
+            int o = src.Offset + loop.OffsetA;
+            var d = dst.Slice(pos, inner);
+            if (stride == 1) storage.AsSpan(o, inner).CopyTo(d);
+            else if (stride == 0) d.Fill(storage[o]);
+            else for (int i = 0; i < inner; i++) d[i] = storage[o + i * stride];
+            pos += inner;
+            loop.Next();
+        }
+    }
+
+    /// <summary>dst += src (row-major), for accumulating gradients in place.</summary>
+    public static void AddInto<T>(Tensor<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (src.IsContiguous)
+        {
+            TensorPrimitives.Add(dst, src.Storage.AsSpan(src.Offset, dst.Length), dst);
+            return;
+        }
+        var tmp = new T[dst.Length];
+        CopyTo(src, tmp);
+        TensorPrimitives.Add(dst, tmp, dst);
+    }
+}
+
+/// <summary>
+/// Odometer over all but the innermost dimension of up to two strided operands, after merging
+/// dimensions that are contiguous in both and dropping size-1 dimensions, so the inner run is as long as possible.
+/// </summary>
+internal struct StridedLoop
+{
+    private readonly int[] _shape;
+    private readonly int[] _stridesA;
+    private readonly int[] _stridesB;
+    private readonly int[] _index;
+    public readonly int InnerSize;
+    public readonly int InnerStrideA;
+    public readonly int InnerStrideB;
+    public readonly long Rows;
+    public int OffsetA;
+    public int OffsetB;
+
+    public StridedLoop(int[] shape, int[] stridesA, int[] stridesB)
+    {
+        var dims = new List<(int Size, int A, int B)>(shape.Length);
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == 1) continue;
+            if (dims.Count > 0)
+            {
+                var last = dims[^1];
+                // Merge dim i into the previous one when both operands step through them as one run.
+                if (last.A == stridesA[i] * shape[i] && last.B == stridesB[i] * shape[i])
+                {
+                    dims[^1] = (last.Size * shape[i], stridesA[i], stridesB[i]);
+                    continue;
+                }
+            }
+            dims.Add((shape[i], stridesA[i], stridesB[i]));
+        }
+        if (dims.Count == 0) dims.Add((Shapes.Size(shape), 1, 1));
+        var inner = dims[^1];
+        InnerSize = inner.Size;
+        InnerStrideA = inner.A;
+        InnerStrideB = inner.B;
+        int outer = dims.Count - 1;
+        _shape = new int[outer];
+        _stridesA = new int[outer];
+        _stridesB = new int[outer];
+        _index = new int[outer];
+        long rows = 1;
+        for (int i = 0; i < outer; i++)
+        {
+            _shape[i] = dims[i].Size;
+            _stridesA[i] = dims[i].A;
+            _stridesB[i] = dims[i].B;
+            rows *= dims[i].Size;
+        }
+        Rows = InnerSize == 0 ? 0 : rows;
+        OffsetA = 0;
+        OffsetB = 0;
+    }
+
+    public void Next()
+    {
+        for (int d = _shape.Length - 1; d >= 0; d--)
+        {
+            OffsetA += _stridesA[d];
+            OffsetB += _stridesB[d];
+            if (++_index[d] < _shape[d]) return;
+            OffsetA -= _stridesA[d] * _shape[d];
+            OffsetB -= _stridesB[d] * _shape[d];
+            _index[d] = 0;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Numerics;
+using Autograd.Kernels;
+
+namespace Autograd;
+
+// Activation functions: primitives where a fused kernel pays, composites of primitives otherwise.
+public sealed partial class Tensor<T>
+{
+    /// <summary>Rectified linear unit max(x, 0). d/dx = 1 for x &gt; 0, else 0.</summary>
+    public Tensor<T> Relu() => Map("Relu", new ClampKernel<T>(T.Zero, T.PositiveInfinity),
+        static (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(T.Zero, T.PositiveInfinity, false, T.One, T.Zero)));
+
+    /// <summary>Leaky ReLU: x for x &gt; 0, slope·x otherwise. d/dx = 1 or slope.</summary>
+    public Tensor<T> LeakyRelu(T negativeSlope)
+    {
+        T slope = negativeSlope;
+        return Map("LeakyRelu", new LeakyReluKernel<T>(slope),
+            (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(T.Zero, T.PositiveInfinity, false, T.One, slope)));
+    }
+
+    /// <summary>Leaky ReLU with PyTorch's default slope 0.01.</summary>
+    public Tensor<T> LeakyRelu() => LeakyRelu(T.CreateChecked(0.01));
+
+    /// <summary>Clamps to [min, max]. d/dx = 1 inside the interval (bounds included), 0 outside.</summary>
+    public Tensor<T> Clamp(T min, T max)
+    {
+        if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}");
+        return Map("Clamp", new ClampKernel<T>(min, max),
+            (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(min, max, true, T.One, T.Zero)));
+    }
+
+    /// <summary>Softplus log(1 + e^(βx))/β, linear where βx &gt; threshold. d/dx = σ(βx).</summary>
+    public Tensor<T> Softplus(T? beta = null, T? threshold = null)
+    {
+        T b = beta ?? T.One, t = threshold ?? T.CreateChecked(20);
+        return Map("Softplus", new SoftplusKernel<T>(b, t), (x, _) => (x * b).Sigmoid());
+    }
+
+    /// <summary>
+    /// GELU x·Φ(x) with Φ the standard normal CDF: 0.5·x·(1 + erf(x/√2)); with <paramref name="tanhApproximation"/>,
+    /// 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). Composite of differentiable primitives.
+    /// </summary>
+    public Tensor<T> Gelu(bool tanhApproximation = false)
+    {
+        if (tanhApproximation)
+        {
+            var inner = (this + this.Pow(T.CreateChecked(3)) * T.CreateChecked(0.044715)) * T.CreateChecked(Math.Sqrt(2 / Math.PI));
+            return this * Half * (inner.Tanh() + T.One);
+        }
+        return this * Half * ((this * T.CreateChecked(1 / Math.Sqrt(2))).Erf() + T.One);
+    }
+
+    /// <summary>SiLU (swish) x·σ(x).</summary>
+    public Tensor<T> Silu() => this * Sigmoid();
+
+    /// <summary>ELU: x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
+    public Tensor<T> Elu(T? alpha = null)
+    {
+        T a = alpha ?? T.One;
+        // exp of min(x, 0) keeps the unused branch finite for large x.
+        var negative = (Clamp(T.NegativeInfinity, T.Zero).Exp() - T.One) * a;
+        return Tensor.Where(Gt(T.Zero), this, negative);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Numerics;
+using Autograd.Engine;
+using Autograd.Kernels;
+
+namespace Autograd;
+
+// Arithmetic with NumPy broadcasting. The engine sums each gradient back to its input's shape,
+// so these rules never deal with broadcasting themselves.
+public sealed partial class Tensor<T>
+{
+    /// <summary>Elementwise a + b with broadcasting. ∂/∂a = 1, ∂/∂b = 1.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) =>
+        Graph.Record(Elementwise.Binary("Add", a, b, new AddKernel<T>()), "Add", a, b,
+            static (g, _, x) => [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g : null]);
+
+    /// <summary>Elementwise a − b with broadcasting. ∂/∂a = 1, ∂/∂b = −1.</summary>
+    public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) =>
+        Graph.Record(Elementwise.Binary("Sub", a, b, new SubtractKernel<T>()), "Sub", a, b,
+            static (g, _, x) => [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? -g : null]);
+
+    /// <summary>Elementwise a · b with broadcasting. ∂/∂a = b, ∂/∂b = a.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) =>
+        Graph.Record(Elementwise.Binary("Mul", a, b, new MultiplyKernel<T>()), "Mul", a, b,
+            static (g, _, x) => [x[0].RequiresGrad ? g * x[1] : null, x[1].RequiresGrad ? g * x[0] : null]);
+
+    /// <summary>Elementwise a / b with broadcasting. ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) =>
+        Graph.Record(Elementwise.Binary("Div", a, b, new DivideKernel<T>()), "Div", a, b,
+            static (g, y, x) => [x[0].RequiresGrad ? g / x[1] : null, x[1].RequiresGrad ? -(g * y) / x[1] : null]);
+
+    /// <summary>Elementwise negation −a.</summary>
+    public static Tensor<T> operator -(Tensor<T> a) =>
+        Graph.Record(Elementwise.Unary(a, new MathKernel<T>(UnaryFunction.Negate)), "Neg", a, static (g, _, _) => [-g]);
+
+    /// <summary>a + s.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, T s) => a + Tensor.Scalar(s);
+    /// <summary>s + a.</summary>
+    public static Tensor<T> operator +(T s, Tensor<T> a) => Tensor.Scalar(s) + a;
+    /// <summary>a − s.</summary>
+    public static Tensor<T> operator -(Tensor<T> a, T s) => a - Tensor.Scalar(s);
+    /// <summary>s − a.</summary>
+    public static Tensor<T> operator -(T s, Tensor<T> a) => Tensor.Scalar(s) - a;
+    /// <summary>a · s.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, T s) => a * Tensor.Scalar(s);
+    /// <summary>s · a.</summary>
+    public static Tensor<T> operator *(T s, Tensor<T> a) => Tensor.Scalar(s) * a;
+    /// <summary>a / s.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, T s) => a / Tensor.Scalar(s);
+    /// <summary>s / a.</summary>
+    public static Tensor<T> operator /(T s, Tensor<T> a) => Tensor.Scalar(s) / a;
+
+    /// <summary>Elementwise xᵖ for a constant exponent. d/dx = p·xᵖ⁻¹.</summary>
+    public Tensor<T> Pow(T exponent)
+    {
+        var y = Elementwise.Binary("Pow", this, Tensor.Scalar(exponent), new PowKernel<T>());
+        if (!Graph.ShouldRecord(this)) return y;
+        return Graph.Record(y, "Pow", this, (g, _, x) => [g * exponent * x[0].Pow(exponent - T.One)]);
+    }
+
+    /// <summary>Elementwise aᵇ with broadcasting. ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a.</summary>
+    public Tensor<T> Pow(Tensor<T> exponent) =>
+        Graph.Record(Elementwise.Binary("Pow", this, exponent, new PowKernel<T>()), "Pow", this, exponent,
+            static (g, y, x) =>
+            [
+                x[0].RequiresGrad ? g * x[1] * x[0].Pow(x[1] - T.One) : null,
+                x[1].RequiresGrad ? g * y * x[0].Log() : null,
+            ]);
+
+    /// <summary>Elementwise x². d/dx = 2x.</summary>
+    public Tensor<T> Square() => this * this;
+
+    /// <summary>Elementwise 1/x. d/dx = −1/x² = −y².</summary>
+    public Tensor<T> Reciprocal() => T.One / this;
+
+    /// <summary>Elementwise max(a, b); the gradient goes to the larger input (to a on ties).</summary>
+    public Tensor<T> Maximum(Tensor<T> other) => Tensor.Where(Ge(other), this, other);
+
+    /// <summary>Elementwise min(a, b); the gradient goes to the smaller input (to a on ties).</summary>
+    public Tensor<T> Minimum(Tensor<T> other) => Tensor.Where(Le(other), this, other);
+}

@@ -1,0 +1,57 @@
+using System.Numerics;
+using Autograd.Engine;
+using Autograd.Kernels;
+
+namespace Autograd;
+
+// Elementwise functions. Each states only its local derivative dfdx(x, y); the helper multiplies
+// by the upstream gradient, so no rule can forget to.
+public sealed partial class Tensor<T>
+{
+    private static readonly T Half = T.CreateChecked(0.5);
+
+    /// <summary>Applies an elementwise kernel and records g·dfdx(x, y) as the derivative.</summary>
+    internal Tensor<T> Map<TKernel>(string name, TKernel kernel, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx)
+        where TKernel : struct, IUnaryKernel<T>
+    {
+        var y = Elementwise.Unary(this, kernel);
+        return Graph.ShouldRecord(this) ? RecordMap(y, name, dfdx) : y;
+    }
+
+    private Tensor<T> RecordMap(Tensor<T> y, string name, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx) =>
+        Graph.Record(y, name, this, (g, output, x) => [g * dfdx(x[0], output)]);
+
+    /// <summary>Elementwise eˣ. d/dx = eˣ = y.</summary>
+    public Tensor<T> Exp() => Map("Exp", new MathKernel<T>(UnaryFunction.Exp), static (_, y) => y);
+
+    /// <summary>Elementwise natural logarithm ln x. d/dx = 1/x.</summary>
+    public Tensor<T> Log() => Map("Log", new MathKernel<T>(UnaryFunction.Log), static (x, _) => x.Reciprocal());
+
+    /// <summary>Elementwise √x. d/dx = 1/(2√x) = 0.5/y.</summary>
+    public Tensor<T> Sqrt() => Map("Sqrt", new MathKernel<T>(UnaryFunction.Sqrt), static (_, y) => Half / y);
+
+    /// <summary>Elementwise |x|. d/dx = sign(x) (0 at 0).</summary>
+    public Tensor<T> Abs() => Map("Abs", new MathKernel<T>(UnaryFunction.Abs), static (x, _) => x.Sign());
+
+    /// <summary>Elementwise sin x. d/dx = cos x.</summary>
+    public Tensor<T> Sin() => Map("Sin", new MathKernel<T>(UnaryFunction.Sin), static (x, _) => x.Cos());
+
+    /// <summary>Elementwise cos x. d/dx = −sin x.</summary>
+    public Tensor<T> Cos() => Map("Cos", new MathKernel<T>(UnaryFunction.Cos), static (x, _) => -x.Sin());
+
+    /// <summary>Elementwise tanh x. d/dx = 1 − tanh² x = 1 − y².</summary>
+    public Tensor<T> Tanh() => Map("Tanh", new MathKernel<T>(UnaryFunction.Tanh), static (_, y) => T.One - y * y);
+
+    /// <summary>Elementwise logistic sigmoid σ(x) = 1/(1 + e⁻ˣ). d/dx = σ(x)(1 − σ(x)) = y(1 − y).</summary>
+    public Tensor<T> Sigmoid() => Map("Sigmoid", new MathKernel<T>(UnaryFunction.Sigmoid), static (_, y) => y * (T.One - y));
+
+    /// <summary>Elementwise error function erf x = 2/√π ∫₀ˣ e^(−t²) dt. d/dx = 2/√π · e^(−x²).</summary>
+    public Tensor<T> Erf() => Map("Erf", new MathKernel<T>(UnaryFunction.Erf),
+        static (x, _) => (x * x).Neg().Exp() * T.CreateChecked(1.1283791670955126));
+
+    /// <summary>Elementwise −x (same as the unary minus operator).</summary>
+    public Tensor<T> Neg() => -this;
+
+    /// <summary>Elementwise sign: −1, 0 or 1. Not differentiable (piecewise constant): records nothing.</summary>
+    public Tensor<T> Sign() => Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sign));
+}

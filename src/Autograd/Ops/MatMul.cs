@@ -1,0 +1,81 @@
+using System.Numerics;
+using Autograd.Engine;
+using Autograd.Kernels;
+
+namespace Autograd;
+
+public sealed partial class Tensor<T>
+{
+    /// <summary>
+    /// Matrix product with PyTorch's rules: 1-D·1-D is a dot product, a 1-D operand is treated as a row
+    /// (left) or column (right) vector and its dim removed afterwards, and leading batch dims broadcast.
+    /// For C = A·B: ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G (summed over broadcast batch dims by the engine).
+    /// </summary>
+    public Tensor<T> MatMul(Tensor<T> other)
+    {
+        if (Rank == 0 || other.Rank == 0)
+            throw new ArgumentException($"MatMul: both operands need at least 1 dim, got shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)}");
+        if (Rank == 1 && other.Rank == 1)
+        {
+            if (Dims[0] != other.Dims[0])
+                throw new ArgumentException($"MatMul: vectors of lengths {Dims[0]} and {other.Dims[0]} cannot be multiplied (shapes {Shapes.Format(Dims)} and {Shapes.Format(other.Dims)})");
+            return Unsqueeze(0).MatMul(other.Unsqueeze(1)).Reshape();
+        }
+        if (Rank == 1) return Unsqueeze(0).MatMul(other).Squeeze(-2);
+        if (other.Rank == 1) return MatMul(other.Unsqueeze(-1)).Squeeze(-1);
+        return Graph.Record(BatchedMatMul(this, other), "MatMul", this, other, static (g, _, x) =>
+            [x[0].RequiresGrad ? g.MatMul(x[1].MT) : null, x[1].RequiresGrad ? x[0].MT.MatMul(g) : null]);
+    }
+
+    private static Tensor<T> BatchedMatMul(Tensor<T> a, Tensor<T> b)
+    {
+        int m = a.Dims[^2], k = a.Dims[^1], n = b.Dims[^1];
+        if (b.Dims[^2] != k)
+            throw new ArgumentException($"MatMul: shapes {Shapes.Format(a.Dims)} and {Shapes.Format(b.Dims)} are not aligned ({k} columns vs {b.Dims[^2]} rows)");
+        var batch = Shapes.Broadcast("MatMul", a.Dims.AsSpan(0, a.Rank - 2), b.Dims.AsSpan(0, b.Rank - 2));
+        var shape = new int[batch.Length + 2];
+        batch.CopyTo(shape, 0);
+        shape[^2] = m;
+        shape[^1] = n;
+        var c = new T[Shapes.Size(shape)];
+        var result = new Tensor<T>(c, shape);
+        if (c.Length == 0) return result;
+        if (!MatrixLayout(a, out bool transA, out int lda)) { a = a.ContiguousCopy(); MatrixLayout(a, out transA, out lda); }
+        if (!MatrixLayout(b, out bool transB, out int ldb)) { b = b.ContiguousCopy(); MatrixLayout(b, out transB, out ldb); }
+        var aBatch = Shapes.BroadcastStrides(a.Dims.AsSpan(0, a.Rank - 2), a.Strides.AsSpan(0, a.Rank - 2), batch);
+        var bBatch = Shapes.BroadcastStrides(b.Dims.AsSpan(0, b.Rank - 2), b.Strides.AsSpan(0, b.Rank - 2), batch);
+        int count = Shapes.Size(batch);
+        var index = new int[batch.Length];
+        for (int p = 0; p < count; p++)
+        {
+            int oa = a.Offset, ob = b.Offset;
+            for (int i = 0; i < batch.Length; i++) { oa += index[i] * aBatch[i]; ob += index[i] * bBatch[i]; }
+            if (k == 0) { }
+            else SimpleGemm.Multiply(a.Storage, oa, lda, transA, b.Storage, ob, ldb, transB, c, p * m * n, n, m, n, k, accumulate: false);
+            for (int i = batch.Length - 1; i >= 0 && ++index[i] == batch[i]; i--) index[i] = 0;
+        }
+        return result;
+    }
+
+    /// <summary>Whether the last two dims can be read directly by GEMM, as a row-major or a transposed matrix.</summary>
+    private static bool MatrixLayout(Tensor<T> t, out bool transposed, out int ld)
+    {
+        int rows = t.Dims[^2], cols = t.Dims[^1];
+        int rs = t.Strides[^2], cs = t.Strides[^1];
+        if ((cols == 1 || cs == 1) && (rows == 1 || rs >= cols))
+        {
+            transposed = false;
+            ld = rows == 1 ? cols : rs;
+            return true;
+        }
+        if ((rows == 1 || rs == 1) && (cols == 1 || cs >= rows))
+        {
+            transposed = true;
+            ld = cols == 1 ? rows : cs;
+            return true;
+        }
+        transposed = false;
+        ld = 0;
+        return false;
+    }
+}

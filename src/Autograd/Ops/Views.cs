@@ -1,0 +1,209 @@
+using System.Numerics;
+using Autograd.Engine;
+
+namespace Autograd;
+
+// View ops share storage with their input; each derivative maps the gradient back to the input's layout.
+public sealed partial class Tensor<T>
+{
+    /// <summary>A tensor with the same elements in a new shape (one dim may be −1). A view when the input is contiguous, else a copy.</summary>
+    public Tensor<T> Reshape(params int[] shape)
+    {
+        var target = Shapes.InferReshape("Reshape", Dims, shape);
+        if (Shapes.Equal(target, Dims)) return this;
+        var source = IsContiguous ? this : ContiguousCopy();
+        var result = new Tensor<T>(source.Storage, source.Offset, target, Shapes.ContiguousStrides(target));
+        return Graph.Record(result, "Reshape", this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+    }
+
+    /// <summary>Same as <see cref="Reshape"/>, named as in PyTorch.</summary>
+    public Tensor<T> View(params int[] shape) => Reshape(shape);
+
+    /// <summary>Collapses dims <paramref name="startDim"/>..<paramref name="endDim"/> into one.</summary>
+    public Tensor<T> Flatten(int startDim = 0, int endDim = -1)
+    {
+        if (Rank == 0) return Reshape(1);
+        int s = Shapes.NormalizeDim("Flatten", startDim, Rank), e = Shapes.NormalizeDim("Flatten", endDim, Rank);
+        if (s > e) throw new ArgumentException($"Flatten: startDim {startDim} comes after endDim {endDim} for shape {Shapes.Format(Dims)}");
+        var shape = new List<int>();
+        for (int i = 0; i < s; i++) shape.Add(Dims[i]);
+        int merged = 1;
+        for (int i = s; i <= e; i++) merged *= Dims[i];
+        shape.Add(merged);
+        for (int i = e + 1; i < Rank; i++) shape.Add(Dims[i]);
+        return Reshape([.. shape]);
+    }
+
+    /// <summary>A view with the dims reordered: result dim i is input dim <paramref name="dims"/>[i].</summary>
+    public Tensor<T> Permute(params int[] dims)
+    {
+        if (dims.Length != Rank)
+            throw new ArgumentException($"Permute: {dims.Length} dims given for a tensor of rank {Rank} (shape {Shapes.Format(Dims)})");
+        var shape = new int[Rank];
+        var strides = new int[Rank];
+        var inverse = new int[Rank];
+        var seen = new bool[Rank];
+        for (int i = 0; i < Rank; i++)
+        {
+            int d = Shapes.NormalizeDim("Permute", dims[i], Rank);
+            if (seen[d]) throw new ArgumentException($"Permute: dim {d} repeated in [{string.Join(", ", dims)}]");
+            seen[d] = true;
+            shape[i] = Dims[d];
+            strides[i] = Strides[d];
+            inverse[d] = i;
+        }
+        var result = new Tensor<T>(Storage, Offset, shape, strides);
+        return Graph.Record(result, "Permute", this, (g, _, _) => [g.Permute(inverse)]);
+    }
+
+    /// <summary>A view with dims <paramref name="dim0"/> and <paramref name="dim1"/> swapped.</summary>
+    public Tensor<T> Transpose(int dim0, int dim1)
+    {
+        int a = Shapes.NormalizeDim("Transpose", dim0, Rank), b = Shapes.NormalizeDim("Transpose", dim1, Rank);
+        var perm = new int[Rank];
+        for (int i = 0; i < Rank; i++) perm[i] = i;
+        (perm[a], perm[b]) = (perm[b], perm[a]);
+        return Permute(perm);
+    }
+
+    /// <summary>Transpose of the last two dims (a matrix transpose, batched).</summary>
+    public Tensor<T> MT
+    {
+        get
+        {
+            if (Rank < 2) throw new InvalidOperationException($"MT: needs at least 2 dims, got shape {Shapes.Format(Dims)}");
+            return Transpose(-2, -1);
+        }
+    }
+
+    /// <summary>A view broadcasting size-1 dims (and new leading dims) to <paramref name="shape"/>; −1 keeps a dim. The derivative sums back.</summary>
+    public Tensor<T> Expand(params int[] shape)
+    {
+        if (shape.Length < Rank)
+            throw new ArgumentException($"Expand: target {Shapes.Format(shape)} has fewer dims than the input {Shapes.Format(Dims)}");
+        var target = (int[])shape.Clone();
+        int lead = shape.Length - Rank;
+        for (int i = 0; i < target.Length; i++)
+        {
+            int own = i >= lead ? Dims[i - lead] : 1;
+            if (target[i] == -1)
+            {
+                if (i < lead) throw new ArgumentException($"Expand: -1 is not allowed for the new leading dim {i} in {Shapes.Format(shape)}");
+                target[i] = own;
+            }
+            if (own != 1 && own != target[i])
+                throw new ArgumentException($"Expand: cannot expand shape {Shapes.Format(Dims)} to {Shapes.Format(shape)} (dim {i}: {own} vs {target[i]})");
+        }
+        if (Shapes.Equal(target, Dims)) return this;
+        var strides = Shapes.BroadcastStrides(Dims, Strides, target);
+        var result = new Tensor<T>(Storage, Offset, target, strides);
+        return Graph.Record(result, "Expand", this, static (g, _, x) => [g.SumTo(x[0].Dims)]);
+    }
+
+    /// <summary>Sums a broadcast tensor back to <paramref name="shape"/>: the adjoint of <see cref="Expand"/>.</summary>
+    public Tensor<T> SumTo(params int[] shape)
+    {
+        if (Shapes.Equal(shape, Dims)) return this;
+        if (shape.Length > Rank)
+            throw new ArgumentException($"SumTo: cannot sum shape {Shapes.Format(Dims)} to the larger rank shape {Shapes.Format(shape)}");
+        int lead = Rank - shape.Length;
+        var dims = new List<int>();
+        for (int i = 0; i < Rank; i++)
+        {
+            if (i < lead) { dims.Add(i); continue; }
+            int want = shape[i - lead];
+            if (want == Dims[i]) continue;
+            if (want != 1)
+                throw new ArgumentException($"SumTo: cannot sum shape {Shapes.Format(Dims)} to {Shapes.Format(shape)} (dim {i}: {Dims[i]} vs {want})");
+            dims.Add(i);
+        }
+        var summed = Sum([.. dims], keepDim: true);
+        return summed.Reshape(shape);
+    }
+
+    /// <summary>A view of <paramref name="length"/> elements along <paramref name="dim"/> starting at <paramref name="start"/>.</summary>
+    public Tensor<T> Narrow(int dim, int start, int length)
+    {
+        int d = Shapes.NormalizeDim("Narrow", dim, Rank);
+        if (start < 0) start += Dims[d];
+        if (start < 0 || length < 0 || start + length > Dims[d])
+            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range [{start}, {start + length}) is outside dim {d} of size {Dims[d]} (shape {Shapes.Format(Dims)})");
+        if (start == 0 && length == Dims[d]) return this;
+        var shape = (int[])Dims.Clone();
+        shape[d] = length;
+        var result = new Tensor<T>(Storage, Offset + start * Strides[d], shape, (int[])Strides.Clone());
+        int size = Dims[d];
+        return Graph.Record(result, "Narrow", this, (g, _, _) => [g.PadNarrow(d, start, size)]);
+    }
+
+    /// <summary>Adjoint of <see cref="Narrow"/>: zeros of size <paramref name="size"/> along <paramref name="dim"/> with this tensor placed at <paramref name="start"/>.</summary>
+    internal Tensor<T> PadNarrow(int dim, int start, int size)
+    {
+        var shape = (int[])Dims.Clone();
+        shape[dim] = size;
+        var result = Tensor.Zeros<T>(shape);
+        using (Tensor.NoGrad()) result.Narrow(dim, start, Dims[dim]).CopyStrided(this);
+        int length = Dims[dim];
+        return Graph.Record(result, "PadNarrow", this, (g, _, _) => [g.Narrow(dim, start, length)]);
+    }
+
+    /// <summary>Writes <paramref name="source"/> into this (possibly strided) view element by element; not recorded.</summary>
+    internal void CopyStrided(Tensor<T> source)
+    {
+        if (IsContiguous)
+        {
+            Kernels.Strided.CopyTo(source, Span);
+            return;
+        }
+        var values = source.ToArray();
+        var loop = new Kernels.StridedLoop(Dims, Strides, Strides);
+        int pos = 0;
+        for (long row = 0; row < loop.Rows; row++)
+        {
+            int o = Offset + loop.OffsetA;
+            for (int i = 0; i < loop.InnerSize; i++) Storage[o + i * loop.InnerStrideA] = values[pos++];
+            loop.Next();
+        }
+    }
+
+    /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, with that dim removed.</summary>
+    public Tensor<T> Select(int dim, int index)
+    {
+        int d = Shapes.NormalizeDim("Select", dim, Rank);
+        if (index < -Dims[d] || index >= Dims[d])
+            throw new ArgumentOutOfRangeException(nameof(index), $"Select: index {index} is out of range for dim {d} of size {Dims[d]}");
+        if (index < 0) index += Dims[d];
+        return Narrow(d, index, 1).Squeeze(d);
+    }
+
+    /// <summary>Removes dim <paramref name="dim"/>, which must have size 1.</summary>
+    public Tensor<T> Squeeze(int dim)
+    {
+        int d = Shapes.NormalizeDim("Squeeze", dim, Rank);
+        if (Dims[d] != 1) return this;
+        var shape = new int[Rank - 1];
+        for (int i = 0, j = 0; i < Rank; i++) if (i != d) shape[j++] = Dims[i];
+        return Reshape(shape);
+    }
+
+    /// <summary>Removes every size-1 dim.</summary>
+    public Tensor<T> Squeeze() => Reshape([.. Dims.Where(static d => d != 1)]);
+
+    /// <summary>Inserts a size-1 dim at <paramref name="dim"/> (−1 appends).</summary>
+    public Tensor<T> Unsqueeze(int dim)
+    {
+        int d = Shapes.NormalizeDim("Unsqueeze", dim, Rank + 1);
+        var shape = new int[Rank + 1];
+        for (int i = 0, j = 0; i <= Rank; i++) shape[i] = i == d ? 1 : Dims[j++];
+        return Reshape(shape);
+    }
+
+    /// <summary>This tensor if it is contiguous, otherwise a contiguous copy (the gradient passes through).</summary>
+    public Tensor<T> Contiguous()
+    {
+        if (IsContiguous) return this;
+        return Graph.Record(ContiguousCopy(), "Contiguous", this, static (g, _, _) => [g]);
+    }
+
+    private Tensor<T> ContiguousCopy() => new(ToArray(), (int[])Dims.Clone());
+}

@@ -1,1 +1,0 @@
-namespace Autograd; internal static class Placeholder {}

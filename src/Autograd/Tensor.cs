@@ -1,0 +1,179 @@
+using System.Collections.ObjectModel;
+using System.Numerics;
+using System.Text;
+using Autograd.Engine;
+
+namespace Autograd;
+
+/// <summary>
+/// An n-dimensional array of <typeparamref name="T"/> that records the operations applied to it,
+/// so that <see cref="Backward()"/> can compute gradients by reverse-mode differentiation.
+/// Storage is row-major with shape, strides and offset; views share storage with their base.
+/// Tensors are ordinary managed objects: nothing needs disposing.
+/// </summary>
+/// <typeparam name="T">Element type: <see cref="float"/> for training, <see cref="double"/> for gradient checks.</typeparam>
+public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal readonly T[] Storage;
+    internal readonly int Offset;
+    internal readonly int[] Dims;
+    internal readonly int[] Strides;
+    private ReadOnlyCollection<int>? _shapeView;
+    private bool _requiresGrad;
+
+    /// <summary>The node that produced this tensor, or null for a leaf (or a tensor created without grad).</summary>
+    internal Node<T>? GradFn;
+
+    /// <summary>Gradient being accumulated for this tensor during one backward pass.</summary>
+    internal Tensor<T>? PendingGrad;
+
+    internal Tensor(T[] storage, int offset, int[] shape, int[] strides)
+    {
+        Storage = storage;
+        Offset = offset;
+        Dims = shape;
+        Strides = strides;
+    }
+
+    internal Tensor(T[] storage, int[] shape) : this(storage, 0, shape, Shapes.ContiguousStrides(shape)) { }
+
+    /// <summary>The size of each dimension.</summary>
+    public IReadOnlyList<int> Shape => _shapeView ??= new ReadOnlyCollection<int>(Dims);
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank => Dims.Length;
+
+    /// <summary>Total number of elements.</summary>
+    public int NumElements => Shapes.Size(Dims);
+
+    /// <summary>Size of one dimension (negative dims count from the end).</summary>
+    public int Size(int dim) => Dims[Shapes.NormalizeDim("Size", dim, Dims.Length)];
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward()"/>; null until then.</summary>
+    public Tensor<T>? Grad { get; set; }
+
+    /// <summary>Whether operations on this tensor are recorded for differentiation.
+    /// Settable on leaves only; results of recorded ops require grad automatically.</summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad || GradFn is not null;
+        set
+        {
+            if (GradFn is not null && !value)
+                throw new InvalidOperationException($"RequiresGrad: cannot clear it on a non-leaf tensor (produced by '{GradFn.Name}'); use Detach()");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>True when this tensor was not produced by a recorded op.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Name of the op that produced this tensor (null for leaves).</summary>
+    public string? GradFnName => GradFn?.Name;
+
+    /// <summary>True when elements are laid out row-major without gaps, starting at <see cref="Offset"/>.</summary>
+    public bool IsContiguous
+    {
+        get
+        {
+            int expected = 1;
+            for (int i = Dims.Length - 1; i >= 0; i--)
+            {
+                if (Dims[i] != 1 && Strides[i] != expected) return false;
+                expected *= Dims[i];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>The single value of a one-element tensor.</summary>
+    public T Item()
+    {
+        if (NumElements != 1)
+            throw new InvalidOperationException($"Item: tensor has {NumElements} elements (shape {Shapes.Format(Dims)}); only one-element tensors can be converted");
+        return Storage[Offset];
+    }
+
+    /// <summary>A row-major copy of the elements.</summary>
+    public T[] ToArray()
+    {
+        var result = new T[NumElements];
+        Kernels.Strided.CopyTo(this, result);
+        return result;
+    }
+
+    /// <summary>Elements of a contiguous tensor as a span over its storage (writes are visible to every view).</summary>
+    internal Span<T> Span => IsContiguous
+        ? Storage.AsSpan(Offset, NumElements)
+        : throw new InvalidOperationException("internal: Span of a non-contiguous tensor");
+
+    /// <summary>
+    /// Direct access to the elements of a contiguous tensor, for optimizers and data loaders that update
+    /// values in place. Writing through it is not recorded by autograd.
+    /// </summary>
+    public Span<T> AsSpan()
+    {
+        if (!IsContiguous)
+            throw new InvalidOperationException($"AsSpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
+        return Storage.AsSpan(Offset, NumElements);
+    }
+
+    /// <summary>A tensor sharing this one's storage but cut off from the graph (requires no grad).</summary>
+    public Tensor<T> Detach() => new(Storage, Offset, Dims, Strides);
+
+    /// <summary>An independent copy with its own storage, recorded in the graph (the gradient passes through unchanged).</summary>
+    public Tensor<T> Clone()
+    {
+        var result = new Tensor<T>(ToArray(), (int[])Dims.Clone());
+        return Graph.Record(result, "Clone", this, static (g, _, _) => [g]);
+    }
+
+    /// <summary>Copies <paramref name="source"/>'s values into this tensor in place (not recorded; shapes must match).</summary>
+    public void CopyFrom(Tensor<T> source)
+    {
+        if (!Shapes.Equal(Dims, source.Dims))
+            throw new ArgumentException($"CopyFrom: source shape {Shapes.Format(source.Dims)} differs from destination shape {Shapes.Format(Dims)}");
+        if (!IsContiguous) throw new InvalidOperationException("CopyFrom: destination must be contiguous");
+        Kernels.Strided.CopyTo(source, AsSpan());
+    }
+
+    /// <summary>Sets <see cref="Grad"/> to null.</summary>
+    public void ZeroGrad() => Grad = null;
+
+    /// <summary>Back-propagates from this one-element tensor: accumulates d(this)/d(leaf) into every leaf's <see cref="Grad"/>, then frees the graph.</summary>
+    public void Backward() => Graph.Backward(this, null, false, false);
+
+    /// <summary>Back-propagates from this one-element tensor; <paramref name="retainGraph"/> keeps the graph for another backward,
+    /// <paramref name="createGraph"/> records the backward pass so the gradients can be differentiated again.</summary>
+    public void Backward(bool retainGraph, bool createGraph = false) => Graph.Backward(this, null, retainGraph, createGraph);
+
+    /// <summary>Back-propagates with <paramref name="gradient"/> as d(loss)/d(this) (same shape as this tensor).</summary>
+    public void Backward(Tensor<T> gradient) => Graph.Backward(this, gradient, false, false);
+
+    /// <summary>Back-propagates with <paramref name="gradient"/> as d(loss)/d(this), optionally retaining or recording the graph.</summary>
+    public void Backward(Tensor<T> gradient, bool retainGraph, bool createGraph = false) =>
+        Graph.Backward(this, gradient, retainGraph, createGraph);
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("Tensor<").Append(typeof(T).Name).Append(">(").Append(Shapes.Format(Dims));
+        if (GradFn is not null) sb.Append(", grad_fn=").Append(GradFn.Name);
+        else if (RequiresGrad) sb.Append(", requires_grad");
+        sb.Append(")");
+        int n = NumElements;
+        if (n <= 64)
+        {
+            var values = ToArray();
+            sb.Append(" [");
+            for (int i = 0; i < n; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                sb.Append(values[i].ToString("G6", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            sb.Append(']');
+        }
+        return sb.ToString();
+    }
+}
