@@ -21,6 +21,14 @@ public static partial class Tensor
         return new Tensor<T>((T[])data.Clone(), (int[])shape.Clone()) { RequiresGrad = requiresGrad };
     }
 
+    /// <summary>A tensor that takes ownership of <paramref name="data"/> without copying it.</summary>
+    internal static Tensor<T> FromArrayNoCopy<T>(T[] data, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Shapes.Size(shape) != data.Length)
+            throw new ArgumentException($"FromArray: {data.Length} values do not fill shape {Shapes.Format(shape)}");
+        return new Tensor<T>(data, shape);
+    }
+
     /// <summary>A 1-D tensor over a copy of <paramref name="data"/>.</summary>
     public static Tensor<T> FromArray<T>(T[] data, bool requiresGrad = false) where T : unmanaged, IFloatingPointIeee754<T> =>
         FromArray(data, [data.Length], requiresGrad);

@@ -1,0 +1,79 @@
+using System.Collections;
+using System.Numerics;
+
+namespace Autograd.NN.Data;
+
+/// <summary>One mini-batch: inputs [B, ..InputShape] and targets [B, ..TargetShape].</summary>
+public sealed record Batch<T>(Tensor<T> Inputs, Tensor<T> Targets) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Number of samples in the batch.</summary>
+    public int Size => Inputs.Shape[0];
+
+    /// <summary>Targets as integer class labels (for classification datasets).</summary>
+    public int[] Labels() => Targets.ToArray().Select(v => int.CreateChecked(v)).ToArray();
+}
+
+/// <summary>
+/// Iterates a dataset in mini-batches: optional seeded shuffling (a new order every epoch, reproducible from the
+/// generator), drop-last, and per-sample transforms. Enumerate it once per epoch.
+/// </summary>
+public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly IDataset<T> _dataset;
+    private readonly Generator _generator;
+    private readonly IReadOnlyList<ITransform<T>> _transforms;
+
+    /// <summary>Creates a loader. Shuffling and random transforms draw from <paramref name="generator"/> (seed 0 when omitted).</summary>
+    public DataLoader(IDataset<T> dataset, int batchSize, bool shuffle = false, Generator? generator = null,
+        bool dropLast = false, IReadOnlyList<ITransform<T>>? transforms = null)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batch size must be positive, got {batchSize}");
+        _dataset = dataset;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        _generator = generator ?? new Generator(0);
+        _transforms = transforms ?? [];
+    }
+
+    /// <summary>Samples per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether each epoch visits the samples in a new random order.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether a final incomplete batch is skipped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>Batches per epoch.</summary>
+    public int Count => DropLast ? _dataset.Count / BatchSize : (_dataset.Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>The dataset being iterated.</summary>
+    public IDataset<T> Dataset => _dataset;
+
+    /// <inheritdoc />
+    public IEnumerator<Batch<T>> GetEnumerator()
+    {
+        var order = Enumerable.Range(0, _dataset.Count).ToArray();
+        if (Shuffle) _generator.Shuffle<int>(order);
+        int inputSize = _dataset.InputShape.Aggregate(1, (a, b) => a * b);
+        int targetSize = _dataset.TargetShape.Aggregate(1, (a, b) => a * b);
+        for (int batch = 0; batch < Count; batch++)
+        {
+            int start = batch * BatchSize, size = Math.Min(BatchSize, order.Length - start);
+            var inputs = new T[size * inputSize];
+            var targets = new T[size * targetSize];
+            for (int i = 0; i < size; i++)
+            {
+                var input = inputs.AsSpan(i * inputSize, inputSize);
+                _dataset.CopySample(order[start + i], input, targets.AsSpan(i * targetSize, targetSize));
+                foreach (var transform in _transforms) transform.Apply(input, _dataset.InputShape, _generator);
+            }
+            yield return new Batch<T>(
+                Tensor.FromArrayNoCopy(inputs, [size, .. _dataset.InputShape]),
+                Tensor.FromArrayNoCopy(targets, [size, .. _dataset.TargetShape]));
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
