@@ -20,9 +20,11 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
     public double Momentum { get; }
 
     /// <summary>Scale γ of shape [C] (ones at start), or null without affine parameters.</summary>
+    [Parameter]
     public Tensor<T>? Weight { get; }
 
     /// <summary>Shift β of shape [C] (zeros at start), or null without affine parameters.</summary>
+    [Parameter]
     public Tensor<T>? Bias { get; }
 
     /// <summary>Running estimate of the per-channel mean (zeros at start).</summary>

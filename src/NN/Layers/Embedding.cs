@@ -15,6 +15,7 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
     public int EmbeddingDim { get; }
 
     /// <summary>The table, shape [num, dim].</summary>
+    [Parameter]
     public Tensor<T> Weight { get; }
 
     /// <summary>Creates the table, drawing rows from N(0, 1) with <paramref name="generator"/>.</summary>

@@ -18,9 +18,11 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
     public double Eps { get; }
 
     /// <summary>Scale γ of <see cref="NormalizedShape"/> (ones at start), or null without elementwise affine.</summary>
+    [Parameter]
     public Tensor<T>? Weight { get; }
 
     /// <summary>Shift β of <see cref="NormalizedShape"/> (zeros at start), or null without elementwise affine.</summary>
+    [Parameter]
     public Tensor<T>? Bias { get; }
 
     /// <summary>Creates the layer over trailing dims <paramref name="normalizedShape"/>.</summary>

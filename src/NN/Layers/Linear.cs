@@ -15,9 +15,11 @@ public sealed class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIee
     public int OutFeatures { get; }
 
     /// <summary>Weight W of shape [out, in].</summary>
+    [Parameter]
     public Tensor<T> Weight { get; }
 
     /// <summary>Bias b of shape [out], or null without bias.</summary>
+    [Parameter]
     public Tensor<T>? Bias { get; }
 
     /// <summary>Creates the layer and initialises its parameters from <paramref name="generator"/>.</summary>
