@@ -100,6 +100,6 @@ public class BatchNormTests
         var bn = new BatchNorm1d<float>(4, affine: false);
         Assert.Equal(0, bn.ParameterCount());
         Assert.Equal(["runningMean", "runningVar"], bn.NamedBuffers().Select(b => b.Name).ToArray());
-        Assert.Contains("BatchNorm1d(4, eps=1E-05, momentum=0.1, affine=false)", bn.ToString());
+        Assert.Contains("BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=false)", bn.ToString());
     }
 }

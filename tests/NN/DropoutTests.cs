@@ -31,6 +31,14 @@ public class DropoutTests
     }
 
     [Fact]
+    public void GradientPassesFiniteDifferencesWithAFixedMask()
+    {
+        // Oracle: finite differences, first and second order; a fresh generator with the same seed per call fixes the mask.
+        var x = ModuleGradCheck.Input(9, 3, 4);
+        Checking.GradCheck.Assert(xs => Functional.Dropout(xs[0], 0.4, true, new Generator(10)), [x]);
+    }
+
+    [Fact]
     public void EvalModeAndZeroProbabilityAreTheIdentity()
     {
         // Oracle: PyTorch's Dropout returns its input unchanged in eval mode and for p = 0.

@@ -72,5 +72,5 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
 
     /// <inheritdoc />
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"{NumFeatures}, eps={Eps}, momentum={Momentum}, affine={(Weight is not null ? "true" : "false")}");
+        string.Create(CultureInfo.InvariantCulture, $"{NumFeatures}, eps={Eps.ToString("G", CultureInfo.InvariantCulture).Replace('E', 'e')}, momentum={Momentum}, affine={(Weight is not null ? "true" : "false")}");
 }

@@ -48,5 +48,5 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
 
     /// <inheritdoc />
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Shapes.Format(_normalizedShape)}, eps={Eps}, elementwiseAffine={(Weight is not null ? "true" : "false")}");
+        string.Create(CultureInfo.InvariantCulture, $"{Shapes.Format(_normalizedShape)}, eps={Eps.ToString("G", CultureInfo.InvariantCulture).Replace('E', 'e')}, elementwiseAffine={(Weight is not null ? "true" : "false")}");
 }
