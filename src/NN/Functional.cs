@@ -1,0 +1,148 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>
+/// Stateless forms of the layers, written as their formulas with differentiable tensor ops (so first and higher
+/// derivatives come from the core). The layer classes hold the parameters and call these.
+/// </summary>
+public static class Functional
+{
+    /// <summary>
+    /// Affine map y = x·Wᵀ + b over the last dim: x [*, in], W [out, in], b [out] → y [*, out].
+    /// ∂y/∂x = W, ∂y/∂W = x (summed over rows), ∂y/∂b = 1, all supplied by MatMul and broadcasting.
+    /// </summary>
+    public static Tensor<T> Linear<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 2)
+            throw new ArgumentException($"Linear: weight must be [out, in], got shape {Shapes.Format([.. weight.Shape])}");
+        if (input.Rank == 0 || input.Shape[^1] != weight.Shape[1])
+            throw new ArgumentException($"Linear: input has {(input.Rank == 0 ? 0 : input.Shape[^1])} features, weight expects {weight.Shape[1]} (input shape {Shapes.Format([.. input.Shape])})");
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
+            throw new ArgumentException($"Linear: bias shape {Shapes.Format([.. bias.Shape])} should be [{weight.Shape[0]}]");
+        var y = input.MatMul(weight.MT);
+        return bias is null ? y : y + bias;
+    }
+
+    /// <summary>
+    /// Batch normalisation (Ioffe &amp; Szegedy 2015) over every dim but the channel dim 1 of x [N, C, *]:
+    /// y = (x − μ) / √(σ² + ε) · γ + β. In training μ and σ² are the batch mean and biased variance, and the running
+    /// estimates (if given) are updated in place, not recorded: r ← (1 − momentum)·r + momentum·s, using the unbiased
+    /// variance σ²·n/(n − 1) with n = N·Π* for the running variance, as PyTorch does. Otherwise the running estimates
+    /// are used as μ and σ².
+    /// </summary>
+    public static Tensor<T> BatchNorm<T>(Tensor<T> input, Tensor<T>? runningMean, Tensor<T>? runningVar,
+        Tensor<T>? weight = null, Tensor<T>? bias = null, bool training = false, double momentum = 0.1, double eps = 1e-5)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank < 2)
+            throw new ArgumentException($"BatchNorm: input must be [N, C, *], got shape {Shapes.Format([.. input.Shape])}");
+        if ((runningMean is null) != (runningVar is null))
+            throw new ArgumentException("BatchNorm: give both running mean and running variance, or neither");
+        int channels = input.Shape[1];
+        foreach (var (name, t) in new[] { ("running mean", runningMean), ("running variance", runningVar), ("weight", weight), ("bias", bias) })
+            if (t is not null && (t.Rank != 1 || t.Shape[0] != channels))
+                throw new ArgumentException($"BatchNorm: {name} has shape {Shapes.Format([.. t.Shape])} but the input has {channels} channels (input shape {Shapes.Format([.. input.Shape])})");
+        int[] dims = [0, .. Enumerable.Range(2, input.Rank - 2)];
+        var statShape = new int[input.Rank];
+        Array.Fill(statShape, 1);
+        statShape[1] = channels;
+        Tensor<T> mean, variance;
+        if (training || runningMean is null)
+        {
+            int n = input.NumElements / Math.Max(channels, 1);
+            if (training && n <= 1)
+                throw new ArgumentException($"BatchNorm: expected more than 1 value per channel when training, got input shape {Shapes.Format([.. input.Shape])}");
+            mean = input.Mean(dims, keepDim: true);
+            variance = input.Var(dims, keepDim: true, correction: 0);
+            if (training && runningMean is not null)
+                UpdateRunningStats(runningMean, runningVar!, mean, variance, momentum, n);
+        }
+        else
+        {
+            mean = runningMean.Reshape(statShape);
+            variance = runningVar!.Reshape(statShape);
+        }
+        var y = (input - mean) / (variance + T.CreateChecked(eps)).Sqrt();
+        if (weight is not null) y = y * weight.Reshape(statShape);
+        if (bias is not null) y = y + bias.Reshape(statShape);
+        return y;
+    }
+
+    private static void UpdateRunningStats<T>(Tensor<T> runningMean, Tensor<T> runningVar, Tensor<T> mean,
+        Tensor<T> variance, double momentum, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var m = mean.ToArray();
+        var v = variance.ToArray();
+        var rm = runningMean.AsSpan();
+        var rv = runningVar.AsSpan();
+        double unbias = n / (double)(n - 1);
+        for (int c = 0; c < rm.Length; c++)
+        {
+            rm[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rm[c]) + momentum * double.CreateChecked(m[c]));
+            rv[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rv[c]) + momentum * double.CreateChecked(v[c]) * unbias);
+        }
+    }
+
+    /// <summary>
+    /// Layer normalisation (Ba et al. 2016) over the trailing dims <paramref name="normalizedShape"/>:
+    /// y = (x − μ) / √(σ² + ε) · γ + β with μ, σ² the mean and biased variance of each sample's trailing block.
+    /// </summary>
+    public static Tensor<T> LayerNorm<T>(Tensor<T> input, int[] normalizedShape, Tensor<T>? weight = null,
+        Tensor<T>? bias = null, double eps = 1e-5) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(normalizedShape);
+        int k = normalizedShape.Length;
+        if (k == 0 || input.Rank < k || !input.Shape.Skip(input.Rank - k).SequenceEqual(normalizedShape))
+            throw new ArgumentException($"LayerNorm: input shape {Shapes.Format([.. input.Shape])} does not end with the normalized shape {Shapes.Format(normalizedShape)}");
+        foreach (var (name, t) in new[] { ("weight", weight), ("bias", bias) })
+            if (t is not null && !t.Shape.SequenceEqual(normalizedShape))
+                throw new ArgumentException($"LayerNorm: {name} has shape {Shapes.Format([.. t.Shape])}, expected {Shapes.Format(normalizedShape)}");
+        int[] dims = [.. Enumerable.Range(input.Rank - k, k)];
+        var mean = input.Mean(dims, keepDim: true);
+        var variance = input.Var(dims, keepDim: true, correction: 0);
+        var y = (input - mean) / (variance + T.CreateChecked(eps)).Sqrt();
+        if (weight is not null) y = y * weight;
+        if (bias is not null) y = y + bias;
+        return y;
+    }
+
+    /// <summary>
+    /// Inverted dropout (Srivastava et al. 2014): in training, y = x ⊙ m / (1 − p) with mᵢ ~ Bernoulli(1 − p) drawn from
+    /// <paramref name="generator"/>, so E[y] = x; ∂y/∂x = m / (1 − p). The identity when not training or when p = 0.
+    /// </summary>
+    public static Tensor<T> Dropout<T>(Tensor<T> input, double p, bool training, Generator generator)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), $"Dropout: probability must be in [0, 1], got {p}");
+        if (!training || p == 0) return input;
+        ArgumentNullException.ThrowIfNull(generator);
+        var mask = new T[input.NumElements];
+        T keep = p == 1 ? T.Zero : T.CreateChecked(1 / (1 - p));
+        for (int i = 0; i < mask.Length; i++) mask[i] = generator.NextDouble() >= p ? keep : T.Zero;
+        return input * Tensor.FromArray(mask, [.. input.Shape]);
+    }
+
+    /// <summary>
+    /// Embedding lookup: row ids[i] of <paramref name="weight"/> [num, dim] for each id, giving [ids.Length, dim]
+    /// (an IndexSelect along dim 0; the weight's gradient adds each upstream row into the row it came from).
+    /// </summary>
+    public static Tensor<T> Embedding<T>(int[] ids, Tensor<T> weight) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 2)
+            throw new ArgumentException($"Embedding: weight must be [num, dim], got shape {Shapes.Format([.. weight.Shape])}");
+        int num = weight.Shape[0];
+        for (int i = 0; i < ids.Length; i++)
+            if (ids[i] < 0 || ids[i] >= num)
+                throw new ArgumentOutOfRangeException(nameof(ids), $"Embedding: id {ids[i]} at position {i} is out of range for {num} embeddings");
+        return weight.IndexSelect(0, ids);
+    }
+}

@@ -1,0 +1,17 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>Batch normalisation of [N, C] or [N, C, L] inputs over N (and L) per channel; see <see cref="BatchNorm{T}"/>.</summary>
+public sealed class BatchNorm1d<T> : BatchNorm<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the layer for <paramref name="numFeatures"/> channels.</summary>
+    public BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true)
+        : base(numFeatures, eps, momentum, affine) { }
+
+    /// <inheritdoc />
+    protected override bool AcceptsRank(int rank) => rank is 2 or 3;
+
+    /// <inheritdoc />
+    protected override string ExpectedLayout => "[N, C] or [N, C, L]";
+}

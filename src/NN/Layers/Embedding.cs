@@ -1,0 +1,63 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>
+/// A lookup table: id i ↦ row i of the weight [num, dim] (initialised N(0, 1) as in PyTorch). The weight's gradient is
+/// the sum of the upstream rows of every position holding that id (see <see cref="Functional.Embedding"/>).
+/// </summary>
+public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Number of rows (distinct ids).</summary>
+    public int NumEmbeddings { get; }
+
+    /// <summary>Length of each embedding vector.</summary>
+    public int EmbeddingDim { get; }
+
+    /// <summary>The table, shape [num, dim].</summary>
+    [Parameter]
+    public Tensor<T> Weight { get; }
+
+    /// <summary>Creates the table, drawing rows from N(0, 1) with <paramref name="generator"/>.</summary>
+    public Embedding(int numEmbeddings, int embeddingDim, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (numEmbeddings <= 0 || embeddingDim <= 0)
+            throw new ArgumentOutOfRangeException(nameof(numEmbeddings), $"Embedding: sizes must be positive, got num={numEmbeddings}, dim={embeddingDim}");
+        NumEmbeddings = numEmbeddings;
+        EmbeddingDim = embeddingDim;
+        Weight = Init.Normal(Tensor.Zeros<T>(numEmbeddings, embeddingDim), generator);
+        Weight.RequiresGrad = true;
+    }
+
+    /// <summary>Rows for <paramref name="ids"/>: shape [ids.Length, dim].</summary>
+    public Tensor<T> Forward(int[] ids) => Functional.Embedding(ids, Weight);
+
+    /// <summary>Rows for <paramref name="ids"/> laid out in <paramref name="shape"/>: result shape [.. shape, dim].</summary>
+    public Tensor<T> Forward(int[] ids, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (Shapes.Size(shape) != ids.Length)
+            throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {Shapes.Format(shape)}");
+        return Forward(ids).Reshape([.. shape, EmbeddingDim]);
+    }
+
+    /// <summary>Rows for a tensor of whole-number ids of any shape S: result shape [.. S, dim]. The ids get no gradient.</summary>
+    public override Tensor<T> Forward(Tensor<T> input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var values = input.ToArray();
+        var ids = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!T.IsInteger(values[i]))
+                throw new ArgumentException($"Embedding: ids must be whole numbers, got {values[i]} at flat position {i} (input shape {Shapes.Format([.. input.Shape])})");
+            ids[i] = int.CreateSaturating(values[i]);
+        }
+        return Forward(ids, [.. input.Shape]);
+    }
+
+    /// <inheritdoc />
+    protected override string ExtraRepr() => $"{NumEmbeddings}, {EmbeddingDim}";
+}

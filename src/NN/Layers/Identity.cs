@@ -1,0 +1,10 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>The identity y = x (a placeholder, e.g. for a skipped projection).</summary>
+public sealed class Identity<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The identity y = x (a placeholder, e.g. for a skipped projection).</summary>
+    public override Tensor<T> Forward(Tensor<T> input) => input;
+}

@@ -1,0 +1,10 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>Hyperbolic tangent y = tanh x; dy/dx = 1 − y².</summary>
+public sealed class Tanh<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Hyperbolic tangent y = tanh x; dy/dx = 1 − y².</summary>
+    public override Tensor<T> Forward(Tensor<T> input) => input.Tanh();
+}
