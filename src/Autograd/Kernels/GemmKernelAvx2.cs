@@ -10,7 +10,7 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
     public static int MR => 6;
     public static int NR => 2 * Vector256<T>.Count;
     public static int MC => 6 * (96 / sizeof(T));
-    public static int KC => 1024 / sizeof(T) * 1;
+    public static int KC => 256;
     public static int NC => 4096;
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>
@@ -23,6 +23,13 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
         Vector256<T> c30 = default, c31 = default;
         Vector256<T> c40 = default, c41 = default;
         Vector256<T> c50 = default, c51 = default;
+        // Fetch the C tile now so its cache misses overlap the multiply-adds instead of stalling the stores.
+        Prefetch(c + 0 * ldc, w);
+        Prefetch(c + 1 * ldc, w);
+        Prefetch(c + 2 * ldc, w);
+        Prefetch(c + 3 * ldc, w);
+        Prefetch(c + 4 * ldc, w);
+        Prefetch(c + 5 * ldc, w);
         for (int p = 0; p < kc; p++)
         {
             Vector256<T> b0 = Vector256.Load(b), b1 = Vector256.Load(b + w);
@@ -58,6 +65,13 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
         if (typeof(T) == typeof(double))
             return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
         throw new NotSupportedException();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(T* row, int w)
+    {
+        Sse.Prefetch0(row);
+        Sse.Prefetch0(row + 2 * w - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

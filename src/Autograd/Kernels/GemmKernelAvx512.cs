@@ -29,6 +29,19 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
         Vector512<T> c90 = default, c91 = default;
         Vector512<T> c100 = default, c101 = default;
         Vector512<T> c110 = default, c111 = default;
+        // Fetch the C tile now so its cache misses overlap the multiply-adds instead of stalling the stores.
+        Prefetch(c + 0 * ldc, w);
+        Prefetch(c + 1 * ldc, w);
+        Prefetch(c + 2 * ldc, w);
+        Prefetch(c + 3 * ldc, w);
+        Prefetch(c + 4 * ldc, w);
+        Prefetch(c + 5 * ldc, w);
+        Prefetch(c + 6 * ldc, w);
+        Prefetch(c + 7 * ldc, w);
+        Prefetch(c + 8 * ldc, w);
+        Prefetch(c + 9 * ldc, w);
+        Prefetch(c + 10 * ldc, w);
+        Prefetch(c + 11 * ldc, w);
         for (int p = 0; p < kc; p++)
         {
             Vector512<T> b0 = Vector512.Load(b), b1 = Vector512.Load(b + w);
@@ -82,6 +95,13 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
         if (typeof(T) == typeof(double))
             return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
         throw new NotSupportedException();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(T* row, int w)
+    {
+        Sse.Prefetch0(row);
+        Sse.Prefetch0(row + 2 * w - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
