@@ -148,6 +148,11 @@ public static class Gemm
             GemmScalar.Run(g);
             return;
         }
+        if (GemmSmall.Suits((long)g.M * g.N * g.K, g.TransB))
+        {
+            GemmSmall.Run(g);
+            return;
+        }
         switch (path)
         {
             case KernelPath.Avx512:

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Autograd.Kernels;
 
@@ -19,6 +20,7 @@ internal readonly record struct GemmProblem<T>(
 /// The k-blocking depends only on k, and each element is reduced by the same micro-kernel chain wherever
 /// its tile lies, so the result is bit-identical for any number of threads or scheduling order.
 /// </remarks>
+[SkipLocalsInit]
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, INumberBase<T>
     where TKernel : struct, IGemmMicroKernel<T>
