@@ -82,9 +82,10 @@ public class GemmTests
     [Fact]
     public void Batched_EqualsOneCallPerMatrix_BitIdentical_WithSharedB()
     {
-        // Oracle: separate Multiply calls per batch entry; B has stride 0 (shared weight).
+        // Oracle: separate Multiply calls per batch entry; B has stride 0 (shared weight). The sizes make the
+        // batch run in parallel over contiguous ranges of matrices.
         var rng = new Random(11);
-        const int batch = 37, m = 9, n = 14, k = 11;
+        const int batch = 64, m = 20, n = 24, k = 30;
         double[] a = RandomArray<double>(batch * m * k, rng), b = RandomArray<double>(k * n, rng);
         double[] c = RandomArray<double>(batch * m * n, rng), expected = (double[])c.Clone();
         Gemm.MultiplyBatched(batch, a, 0, m * k, k, false, b, 0, 0, n, false, c, 0, m * n, n, m, n, k, accumulate: true);
