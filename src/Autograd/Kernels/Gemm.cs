@@ -1,0 +1,193 @@
+using System.Numerics;
+
+namespace Autograd.Kernels;
+
+/// <summary>
+/// General matrix multiply on row-major arrays: C = op(A)·op(B) (+ C), where op(X) is X or Xᵀ.
+/// </summary>
+/// <remarks>
+/// float and double run a packed, cache-blocked SIMD kernel on the chosen <see cref="KernelPath"/> and use
+/// all cores for large products; other element types use a scalar loop. Results are deterministic: the
+/// same inputs give bit-identical outputs whatever the threading. C must not overlap A or B.
+/// </remarks>
+public static class Gemm
+{
+    /// <summary>
+    /// C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when <paramref name="accumulate"/>), i.e.
+    /// C(i, j) = Σ_p op(A)(i, p)·op(B)(p, j) over row-major storage.
+    /// </summary>
+    /// <param name="a">Storage of A: m×k with row stride <paramref name="lda"/>, or k×m when <paramref name="transA"/>.</param>
+    /// <param name="aOffset">Index of A's first element in <paramref name="a"/>.</param>
+    /// <param name="lda">Row stride of A as stored (at least its stored width).</param>
+    /// <param name="transA">Use Aᵀ: op(A)(i, p) = a[aOffset + p·lda + i].</param>
+    /// <param name="b">Storage of B: k×n with row stride <paramref name="ldb"/>, or n×k when <paramref name="transB"/>.</param>
+    /// <param name="bOffset">Index of B's first element in <paramref name="b"/>.</param>
+    /// <param name="ldb">Row stride of B as stored (at least its stored width).</param>
+    /// <param name="transB">Use Bᵀ: op(B)(p, j) = b[bOffset + j·ldb + p].</param>
+    /// <param name="c">Storage of C: m×n with row stride <paramref name="ldc"/>.</param>
+    /// <param name="cOffset">Index of C's first element in <paramref name="c"/>.</param>
+    /// <param name="ldc">Row stride of C (at least n).</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="accumulate">Add the product to C instead of overwriting it.</param>
+    /// <param name="path">Instruction-set path; <see cref="KernelPath.Auto"/> picks the best supported.</param>
+    /// <exception cref="ArgumentException">A dimension is negative or an operand does not fit its array.</exception>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="path"/> is not supported by this CPU.</exception>
+    public static void Multiply<T>(
+        T[] a, int aOffset, int lda, bool transA,
+        T[] b, int bOffset, int ldb, bool transB,
+        T[] c, int cOffset, int ldc,
+        int m, int n, int k, bool accumulate, KernelPath path = KernelPath.Auto)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
+        Validate(g, nameof(Multiply));
+        Run(g, KernelPaths.Resolve(path), Environment.ProcessorCount);
+    }
+
+    /// <summary>
+    /// For each b in [0, batch): C_b = op(A_b)·op(B_b) (+ C_b), where X_b starts at xOffset + b·xStride.
+    /// A stride of 0 reuses one matrix for the whole batch (e.g. a shared weight).
+    /// </summary>
+    /// <remarks>
+    /// Small matrices are spread over cores one matrix per task; large ones run one after another, each
+    /// using all cores. Either way every C_b is bit-identical to a single <see cref="Multiply{T}"/> call.
+    /// </remarks>
+    /// <param name="batch">Number of products.</param>
+    /// <param name="aStride">Distance between consecutive A matrices in <paramref name="a"/> (0 to share one).</param>
+    /// <param name="bStride">Distance between consecutive B matrices in <paramref name="b"/> (0 to share one).</param>
+    /// <param name="cStride">Distance between consecutive C matrices; the C matrices must not overlap.</param>
+    /// <param name="a">Storage of the A matrices (each as in <see cref="Multiply{T}"/>).</param>
+    /// <param name="aOffset">Index of the first A matrix's first element.</param>
+    /// <param name="lda">Row stride of each A as stored.</param>
+    /// <param name="transA">Use A_bᵀ.</param>
+    /// <param name="b">Storage of the B matrices.</param>
+    /// <param name="bOffset">Index of the first B matrix's first element.</param>
+    /// <param name="ldb">Row stride of each B as stored.</param>
+    /// <param name="transB">Use B_bᵀ.</param>
+    /// <param name="c">Storage of the C matrices.</param>
+    /// <param name="cOffset">Index of the first C matrix's first element.</param>
+    /// <param name="ldc">Row stride of each C.</param>
+    /// <param name="m">Rows of each op(A_b) and C_b.</param>
+    /// <param name="n">Columns of each op(B_b) and C_b.</param>
+    /// <param name="k">Columns of op(A_b), rows of op(B_b).</param>
+    /// <param name="accumulate">Add the products to C instead of overwriting it.</param>
+    /// <param name="path">Instruction-set path; <see cref="KernelPath.Auto"/> picks the best supported.</param>
+    public static void MultiplyBatched<T>(
+        int batch,
+        T[] a, int aOffset, int aStride, int lda, bool transA,
+        T[] b, int bOffset, int bStride, int ldb, bool transB,
+        T[] c, int cOffset, int cStride, int ldc,
+        int m, int n, int k, bool accumulate, KernelPath path = KernelPath.Auto)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const string op = nameof(MultiplyBatched);
+        if (batch < 0 || aStride < 0 || bStride < 0 || cStride < 0)
+            throw new ArgumentException($"{op}: batch ({batch}) and strides ({aStride}, {bStride}, {cStride}) must be non-negative.");
+        if (batch == 0)
+            return;
+        var first = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
+        var last = first with
+        {
+            AOffset = checked(aOffset + (batch - 1) * aStride),
+            BOffset = checked(bOffset + (batch - 1) * bStride),
+            COffset = checked(cOffset + (batch - 1) * cStride),
+        };
+        Validate(first, op);
+        Validate(last, op);
+        if (batch > 1 && m > 0 && n > 0 && cStride < (long)(m - 1) * ldc + n)
+            throw new ArgumentException($"{op}: C stride {cStride} makes the {m}×{n} outputs (ldc {ldc}) overlap.");
+
+        KernelPath resolved = KernelPaths.Resolve(path);
+        long work = (long)m * n * k;
+        int cores = Environment.ProcessorCount;
+        if (cores == 1 || batch == 1 || work >= BatchParallelThreshold)
+        {
+            for (int i = 0; i < batch; i++)
+                Run(At(first, i, aStride, bStride, cStride), resolved, cores);
+            return;
+        }
+
+        // Contiguous ranges of the batch per task: one matrix per iteration would cost more in scheduling.
+        int tasks = (int)Math.Min(cores, Math.Max(1, Math.Min(batch, batch * work / (32L * 32 * 32))));
+        int per = (batch + tasks - 1) / tasks;
+        Parallel.For(0, (batch + per - 1) / per, t =>
+        {
+            int end = Math.Min(batch, (t + 1) * per);
+            for (int i = t * per; i < end; i++)
+                Run(At(first, i, aStride, bStride, cStride), resolved, 1);
+        });
+    }
+
+    /// <summary>Per-matrix work (multiply-adds) from which a batch runs matrix by matrix on all cores.</summary>
+    private const long BatchParallelThreshold = 128L * 128 * 128;
+
+    private static GemmProblem<T> At<T>(in GemmProblem<T> g, int i, int aStride, int bStride, int cStride) => g with
+    {
+        AOffset = g.AOffset + i * aStride,
+        BOffset = g.BOffset + i * bStride,
+        COffset = g.COffset + i * cStride,
+    };
+
+    /// <summary>Dispatches once on the element type and path, then runs the whole product.</summary>
+    internal static void Run<T>(in GemmProblem<T> g, KernelPath path, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.M == 0 || g.N == 0)
+            return;
+        if (g.K == 0)
+        {
+            if (!g.Accumulate)
+                for (int i = 0; i < g.M; i++)
+                    g.C.AsSpan(g.COffset + i * g.Ldc, g.N).Clear();
+            return;
+        }
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            GemmScalar.Run(g);
+            return;
+        }
+        if (GemmSmall.Suits((long)g.M * g.N * g.K, g.TransB))
+        {
+            GemmSmall.Run(g);
+            return;
+        }
+        switch (path)
+        {
+            case KernelPath.Avx512:
+                GemmDriver<T, Avx512Kernel<T>>.Run(g, maxThreads);
+                break;
+            case KernelPath.Avx2:
+                GemmDriver<T, Avx2Kernel<T>>.Run(g, maxThreads);
+                break;
+            case KernelPath.Portable:
+                GemmDriver<T, PortableKernel<T>>.Run(g, maxThreads);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(path), path, "Resolve the path first.");
+        }
+    }
+
+    private static void Validate<T>(in GemmProblem<T> g, string op)
+    {
+        if (g.M < 0 || g.N < 0 || g.K < 0)
+            throw new ArgumentException($"{op}: dimensions must be non-negative (m={g.M}, n={g.N}, k={g.K}).");
+        CheckOperand(op, "A", g.A, g.AOffset, g.Lda, g.TransA ? g.K : g.M, g.TransA ? g.M : g.K);
+        CheckOperand(op, "B", g.B, g.BOffset, g.Ldb, g.TransB ? g.N : g.K, g.TransB ? g.K : g.N);
+        CheckOperand(op, "C", g.C, g.COffset, g.Ldc, g.M, g.N);
+    }
+
+    /// <summary>Checks that a stored rows×cols matrix with row stride ld starting at offset fits in x.</summary>
+    private static void CheckOperand<T>(string op, string name, T[] x, int offset, int ld, int rows, int cols)
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        if (offset < 0 || ld < cols || ld < 1)
+            throw new ArgumentException(
+                $"{op}: {name} stored as {rows}×{cols} needs offset ≥ 0 and leading dimension ≥ max({cols}, 1) (offset {offset}, ld {ld}).");
+        long end = rows == 0 || cols == 0 ? offset : offset + (long)(rows - 1) * ld + cols;
+        if (end > x.Length)
+            throw new ArgumentException(
+                $"{op}: {name} stored as {rows}×{cols} (offset {offset}, ld {ld}) needs {end} elements but has {x.Length}.");
+    }
+}

@@ -1,0 +1,31 @@
+namespace Autograd.Kernels;
+
+/// <summary>
+/// A register-blocked GEMM micro-kernel and the cache-block sizes that suit it.
+/// The kernel multiplies a packed MR×kc panel of A by a packed kc×NR panel of B.
+/// </summary>
+/// <remarks>
+/// Packed layouts: <c>a[p * MR + i] = A(i, p)</c> and <c>b[p * NR + j] = B(p, j)</c>.
+/// Every output element is one chain of fused multiply-adds over p = 0..kc-1 in order, started
+/// from zero, and only then added to C; so its value never depends on where the tile sits.
+/// </remarks>
+internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
+{
+    /// <summary>Rows of the register tile.</summary>
+    static abstract int MR { get; }
+
+    /// <summary>Columns of the register tile.</summary>
+    static abstract int NR { get; }
+
+    /// <summary>Rows of A packed per block (kept in L2); a multiple of MR.</summary>
+    static abstract int MC { get; }
+
+    /// <summary>Depth of the packed panels (a B micro-panel kc×NR stays in L1).</summary>
+    static abstract int KC { get; }
+
+    /// <summary>Columns of B packed per block (kept in L3); a multiple of NR.</summary>
+    static abstract int NC { get; }
+
+    /// <summary>C[MR×NR] (row stride <paramref name="ldc"/>) = (addC ? C : 0) + Σ_p a[p·MR+i]·b[p·NR+j].</summary>
+    static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool addC);
+}

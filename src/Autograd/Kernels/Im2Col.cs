@@ -1,0 +1,168 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autograd.Kernels;
+
+/// <summary>
+/// Shape of a 2-D convolution over one image [C, H, W] with a kh×kw kernel, stride (sh, sw),
+/// zero padding (ph, pw) and dilation (dh, dw).
+/// </summary>
+/// <param name="Channels">Input channels C.</param>
+/// <param name="Height">Input height H.</param>
+/// <param name="Width">Input width W.</param>
+/// <param name="KernelH">Kernel height kh.</param>
+/// <param name="KernelW">Kernel width kw.</param>
+/// <param name="StrideH">Vertical stride sh.</param>
+/// <param name="StrideW">Horizontal stride sw.</param>
+/// <param name="PadH">Zero rows added above and below (ph).</param>
+/// <param name="PadW">Zero columns added left and right (pw).</param>
+/// <param name="DilationH">Vertical spacing between kernel taps (dh).</param>
+/// <param name="DilationW">Horizontal spacing between kernel taps (dw).</param>
+public readonly record struct Conv2dGeometry(
+    int Channels, int Height, int Width, int KernelH, int KernelW,
+    int StrideH = 1, int StrideW = 1, int PadH = 0, int PadW = 0, int DilationH = 1, int DilationW = 1)
+{
+    /// <summary>Output height: ⌊(H + 2·ph − dh·(kh − 1) − 1) / sh⌋ + 1.</summary>
+    public int OutH => Convolution.ConvOutputSize(Height, KernelH, StrideH, PadH, DilationH);
+
+    /// <summary>Output width: ⌊(W + 2·pw − dw·(kw − 1) − 1) / sw⌋ + 1.</summary>
+    public int OutW => Convolution.ConvOutputSize(Width, KernelW, StrideW, PadW, DilationW);
+
+    /// <summary>Rows of the column matrix: C·kh·kw.</summary>
+    public int ColumnRows => Channels * KernelH * KernelW;
+
+    /// <summary>Columns of the column matrix: outH·outW.</summary>
+    public int ColumnCols => OutH * OutW;
+
+    /// <summary>Elements of the image: C·H·W.</summary>
+    public int ImageSize => Channels * Height * Width;
+}
+
+/// <summary>
+/// im2col / col2im: lay out every receptive field of an image as a column so that a convolution becomes
+/// one matrix product, weight[outC, C·kh·kw] · columns[C·kh·kw, outH·outW].
+/// </summary>
+public static class Convolution
+{
+    /// <summary>
+    /// Output length of a convolution or pooling along one axis:
+    /// ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1.
+    /// </summary>
+    /// <exception cref="ArgumentException">A parameter is out of range or the output would be empty.</exception>
+    public static int ConvOutputSize(int input, int kernel, int stride, int padding, int dilation)
+    {
+        if (input < 1 || kernel < 1 || stride < 1 || padding < 0 || dilation < 1)
+            throw new ArgumentException(
+                $"ConvOutputSize: need input, kernel, stride, dilation ≥ 1 and padding ≥ 0 " +
+                $"(input {input}, kernel {kernel}, stride {stride}, padding {padding}, dilation {dilation}).");
+        int span = dilation * (kernel - 1) + 1;
+        if (input + 2 * padding < span)
+            throw new ArgumentException(
+                $"ConvOutputSize: dilated kernel spans {span} but the padded input is only {input + 2 * padding}.");
+        return (input + 2 * padding - span) / stride + 1;
+    }
+
+    /// <summary>
+    /// columns[(c·kh + i)·kw + j, oh·outW + ow] = image[c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], or 0 where
+    /// that position lies in the padding. <paramref name="columns"/> is overwritten.
+    /// </summary>
+    /// <param name="image">One image [C, H, W], row-major.</param>
+    /// <param name="g">Convolution geometry.</param>
+    /// <param name="columns">Destination [C·kh·kw, outH·outW], row-major.</param>
+    public static void Im2Col<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, Span<T> columns)
+        where T : INumberBase<T>
+    {
+        int outH = g.OutH, outW = g.OutW;
+        Check(image.Length, columns.Length, g, nameof(Im2Col));
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+            for (int ki = 0; ki < g.KernelH; ki++)
+                for (int kj = 0; kj < g.KernelW; kj++, row++)
+                {
+                    Span<T> dst = columns.Slice(row * outH * outW, outH * outW);
+                    int offW = kj * g.DilationW - g.PadW;
+                    var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
+                    for (int oh = 0; oh < outH; oh++)
+                    {
+                        Span<T> d = dst.Slice(oh * outW, outW);
+                        int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                        if ((uint)ih >= (uint)g.Height)
+                        {
+                            d.Clear();
+                            continue;
+                        }
+                        ReadOnlySpan<T> src = image.Slice((c * g.Height + ih) * g.Width, g.Width);
+                        d[..w0].Clear();
+                        d[w1..].Clear();
+                        if (g.StrideW == 1)
+                            src.Slice(w0 + offW, w1 - w0).CopyTo(d[w0..w1]);
+                        else
+                            for (int ow = w0; ow < w1; ow++)
+                                d[ow] = src[ow * g.StrideW + offW];
+                    }
+                }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Im2Col{T}"/>: image[c, ih, iw] += Σ columns[(c·kh + i)·kw + j, oh·outW + ow]
+    /// over every (i, j, oh, ow) that Im2Col reads from (ih, iw). Accumulates into <paramref name="image"/>.
+    /// </summary>
+    /// <param name="columns">Column matrix [C·kh·kw, outH·outW], row-major.</param>
+    /// <param name="g">Convolution geometry.</param>
+    /// <param name="image">Image [C, H, W] to accumulate into.</param>
+    public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image)
+        where T : INumberBase<T>
+    {
+        int outH = g.OutH, outW = g.OutW;
+        Check(image.Length, columns.Length, g, nameof(Col2Im));
+        int row = 0;
+        for (int c = 0; c < g.Channels; c++)
+            for (int ki = 0; ki < g.KernelH; ki++)
+                for (int kj = 0; kj < g.KernelW; kj++, row++)
+                {
+                    ReadOnlySpan<T> srcRow = columns.Slice(row * outH * outW, outH * outW);
+                    int offW = kj * g.DilationW - g.PadW;
+                    var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
+                    if (w0 >= w1)
+                        continue;
+                    for (int oh = 0; oh < outH; oh++)
+                    {
+                        int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
+                        if ((uint)ih >= (uint)g.Height)
+                            continue;
+                        ReadOnlySpan<T> s = srcRow.Slice(oh * outW, outW);
+                        Span<T> dst = image.Slice((c * g.Height + ih) * g.Width, g.Width);
+                        if (g.StrideW == 1)
+                        {
+                            Span<T> d = dst.Slice(w0 + offW, w1 - w0);
+                            TensorPrimitives.Add(d, s[w0..w1], d);
+                        }
+                        else
+                        {
+                            for (int ow = w0; ow < w1; ow++)
+                                dst[ow * g.StrideW + offW] += s[ow];
+                        }
+                    }
+                }
+    }
+
+    /// <summary>Output columns [w0, w1) whose input column ow·stride + offset lies inside [0, width).</summary>
+    private static (int Start, int End) ValidRange(int offset, int stride, int width, int outW)
+    {
+        int start = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        int last = width - 1 - offset;
+        int end = last < 0 ? 0 : Math.Min(outW, last / stride + 1);
+        start = Math.Min(start, outW);
+        return (start, Math.Max(start, end));
+    }
+
+    private static void Check(int imageLength, int columnsLength, in Conv2dGeometry g, string op)
+    {
+        if (g.Channels < 1)
+            throw new ArgumentException($"{op}: channels must be ≥ 1 (got {g.Channels}).");
+        if (imageLength < g.ImageSize || columnsLength < (long)g.ColumnRows * g.ColumnCols)
+            throw new ArgumentException(
+                $"{op}: image [{g.Channels}, {g.Height}, {g.Width}] needs {g.ImageSize} elements (has {imageLength}); " +
+                $"columns [{g.ColumnRows}, {g.ColumnCols}] need {(long)g.ColumnRows * g.ColumnCols} (has {columnsLength}).");
+    }
+}

@@ -1,0 +1,223 @@
+using System.Numerics;
+
+namespace Autograd.Kernels;
+
+/// <summary>
+/// Shape of a 2-D pooling over a batch [N, C, H, W] with a kh×kw window, stride (sh, sw) and padding (ph, pw).
+/// </summary>
+/// <param name="Batch">Images N.</param>
+/// <param name="Channels">Channels C.</param>
+/// <param name="Height">Input height H.</param>
+/// <param name="Width">Input width W.</param>
+/// <param name="KernelH">Window height kh.</param>
+/// <param name="KernelW">Window width kw.</param>
+/// <param name="StrideH">Vertical stride sh.</param>
+/// <param name="StrideW">Horizontal stride sw.</param>
+/// <param name="PadH">Padding rows above and below (ph ≤ kh / 2).</param>
+/// <param name="PadW">Padding columns left and right (pw ≤ kw / 2).</param>
+public readonly record struct Pool2dGeometry(
+    int Batch, int Channels, int Height, int Width, int KernelH, int KernelW,
+    int StrideH, int StrideW, int PadH = 0, int PadW = 0)
+{
+    /// <summary>Output height ⌊(H + 2·ph − kh) / sh⌋ + 1.</summary>
+    public int OutH => Convolution.ConvOutputSize(Height, KernelH, StrideH, PadH, 1);
+
+    /// <summary>Output width ⌊(W + 2·pw − kw) / sw⌋ + 1.</summary>
+    public int OutW => Convolution.ConvOutputSize(Width, KernelW, StrideW, PadW, 1);
+
+    /// <summary>Elements of the input: N·C·H·W.</summary>
+    public int InputSize => Batch * Channels * Height * Width;
+
+    /// <summary>Elements of the output: N·C·outH·outW.</summary>
+    public int OutputSize => Batch * Channels * OutH * OutW;
+}
+
+/// <summary>
+/// Max and average pooling over [N, C, H, W] tensors, forward and backward. Planes (one image channel each)
+/// are independent and are spread over cores when the work is large.
+/// </summary>
+public static class Pooling
+{
+    /// <summary>
+    /// output[n, c, oh, ow] = max over the window rows oh·sh − ph .. + kh − 1 and columns ow·sw − pw .. + kw − 1
+    /// (padding never wins; NaN propagates). argmax holds the flat index of the winner in <paramref name="input"/>.
+    /// </summary>
+    /// <param name="input">Input [N, C, H, W].</param>
+    /// <param name="g">Pooling geometry.</param>
+    /// <param name="output">Destination [N, C, outH, outW].</param>
+    /// <param name="argmax">Destination [N, C, outH, outW]: flat input index of each maximum.</param>
+    public static void MaxPool2dForward<T>(ReadOnlyMemory<T> input, Pool2dGeometry g, Memory<T> output, Memory<int> argmax)
+        where T : IFloatingPointIeee754<T>
+    {
+        Check(g, input.Length, output.Length, nameof(MaxPool2dForward));
+        if (argmax.Length < g.OutputSize)
+            throw new ArgumentException($"{nameof(MaxPool2dForward)}: argmax needs {g.OutputSize} elements (has {argmax.Length}).");
+        int outH = g.OutH, outW = g.OutW, plane = g.Height * g.Width;
+        ForEachPlane(g, (p0, p1) =>
+        {
+            ReadOnlySpan<T> x = input.Span;
+            Span<T> y = output.Span;
+            Span<int> idx = argmax.Span;
+            for (int q = p0; q < p1; q++)
+            {
+                int o = q * outH * outW;
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    var (h0, h1) = Window(oh, g.StrideH, g.PadH, g.KernelH, g.Height);
+                    for (int ow = 0; ow < outW; ow++, o++)
+                    {
+                        var (w0, w1) = Window(ow, g.StrideW, g.PadW, g.KernelW, g.Width);
+                        int best = q * plane + h0 * g.Width + w0;
+                        T max = T.NegativeInfinity;
+                        for (int h = h0; h < h1; h++)
+                            for (int w = w0, i = q * plane + h * g.Width + w0; w < w1; w++, i++)
+                                if (x[i] > max || T.IsNaN(x[i]))
+                                {
+                                    max = x[i];
+                                    best = i;
+                                    if (T.IsNaN(max)) goto Done;
+                                }
+                        Done:
+                        y[o] = max;
+                        idx[o] = best;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>gradInput[argmax[o]] += gradOutput[o] for every output position o (accumulates).</summary>
+    /// <param name="gradOutput">Upstream gradient [N, C, outH, outW].</param>
+    /// <param name="argmax">Indices from <see cref="MaxPool2dForward{T}"/>.</param>
+    /// <param name="g">Pooling geometry.</param>
+    /// <param name="gradInput">Gradient [N, C, H, W] to accumulate into.</param>
+    public static void MaxPool2dBackward<T>(ReadOnlyMemory<T> gradOutput, ReadOnlyMemory<int> argmax, Pool2dGeometry g, Memory<T> gradInput)
+        where T : IFloatingPointIeee754<T>
+    {
+        Check(g, gradInput.Length, gradOutput.Length, nameof(MaxPool2dBackward));
+        int outPlane = g.OutH * g.OutW, plane = g.Height * g.Width;
+        if (argmax.Length < g.OutputSize)
+            throw new ArgumentException($"{nameof(MaxPool2dBackward)}: argmax needs {g.OutputSize} elements (has {argmax.Length}).");
+        ForEachPlane(g, (p0, p1) =>
+        {
+            ReadOnlySpan<T> dy = gradOutput.Span;
+            ReadOnlySpan<int> idx = argmax.Span;
+            Span<T> dx = gradInput.Span;
+            for (int o = p0 * outPlane; o < p1 * outPlane; o++)
+            {
+                int i = idx[o];
+                // Each index must stay in its own plane: that is what makes planes safe to run in parallel.
+                if (i / plane != o / outPlane || i < 0)
+                    throw new ArgumentException($"{nameof(MaxPool2dBackward)}: argmax[{o}] = {i} is outside its plane.");
+                dx[i] += dy[o];
+            }
+        });
+    }
+
+    /// <summary>
+    /// output[n, c, oh, ow] = (1 / (kh·kw)) · Σ over the window of input, padding counted as zeros
+    /// (count_include_pad = true).
+    /// </summary>
+    /// <param name="input">Input [N, C, H, W].</param>
+    /// <param name="g">Pooling geometry.</param>
+    /// <param name="output">Destination [N, C, outH, outW].</param>
+    public static void AvgPool2dForward<T>(ReadOnlyMemory<T> input, Pool2dGeometry g, Memory<T> output)
+        where T : IFloatingPointIeee754<T>
+    {
+        Check(g, input.Length, output.Length, nameof(AvgPool2dForward));
+        int outH = g.OutH, outW = g.OutW, plane = g.Height * g.Width;
+        T scale = T.One / T.CreateChecked(g.KernelH * g.KernelW);
+        ForEachPlane(g, (p0, p1) =>
+        {
+            ReadOnlySpan<T> x = input.Span;
+            Span<T> y = output.Span;
+            for (int q = p0; q < p1; q++)
+            {
+                int o = q * outH * outW;
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    var (h0, h1) = Window(oh, g.StrideH, g.PadH, g.KernelH, g.Height);
+                    for (int ow = 0; ow < outW; ow++, o++)
+                    {
+                        var (w0, w1) = Window(ow, g.StrideW, g.PadW, g.KernelW, g.Width);
+                        T sum = T.Zero;
+                        for (int h = h0; h < h1; h++)
+                            for (int i = q * plane + h * g.Width + w0, end = i + (w1 - w0); i < end; i++)
+                                sum += x[i];
+                        y[o] = sum * scale;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// gradInput[window of o] += gradOutput[o] / (kh·kw) for every output position o (accumulates);
+    /// the adjoint of <see cref="AvgPool2dForward{T}"/>.
+    /// </summary>
+    /// <param name="gradOutput">Upstream gradient [N, C, outH, outW].</param>
+    /// <param name="g">Pooling geometry.</param>
+    /// <param name="gradInput">Gradient [N, C, H, W] to accumulate into.</param>
+    public static void AvgPool2dBackward<T>(ReadOnlyMemory<T> gradOutput, Pool2dGeometry g, Memory<T> gradInput)
+        where T : IFloatingPointIeee754<T>
+    {
+        Check(g, gradInput.Length, gradOutput.Length, nameof(AvgPool2dBackward));
+        int outH = g.OutH, outW = g.OutW, plane = g.Height * g.Width;
+        T scale = T.One / T.CreateChecked(g.KernelH * g.KernelW);
+        ForEachPlane(g, (p0, p1) =>
+        {
+            ReadOnlySpan<T> dy = gradOutput.Span;
+            Span<T> dx = gradInput.Span;
+            for (int q = p0; q < p1; q++)
+            {
+                int o = q * outH * outW;
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    var (h0, h1) = Window(oh, g.StrideH, g.PadH, g.KernelH, g.Height);
+                    for (int ow = 0; ow < outW; ow++, o++)
+                    {
+                        var (w0, w1) = Window(ow, g.StrideW, g.PadW, g.KernelW, g.Width);
+                        T share = dy[o] * scale;
+                        for (int h = h0; h < h1; h++)
+                            for (int i = q * plane + h * g.Width + w0, end = i + (w1 - w0); i < end; i++)
+                                dx[i] += share;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Input rows (or columns) [start, end) covered by window <paramref name="o"/>, clipped to the input.</summary>
+    private static (int Start, int End) Window(int o, int stride, int pad, int kernel, int size)
+    {
+        int start = o * stride - pad;
+        return (Math.Max(start, 0), Math.Min(start + kernel, size));
+    }
+
+    /// <summary>Runs body(firstPlane, endPlane) over the N·C planes, in parallel chunks when the work is large.</summary>
+    private static void ForEachPlane(Pool2dGeometry g, Action<int, int> body)
+    {
+        int planes = g.Batch * g.Channels;
+        long work = (long)g.OutputSize * g.KernelH * g.KernelW;
+        int chunks = (int)Math.Min(Math.Min(planes, Environment.ProcessorCount * 4), Math.Max(1, work / (1 << 15)));
+        if (chunks <= 1)
+        {
+            body(0, planes);
+            return;
+        }
+        int per = (planes + chunks - 1) / chunks;
+        Parallel.For(0, (planes + per - 1) / per, t => body(t * per, Math.Min(planes, (t + 1) * per)));
+    }
+
+    private static void Check(Pool2dGeometry g, int inputLength, int outputLength, string op)
+    {
+        if (g.Batch < 0 || g.Channels < 0)
+            throw new ArgumentException($"{op}: batch and channels must be ≥ 0 (got {g.Batch}, {g.Channels}).");
+        if (g.PadH > g.KernelH / 2 || g.PadW > g.KernelW / 2)
+            throw new ArgumentException($"{op}: padding ({g.PadH}, {g.PadW}) must be at most half the window ({g.KernelH}, {g.KernelW}).");
+        if (inputLength < g.InputSize || outputLength < g.OutputSize)
+            throw new ArgumentException(
+                $"{op}: input [{g.Batch}, {g.Channels}, {g.Height}, {g.Width}] needs {g.InputSize} elements (has {inputLength}); " +
+                $"output [{g.Batch}, {g.Channels}, {g.OutH}, {g.OutW}] needs {g.OutputSize} (has {outputLength}).");
+    }
+}
