@@ -45,16 +45,40 @@ public sealed partial class Tensor<T>
         var aBatch = Shapes.BroadcastStrides(a.Dims.AsSpan(0, a.Rank - 2), a.Strides.AsSpan(0, a.Rank - 2), batch);
         var bBatch = Shapes.BroadcastStrides(b.Dims.AsSpan(0, b.Rank - 2), b.Strides.AsSpan(0, b.Rank - 2), batch);
         int count = Shapes.Size(batch);
+        if (UniformStride(aBatch, batch, out int aStride) && UniformStride(bBatch, batch, out int bStride))
+        {
+            Gemm.MultiplyBatched(count, a.Storage, a.Offset, aStride, lda, transA, b.Storage, b.Offset, bStride, ldb, transB,
+                c, 0, m * n, n, m, n, k, accumulate: false);
+            return result;
+        }
         var index = new int[batch.Length];
         for (int p = 0; p < count; p++)
         {
             int oa = a.Offset, ob = b.Offset;
             for (int i = 0; i < batch.Length; i++) { oa += index[i] * aBatch[i]; ob += index[i] * bBatch[i]; }
-            if (k == 0) { }
-            else SimpleGemm.Multiply(a.Storage, oa, lda, transA, b.Storage, ob, ldb, transB, c, p * m * n, n, m, n, k, accumulate: false);
+            Gemm.Multiply(a.Storage, oa, lda, transA, b.Storage, ob, ldb, transB, c, p * m * n, n, m, n, k, accumulate: false);
             for (int i = batch.Length - 1; i >= 0 && ++index[i] == batch[i]; i--) index[i] = 0;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Whether the batch offsets are p·stride for the flat batch index p = Σ i_d·P_d (P_d = Π_{e&gt;d} batch_e):
+    /// true when every dim of size &gt; 1 has stride_d = stride·P_d (including stride 0 for a broadcast operand).
+    /// </summary>
+    private static bool UniformStride(int[] strides, int[] batch, out int stride)
+    {
+        stride = 0;
+        int last = Array.FindLastIndex(batch, b => b != 1);
+        if (last < 0) return true;
+        stride = strides[last];
+        long place = 1;
+        for (int d = last; d >= 0; d--)
+        {
+            if (batch[d] != 1 && strides[d] != stride * place) return false;
+            place *= batch[d];
+        }
+        return true;
     }
 
     /// <summary>Whether the last two dims can be read directly by GEMM, as a row-major or a transposed matrix.</summary>

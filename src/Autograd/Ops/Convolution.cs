@@ -1,0 +1,120 @@
+using System.Numerics;
+using Autograd.Engine;
+using Autograd.Kernels;
+
+namespace Autograd;
+
+/// <summary>Stride, zero padding and dilation of a 2-D convolution, per axis.</summary>
+internal readonly record struct ConvSpec(int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW)
+{
+    public Conv2dGeometry Geometry(int[] input, int[] weight) =>
+        new(input[1], input[2], input[3], weight[2], weight[3], StrideH, StrideW, PadH, PadW, DilationH, DilationW);
+}
+
+// 2-D convolution as im2col + GEMM. Three primitives close under differentiation:
+//   y  = Conv(x, w)            ∂x: ConvInputGrad(g, w)   ∂w: ConvWeightGrad(x, g)
+//   dx = ConvInputGrad(g, w)   (adjoint of Conv in x)    ∂g: Conv(u, w)      ∂w: ConvWeightGrad(u, g)
+//   dw = ConvWeightGrad(x, g)  (adjoint of Conv in w)    ∂x: ConvInputGrad(g, v)  ∂g: Conv(x, v)
+// so gradients of gradients of convolutions need no further rules.
+public sealed partial class Tensor<T>
+{
+    /// <summary>
+    /// 2-D convolution (cross-correlation, as in PyTorch) of input [N, C, H, W] with weight [O, C, kh, kw] plus an
+    /// optional bias [O]: y[n, o, i, j] = b[o] + Σ_{c,p,q} w[o, c, p, q] · x[n, c, i·s − pad + p·d, j·s − pad + q·d].
+    /// </summary>
+    public Tensor<T> Conv2d(Tensor<T> weight, Tensor<T>? bias = null, int stride = 1, int padding = 0, int dilation = 1) =>
+        Conv2d(weight, bias, (stride, stride), (padding, padding), (dilation, dilation));
+
+    /// <summary>2-D convolution with separate vertical and horizontal stride, padding and dilation.</summary>
+    public Tensor<T> Conv2d(Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation)
+    {
+        if (Rank != 4) throw new ArgumentException($"Conv2d: input must be [N, C, H, W], got shape {Shapes.Format(Dims)}");
+        if (weight.Rank != 4) throw new ArgumentException($"Conv2d: weight must be [O, C, kh, kw], got shape {Shapes.Format(weight.Dims)}");
+        if (weight.Dims[1] != Dims[1])
+            throw new ArgumentException($"Conv2d: input has {Dims[1]} channels but weight expects {weight.Dims[1]} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != weight.Dims[0]))
+            throw new ArgumentException($"Conv2d: bias must have shape [{weight.Dims[0]}], got {Shapes.Format(bias.Dims)}");
+        var spec = new ConvSpec(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W);
+        try
+        {
+            _ = spec.Geometry(Dims, weight.Dims).OutH;
+            _ = spec.Geometry(Dims, weight.Dims).OutW;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Conv2d: input {Shapes.Format(Dims)} with kernel {weight.Dims[2]}×{weight.Dims[3]}, stride {stride}, padding {padding}, dilation {dilation}: {e.Message}", e);
+        }
+        var y = ConvForward(this, weight, spec);
+        return bias is null ? y : y + bias.Reshape(1, weight.Dims[0], 1, 1);
+    }
+
+    private static Tensor<T> ConvForward(Tensor<T> x, Tensor<T> w, ConvSpec spec)
+    {
+        x = x.IsContiguous ? x : x.ContiguousCopy();
+        w = w.IsContiguous ? w : w.ContiguousCopy();
+        var g = spec.Geometry(x.Dims, w.Dims);
+        int n = x.Dims[0], o = w.Dims[0], rows = g.ColumnRows, cols = g.ColumnCols;
+        var columns = Im2ColBatch(x, g);
+        var y = new T[n * o * cols];
+        Gemm.MultiplyBatched(n, w.Storage, w.Offset, 0, rows, false, columns, 0, rows * cols, cols, false,
+            y, 0, o * cols, cols, o, cols, rows, accumulate: false);
+        var result = new Tensor<T>(y, [n, o, g.OutH, g.OutW]);
+        if (!Graph.ShouldRecord(x, w)) return result;
+        return Graph.Record(result, "Conv2d", x, w, (grad, _, inputs) =>
+        [
+            inputs[0].RequiresGrad ? ConvInputGrad(grad, inputs[1], spec, inputs[0].Dims) : null,
+            inputs[1].RequiresGrad ? ConvWeightGrad(inputs[0], grad, spec, inputs[1].Dims, columns) : null,
+        ]);
+    }
+
+    /// <summary>dx = Σ over taps of wᵀ·g, scattered back by col2im: the adjoint of <see cref="ConvForward"/> in x.</summary>
+    private static Tensor<T> ConvInputGrad(Tensor<T> grad, Tensor<T> w, ConvSpec spec, int[] inputShape)
+    {
+        grad = grad.IsContiguous ? grad : grad.ContiguousCopy();
+        w = w.IsContiguous ? w : w.ContiguousCopy();
+        var g = spec.Geometry(inputShape, w.Dims);
+        int n = inputShape[0], o = w.Dims[0], rows = g.ColumnRows, cols = g.ColumnCols;
+        var columns = new T[n * rows * cols];
+        Gemm.MultiplyBatched(n, w.Storage, w.Offset, 0, rows, true, grad.Storage, grad.Offset, o * cols, cols, false,
+            columns, 0, rows * cols, cols, rows, cols, o, accumulate: false);
+        var dx = new T[Shapes.Size(inputShape)];
+        int image = g.ImageSize;
+        Parallel.For(0, n, i => Convolution.Col2Im<T>(columns.AsSpan(i * rows * cols, rows * cols), g, dx.AsSpan(i * image, image)));
+        var result = new Tensor<T>(dx, (int[])inputShape.Clone());
+        if (!Graph.ShouldRecord(grad, w)) return result;
+        return Graph.Record(result, "Conv2dInputGrad", grad, w, (u, _, inputs) =>
+        [
+            inputs[0].RequiresGrad ? ConvForward(u, inputs[1], spec) : null,
+            inputs[1].RequiresGrad ? ConvWeightGrad(u, inputs[0], spec, inputs[1].Dims, null) : null,
+        ]);
+    }
+
+    /// <summary>dw = Σₙ gₙ · colsₙᵀ: the adjoint of <see cref="ConvForward"/> in w. Reuses the forward's columns when given.</summary>
+    private static Tensor<T> ConvWeightGrad(Tensor<T> x, Tensor<T> grad, ConvSpec spec, int[] weightShape, T[]? columns)
+    {
+        x = x.IsContiguous ? x : x.ContiguousCopy();
+        grad = grad.IsContiguous ? grad : grad.ContiguousCopy();
+        var g = spec.Geometry(x.Dims, weightShape);
+        int n = x.Dims[0], o = weightShape[0], rows = g.ColumnRows, cols = g.ColumnCols;
+        columns ??= Im2ColBatch(x, g);
+        var dw = new T[o * rows];
+        for (int i = 0; i < n; i++)
+            Gemm.Multiply(grad.Storage, grad.Offset + i * o * cols, cols, false, columns, i * rows * cols, cols, true,
+                dw, 0, rows, o, rows, cols, accumulate: i > 0);
+        var result = new Tensor<T>(dw, (int[])weightShape.Clone());
+        if (!Graph.ShouldRecord(x, grad)) return result;
+        return Graph.Record(result, "Conv2dWeightGrad", x, grad, (v, _, inputs) =>
+        [
+            inputs[0].RequiresGrad ? ConvInputGrad(inputs[1], v, spec, inputs[0].Dims) : null,
+            inputs[1].RequiresGrad ? ConvForward(inputs[0], v, spec) : null,
+        ]);
+    }
+
+    private static T[] Im2ColBatch(Tensor<T> x, Conv2dGeometry g)
+    {
+        int n = x.Dims[0], size = g.ColumnRows * g.ColumnCols, image = g.ImageSize;
+        var columns = new T[n * size];
+        Parallel.For(0, n, i => Convolution.Im2Col<T>(x.Storage.AsSpan(x.Offset + i * image, image), g, columns.AsSpan(i * size, size)));
+        return columns;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Numerics;
+using Autograd.Engine;
+using Autograd.Kernels;
+
+namespace Autograd;
+
+// Pooling. Max pooling is a gather at the argmax positions (its derivative scatters back, and the
+// scatter's derivative gathers again); average pooling is linear, its derivative is its adjoint.
+public sealed partial class Tensor<T>
+{
+    /// <summary>2-D max pooling of [N, C, H, W] over kernel×kernel windows (stride defaults to the kernel size).</summary>
+    public Tensor<T> MaxPool2d(int kernel, int? stride = null, int padding = 0) =>
+        MaxPool2d((kernel, kernel), (stride ?? kernel, stride ?? kernel), (padding, padding));
+
+    /// <summary>2-D max pooling with separate window, stride and padding per axis; y = max over each window (padding never wins).</summary>
+    public Tensor<T> MaxPool2d((int H, int W) kernel, (int H, int W) stride, (int H, int W) padding)
+    {
+        var src = IsContiguous ? this : ContiguousCopy();
+        var g = PoolGeometry("MaxPool2d", kernel, stride, padding);
+        var y = new T[g.OutputSize];
+        var argmax = new int[g.OutputSize];
+        Pooling.MaxPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y, argmax);
+        var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
+        return Graph.Record(result, "MaxPool2d", this, (grad, _, x) => [grad.ScatterFlat(argmax, x[0].Dims)]);
+    }
+
+    /// <summary>2-D average pooling of [N, C, H, W]: the mean of each window, padding counted as zeros.</summary>
+    public Tensor<T> AvgPool2d(int kernel, int? stride = null, int padding = 0) =>
+        AvgPool2d((kernel, kernel), (stride ?? kernel, stride ?? kernel), (padding, padding));
+
+    /// <summary>2-D average pooling with separate window, stride and padding per axis.</summary>
+    public Tensor<T> AvgPool2d((int H, int W) kernel, (int H, int W) stride, (int H, int W) padding)
+    {
+        var g = PoolGeometry("AvgPool2d", kernel, stride, padding);
+        return AvgPool(this, g);
+    }
+
+    private static Tensor<T> AvgPool(Tensor<T> x, Pool2dGeometry g)
+    {
+        var src = x.IsContiguous ? x : x.ContiguousCopy();
+        var y = new T[g.OutputSize];
+        Pooling.AvgPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y);
+        var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
+        return Graph.Record(result, "AvgPool2d", x, (grad, _, _) => [AvgPoolAdjoint(grad, g)]);
+    }
+
+    private static Tensor<T> AvgPoolAdjoint(Tensor<T> grad, Pool2dGeometry g)
+    {
+        var src = grad.IsContiguous ? grad : grad.ContiguousCopy();
+        var dx = new T[g.InputSize];
+        Pooling.AvgPool2dBackward<T>(src.Storage.AsMemory(src.Offset, g.OutputSize), g, dx);
+        var result = new Tensor<T>(dx, [g.Batch, g.Channels, g.Height, g.Width]);
+        return Graph.Record(result, "AvgPool2dBackward", grad, (u, _, _) => [AvgPool(u, g)]);
+    }
+
+    private Pool2dGeometry PoolGeometry(string op, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding)
+    {
+        if (Rank != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got shape {Shapes.Format(Dims)}");
+        if (padding.H * 2 > kernel.H || padding.W * 2 > kernel.W)
+            throw new ArgumentException($"{op}: padding {padding} must be at most half the kernel {kernel}");
+        var g = new Pool2dGeometry(Dims[0], Dims[1], Dims[2], Dims[3], kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W);
+        try
+        {
+            _ = g.OutH + g.OutW;
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{op}: input {Shapes.Format(Dims)} with kernel {kernel}, stride {stride}, padding {padding}: {e.Message}", e);
+        }
+        return g;
+    }
+
+    /// <summary>y[j] = x.flat[index[j]] (shape <paramref name="shape"/>); derivative: <see cref="ScatterFlat"/>.</summary>
+    internal Tensor<T> TakeFlat(int[] index, int[] shape)
+    {
+        var src = IsContiguous ? this : ContiguousCopy();
+        var y = new T[index.Length];
+        for (int j = 0; j < y.Length; j++) y[j] = src.Storage[src.Offset + index[j]];
+        var result = new Tensor<T>(y, shape);
+        return Graph.Record(result, "TakeFlat", this, (g, _, x) => [g.ScatterFlat(index, x[0].Dims)]);
+    }
+
+    /// <summary>Zeros of <paramref name="shape"/> with y.flat[index[j]] += x[j]; derivative: <see cref="TakeFlat"/>.</summary>
+    internal Tensor<T> ScatterFlat(int[] index, int[] shape)
+    {
+        var src = IsContiguous ? this : ContiguousCopy();
+        var y = new T[Shapes.Size(shape)];
+        for (int j = 0; j < index.Length; j++) y[index[j]] += src.Storage[src.Offset + j];
+        var result = new Tensor<T>(y, (int[])shape.Clone());
+        var ownShape = (int[])Dims.Clone();
+        return Graph.Record(result, "ScatterFlat", this, (g, _, _) => [g.TakeFlat(index, ownShape)]);
+    }
+}
