@@ -1,0 +1,73 @@
+using System.Numerics;
+
+namespace Autograd.NN;
+
+/// <summary>
+/// 2-D convolution layer: y[n, o] = b[o] + Σ_c W[o, c] ⋆ x[n, c] with W of shape [out, in, kh, kw]
+/// (see <see cref="Tensor{T}.Conv2d(Tensor{T}, Tensor{T}?, int, int, int)"/>). Initialised as PyTorch does:
+/// W by Kaiming-uniform with a = √5, i.e. U(−1/√fanIn, 1/√fanIn) with fanIn = in·kh·kw, and b ~ U(−1/√fanIn, 1/√fanIn).
+/// </summary>
+public sealed class Conv2d<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Kernel size (height, width).</summary>
+    public (int H, int W) KernelSize { get; }
+
+    /// <summary>Stride (vertical, horizontal).</summary>
+    public (int H, int W) Stride { get; }
+
+    /// <summary>Zero padding (rows, columns) on each side.</summary>
+    public (int H, int W) Padding { get; }
+
+    /// <summary>Dilation (vertical, horizontal).</summary>
+    public (int H, int W) Dilation { get; }
+
+    /// <summary>Weight of shape [out, in, kh, kw].</summary>
+    [Parameter]
+    public Tensor<T> Weight { get; }
+
+    /// <summary>Bias of shape [out], or null without bias.</summary>
+    [Parameter]
+    public Tensor<T>? Bias { get; }
+
+    /// <summary>Creates a square-kernel convolution with the same stride, padding and dilation on both axes.</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,
+        int dilation = 1, bool bias = true)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), generator, (stride, stride), (padding, padding), (dilation, dilation), bias) { }
+
+    /// <summary>Creates a convolution with per-axis kernel size, stride, padding and dilation.</summary>
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, Generator generator, (int H, int W) stride,
+        (int H, int W) padding, (int H, int W) dilation, bool bias = true)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (inChannels <= 0 || outChannels <= 0 || kernelSize.H <= 0 || kernelSize.W <= 0)
+            throw new ArgumentOutOfRangeException(nameof(inChannels), $"Conv2d: channels and kernel size must be positive, got in={inChannels}, out={outChannels}, kernel={kernelSize}");
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Weight = Init.KaimingUniform(Tensor.Zeros<T>(outChannels, inChannels, kernelSize.H, kernelSize.W), generator, a: Math.Sqrt(5));
+        Weight.RequiresGrad = true;
+        if (bias)
+        {
+            double bound = 1 / Math.Sqrt(inChannels * kernelSize.H * kernelSize.W);
+            Bias = Init.Uniform(Tensor.Zeros<T>(outChannels), generator, -bound, bound);
+            Bias.RequiresGrad = true;
+        }
+    }
+
+    /// <summary>Convolves x of shape [N, in, H, W] into [N, out, H', W'].</summary>
+    public override Tensor<T> Forward(Tensor<T> input) => input.Conv2d(Weight, Bias, Stride, Padding, Dilation);
+
+    /// <inheritdoc />
+    protected override string ExtraRepr() =>
+        $"{InChannels}, {OutChannels}, kernelSize={KernelSize}, stride={Stride}, padding={Padding}" +
+        (Dilation != (1, 1) ? $", dilation={Dilation}" : "") + (Bias is null ? ", bias=false" : "");
+}
