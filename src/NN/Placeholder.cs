@@ -1,1 +1,0 @@
-namespace Autograd.NN; internal static class Placeholder {}
