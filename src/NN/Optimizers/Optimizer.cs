@@ -79,6 +79,7 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
     {
         ArgumentNullException.ThrowIfNull(group);
         var parameters = group.Parameters;
+        var inGroup = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i] ?? throw new ArgumentNullException(nameof(group), $"{Name}: parameter {i} of group {_groups.Count} is null");
@@ -86,7 +87,7 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
                 throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {Shapes.Format(p.Dims)}) is not a leaf (produced by '{p.GradFnName}'); optimize leaves, e.g. via Detach() with RequiresGrad = true");
             if (!p.IsContiguous)
                 throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {Shapes.Format(p.Dims)}) is a non-contiguous view; optimizers update parameters in place");
-            if (_seen.Contains(p))
+            if (_seen.Contains(p) || !inGroup.Add(p))
                 throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {Shapes.Format(p.Dims)}) appears more than once across the parameter groups");
         }
         group.Attach(Name, Defaults);
