@@ -25,4 +25,16 @@ public class RegressionTests
         Assert.Equal([2, 0], a.Grad!.Shape);
         Assert.Equal([1.0, 1, 1, 1], b.Grad!.ToArray());
     }
+
+    [Fact]
+    public void SoftplusIsLinearAboveTheThresholdAndSoIsItsDerivative()
+    {
+        // β = 2, threshold 3: at x = 2, βx = 4 > 3, so softplus(x) = x and d/dx = 1 (PyTorch's rule), not σ(4) ≈ 0.982.
+        // At x = 1, βx = 2 ≤ 3: d/dx = σ(2) = 1/(1 + e⁻²) = 0.8807970779778823.
+        var x = Tensor.FromArray([2.0, 1.0], requiresGrad: true);
+        x.Softplus(2.0, 3.0).Sum().Backward();
+        Assert.Equal(2.0, x.Softplus(2.0, 3.0).ToArray()[0]);
+        Assert.Equal(1.0, x.Grad!.ToArray()[0], 12);
+        Assert.Equal(0.8807970779778823, x.Grad!.ToArray()[1], 12);
+    }
 }
