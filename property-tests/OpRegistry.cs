@@ -11,7 +11,7 @@ namespace Autograd.PropertyTests;
 /// <param name="Atol">Absolute tolerance of the finite-difference comparison.</param>
 /// <param name="Rtol">Relative tolerance of the finite-difference comparison.</param>
 public sealed record OpInfo(string Name, string Member, Func<Tensor<double>[], Tensor<double>> F,
-    Func<Generator, Tensor<double>[]> Inputs, double Atol = 1e-5, double Rtol = 1e-3)
+    Func<Generator, Tensor<double>[]> Inputs, double Atol = 1e-7, double Rtol = 1e-5)
 {
     /// <inheritdoc />
     public override string ToString() => Name;
@@ -163,6 +163,16 @@ public static class OpRegistry
         new("Where", "Where(Tensor, Tensor, Tensor)", x => Tensor.Where(x[0], x[1], x[2]), WhereCase),
         new("Where(mask, tensor, scalar)", "Where(Tensor, Tensor, T)", x => Tensor.Where(x[0], x[1], 0.5), g => WhereCase(g)[..2]),
 
+        // Strided (non-contiguous) operands take other kernel paths: the same ops on transposed and expanded views.
+        new("Mul of a transposed view and a broadcast operand", "op_Multiply(Tensor, Tensor)", x => x[0].MT * x[1],
+            g => { int[] s = [Dim(g), Dim(g), Dim(g)]; return [Uniform(g, s), Uniform(g, Reduced(g, [s[0], s[2], s[1]]))]; }),
+        new("Exp of a transposed view", "Exp()", x => x[0].MT.Exp(), Uni(RankAtLeast(2))),
+        new("Sum(dims) of a permuted view", "Sum(int[], bool)", x => x[0].Permute(1, 2, 0).Sum([0, 2]), Uni(RankAtLeast(3))),
+        new("Softmax of a transposed view", "Softmax(int)", x => x[0].MT.Softmax(-1), Uni(RankAtLeast(2))),
+        new("Max(dim) of a transposed view", "Max(int, bool)", x => x[0].MT.Max(-1), Dist(RankAtLeast(2))),
+        new("Gather from a transposed view", "Gather(int, Tensor)", x => x[0].MT.Gather(1, x[1]), g => GatherCase(g, 1, scatter: false, transposed: true)),
+        new("IndexSelect of a transposed view", "IndexSelect(int, int[])", x => x[0].MT.IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false, transposed: true)),
+
         // Indexing (index tensors and int[] indices are drawn in range, with repeats).
         new("Gather(dim 1)", "Gather(int, Tensor)", x => x[0].Gather(1, x[1]), g => GatherCase(g, 1, scatter: false)),
         new("Gather(dim 0)", "Gather(int, Tensor)", x => x[0].Gather(0, x[1]), g => GatherCase(g, 0, scatter: false)),
@@ -222,20 +232,23 @@ public static class OpRegistry
         return [mask, Uniform(g, Reduced(g, full)), Uniform(g, Reduced(g, full))];
     }
 
-    /// <summary>Input [a, n, c]; index with dims ≤ the input's outside <paramref name="dim"/>, any size along it.</summary>
-    private static Tensor<double>[] GatherCase(Generator g, int dim, bool scatter)
+    /// <summary>Input [a, n, c] (stored as [a, c, n] when <paramref name="transposed"/>, for rows that apply MT first);
+    /// index with dims ≤ the input's outside <paramref name="dim"/>, any size along it.</summary>
+    private static Tensor<double>[] GatherCase(Generator g, int dim, bool scatter, bool transposed = false)
     {
         int[] shape = [Dim(g), Dim(g), Dim(g)];
         var indexShape = new int[3];
         for (int i = 0; i < 3; i++) indexShape[i] = i == dim ? Dim(g) : 1 + g.NextInt(shape[i]);
         var index = Index(g, indexShape, shape[dim]);
-        return scatter ? [Uniform(g, shape), index, Uniform(g, indexShape)] : [Uniform(g, shape), index];
+        var input = Uniform(g, transposed ? [shape[0], shape[2], shape[1]] : shape);
+        return scatter ? [input, index, Uniform(g, indexShape)] : [input, index];
     }
 
-    private static Tensor<double>[] IndexCase(Generator g, bool add)
+    /// <summary>Input [a, n, …] (stored as [a, …, n] when <paramref name="transposed"/>) and 1-D indices into dim 1, with repeats.</summary>
+    private static Tensor<double>[] IndexCase(Generator g, bool add, bool transposed = false)
     {
-        int[] shape = [Dim(g), Dim(g), .. Shape(g, 0, 1)];
-        var index = Index(g, [1 + g.NextInt(4)], shape[1]);
+        int[] shape = transposed ? [Dim(g), Dim(g), Dim(g)] : [Dim(g), Dim(g), .. Shape(g, 0, 1)];
+        var index = Index(g, [1 + g.NextInt(4)], transposed ? shape[2] : shape[1]);
         return add ? [Uniform(g, shape), index, Uniform(g, With(shape, 1, index.NumElements))] : [Uniform(g, shape), index];
     }
 }

@@ -10,7 +10,7 @@ namespace Autograd.PropertyTests;
 public static class PropertyConfig
 {
     /// <summary>Cases per op and order.</summary>
-    public const int MaxTest = 10;
+    public const int MaxTest = 50;
 
     /// <summary>Replay tuple of the FsCheck.Xunit [Property] tests (seed, gamma).</summary>
     public const string Replay = "20240611,11400714819323198485";
