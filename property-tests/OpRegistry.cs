@@ -23,15 +23,17 @@ public sealed record OpInfo(string Name, string Member, Func<Tensor<double>[], T
 /// </summary>
 public static class OpRegistry
 {
+    // Input generators: shape presets, then value presets (uniform, away from kinks, distinct, paired).
     private static Func<Generator, int[]> Any => g => Shape(g);
     private static Func<Generator, int[]> RankAtLeast(int r) => g => Shape(g, r, Math.Max(r, 3));
     private static Func<Generator, Tensor<double>[]> Uni(Func<Generator, int[]> shape, double lo = -2, double hi = 2) =>
         g => [Uniform(g, shape(g), lo, hi)];
     private static Func<Generator, Tensor<double>[]> Away(double[] kinks, double lo = -2, double hi = 2) =>
         g => [AwayFrom(g, Shape(g), kinks, lo, hi)];
-    private static Func<Generator, Tensor<double>[]> Pair(double loB = -2, double hiB = 2) =>
-        g => { var (a, b) = BroadcastPair(g); return [Uniform(g, a), Uniform(g, b, loB, hiB)]; };
+    private static Func<Generator, Tensor<double>[]> Pair() =>
+        g => { var (a, b) = BroadcastPair(g); return [Uniform(g, a), Uniform(g, b)]; };
     private static Func<Generator, Tensor<double>[]> Dist(Func<Generator, int[]> shape) => g => [Distinct(g, shape(g))];
+    // Two operands whose shapes share an inner size k (drawn first), for the matrix products.
     private static Func<Generator, Tensor<double>[]> Two(Func<Generator, int, (int[], int[])> shapes) =>
         g => { var (a, b) = shapes(g, Dim(g)); return [Uniform(g, a), Uniform(g, b)]; };
     private static int[] Batch(Generator g) => Shape(g, 1, 2);
