@@ -76,6 +76,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         get
         {
+            // No elements means no gaps: an empty tensor is contiguous whatever its strides.
+            if (NumElements == 0) return true;
             int expected = 1;
             for (int i = Dims.Length - 1; i >= 0; i--)
             {

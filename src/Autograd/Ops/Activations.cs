@@ -29,11 +29,15 @@ public sealed partial class Tensor<T>
             (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(min, max, true, T.One, T.Zero)));
     }
 
-    /// <summary>Softplus log(1 + e^(βx))/β, linear where βx &gt; threshold. d/dx = σ(βx).</summary>
+    /// <summary>Softplus log(1 + e^(βx))/β, linear where βx &gt; threshold. d/dx = σ(βx), and 1 where it is linear.</summary>
     public Tensor<T> Softplus(T? beta = null, T? threshold = null)
     {
         T b = beta ?? T.One, t = threshold ?? T.CreateChecked(20);
-        return Map("Softplus", new SoftplusKernel<T>(b, t), (x, _) => (x * b).Sigmoid());
+        return Map("Softplus", new SoftplusKernel<T>(b, t), (x, _) =>
+        {
+            var bx = x * b;
+            return Tensor.Where(bx.Gt(t), Tensor.Scalar(T.One), bx.Sigmoid());
+        });
     }
 
     /// <summary>

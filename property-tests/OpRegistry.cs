@@ -1,0 +1,256 @@
+using static Autograd.PropertyTests.Sample;
+
+namespace Autograd.PropertyTests;
+
+/// <summary>One differentiable op (or one variant of it whose behaviour differs), as the properties enumerate it.</summary>
+/// <param name="Name">Unique name shown in test results.</param>
+/// <param name="Member">The public member it exercises, as <see cref="Signatures.Of"/> formats it.</param>
+/// <param name="F">The function checked: inputs ↦ output.</param>
+/// <param name="Inputs">Draws a case (shapes and values inside the op's domain) from a seeded generator; inputs that
+/// are not differentiated (masks, index tensors) do not require grad.</param>
+/// <param name="Atol">Absolute tolerance of the finite-difference comparison.</param>
+/// <param name="Rtol">Relative tolerance of the finite-difference comparison.</param>
+public sealed record OpInfo(string Name, string Member, Func<Tensor<double>[], Tensor<double>> F,
+    Func<Generator, Tensor<double>[]> Inputs, double Atol = 1e-7, double Rtol = 1e-5)
+{
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// Every differentiable public op of <see cref="Tensor{T}"/> and <see cref="Tensor"/>, once per behaviourally distinct
+/// variant (as PyTorch's OpInfo). Adding an op means adding a row here; the completeness test fails otherwise.
+/// </summary>
+public static class OpRegistry
+{
+    // Input generators: shape presets, then value presets (uniform, away from kinks, distinct, paired).
+    private static Func<Generator, int[]> Any => g => Shape(g);
+    private static Func<Generator, int[]> RankAtLeast(int r) => g => Shape(g, r, Math.Max(r, 3));
+    private static Func<Generator, Tensor<double>[]> Uni(Func<Generator, int[]> shape, double lo = -2, double hi = 2) =>
+        g => [Uniform(g, shape(g), lo, hi)];
+    private static Func<Generator, Tensor<double>[]> Away(double[] kinks, double lo = -2, double hi = 2) =>
+        g => [AwayFrom(g, Shape(g), kinks, lo, hi)];
+    private static Func<Generator, Tensor<double>[]> Pair() =>
+        g => { var (a, b) = BroadcastPair(g); return [Uniform(g, a), Uniform(g, b)]; };
+    private static Func<Generator, Tensor<double>[]> Dist(Func<Generator, int[]> shape) => g => [Distinct(g, shape(g))];
+    // Two operands whose shapes share an inner size k (drawn first), for the matrix products.
+    private static Func<Generator, Tensor<double>[]> Two(Func<Generator, int, (int[], int[])> shapes) =>
+        g => { var (a, b) = shapes(g, Dim(g)); return [Uniform(g, a), Uniform(g, b)]; };
+    private static int[] Batch(Generator g) => Shape(g, 1, 2);
+    private static Tensor<double> Weighted(Tensor<double>[] parts, int dim) =>
+        Tensor.Concat([.. parts.Select((p, i) => p * (i + 1.0))], dim);
+
+    /// <summary>The registry: one row per op variant.</summary>
+    public static readonly IReadOnlyList<OpInfo> All =
+    [
+        // Arithmetic (broadcasting pairs, scalar on either side).
+        new("Add", "op_Addition(Tensor, Tensor)", x => x[0] + x[1], Pair()),
+        new("Add(tensor, scalar)", "op_Addition(Tensor, T)", x => x[0] + 1.5, Uni(Any)),
+        new("Add(scalar, tensor)", "op_Addition(T, Tensor)", x => 1.5 + x[0], Uni(Any)),
+        new("Sub", "op_Subtraction(Tensor, Tensor)", x => x[0] - x[1], Pair()),
+        new("Sub(tensor, scalar)", "op_Subtraction(Tensor, T)", x => x[0] - 0.7, Uni(Any)),
+        new("Sub(scalar, tensor)", "op_Subtraction(T, Tensor)", x => 0.7 - x[0], Uni(Any)),
+        new("Mul", "op_Multiply(Tensor, Tensor)", x => x[0] * x[1], Pair()),
+        new("Mul(tensor, scalar)", "op_Multiply(Tensor, T)", x => x[0] * -1.3, Uni(Any)),
+        new("Mul(scalar, tensor)", "op_Multiply(T, Tensor)", x => 2.5 * x[0], Uni(Any)),
+        new("Div", "op_Division(Tensor, Tensor)", x => x[0] / x[1], g => { var (a, b) = BroadcastPair(g); return [Uniform(g, a), NonZero(g, b)]; }),
+        new("Div(tensor, scalar)", "op_Division(Tensor, T)", x => x[0] / -0.8, Uni(Any)),
+        new("Div(scalar, tensor)", "op_Division(T, Tensor)", x => 1.7 / x[0], g => [NonZero(g, Shape(g))]),
+        new("Neg(operator)", "op_UnaryNegation(Tensor)", x => -x[0], Uni(Any)),
+        new("Neg", "Neg()", x => x[0].Neg(), Uni(Any)),
+        new("Pow(scalar exponent)", "Pow(T)", x => x[0].Pow(2.5), Uni(Any, 0.3, 2.5)),
+        new("Pow(integer exponent, negative base)", "Pow(T)", x => x[0].Pow(3.0), Uni(Any)),
+        new("Pow(tensor exponent)", "Pow(Tensor)", x => x[0].Pow(x[1]), g => { var (a, b) = BroadcastPair(g); return [Uniform(g, a, 0.3, 2.5), Uniform(g, b)]; }),
+        new("Square", "Square()", x => x[0].Square(), Uni(Any)),
+        new("Reciprocal", "Reciprocal()", x => x[0].Reciprocal(), g => [NonZero(g, Shape(g))]),
+        new("Maximum", "Maximum(Tensor)", x => x[0].Maximum(x[1]), Untied),
+        new("Minimum", "Minimum(Tensor)", x => x[0].Minimum(x[1]), Untied),
+
+        // Elementwise functions (domains: Log/Sqrt positive, Abs away from 0).
+        new("Exp", "Exp()", x => x[0].Exp(), Uni(Any)),
+        new("Log", "Log()", x => x[0].Log(), Uni(Any, 0.3, 3)),
+        new("Sqrt", "Sqrt()", x => x[0].Sqrt(), Uni(Any, 0.3, 3)),
+        new("Abs", "Abs()", x => x[0].Abs(), Away([0])),
+        new("Sin", "Sin()", x => x[0].Sin(), Uni(Any, -4, 4)),
+        new("Cos", "Cos()", x => x[0].Cos(), Uni(Any, -4, 4)),
+        new("Tanh", "Tanh()", x => x[0].Tanh(), Uni(Any)),
+        new("Sigmoid", "Sigmoid()", x => x[0].Sigmoid(), Uni(Any, -4, 4)),
+        new("Erf", "Erf()", x => x[0].Erf(), Uni(Any, -3.5, 3.5)),
+
+        // Activations (kinks avoided by Sample.Margin).
+        new("Relu", "Relu()", x => x[0].Relu(), Away([0])),
+        new("LeakyRelu", "LeakyRelu()", x => x[0].LeakyRelu(), Away([0])),
+        new("LeakyRelu(slope)", "LeakyRelu(T)", x => x[0].LeakyRelu(0.2), Away([0])),
+        new("Clamp", "Clamp(T, T)", x => x[0].Clamp(-0.5, 1.0), Away([-0.5, 1.0])),
+        new("Softplus", "Softplus(T?, T?)", x => x[0].Softplus(), Uni(Any, -4, 4)),
+        new("Softplus(beta, threshold)", "Softplus(T?, T?)", x => x[0].Softplus(2.0, 3.0), Away([1.5], -3, 3)),
+        new("Gelu", "Gelu(bool)", x => x[0].Gelu(), Uni(Any, -3, 3)),
+        new("Gelu(tanh approximation)", "Gelu(bool)", x => x[0].Gelu(tanhApproximation: true), Uni(Any, -3, 3)),
+        new("Silu", "Silu()", x => x[0].Silu(), Uni(Any, -3, 3)),
+        new("Elu", "Elu(T?)", x => x[0].Elu(), Away([0])),
+        new("Elu(alpha)", "Elu(T?)", x => x[0].Elu(0.5), Away([0])),
+
+        // Reductions.
+        new("Sum()", "Sum()", x => x[0].Sum(), Uni(Any)),
+        new("Sum(dim)", "Sum(int, bool)", x => x[0].Sum(0), Uni(RankAtLeast(1))),
+        new("Sum(-1, keepDim)", "Sum(int, bool)", x => x[0].Sum(-1, keepDim: true), Uni(RankAtLeast(1))),
+        new("Sum(dims)", "Sum(int[], bool)", x => x[0].Sum([-1, 0]), Uni(RankAtLeast(2))),
+        new("Sum(dims, keepDim)", "Sum(int[], bool)", x => x[0].Sum([0, 2], keepDim: true), Uni(RankAtLeast(3))),
+        new("Mean()", "Mean()", x => x[0].Mean(), Uni(Any)),
+        new("Mean(dim, keepDim)", "Mean(int, bool)", x => x[0].Mean(1, keepDim: true), Uni(RankAtLeast(2))),
+        new("Mean(dims)", "Mean(int[], bool)", x => x[0].Mean([0, 1]), Uni(RankAtLeast(2))),
+        new("Var()", "Var(int)", x => x[0].Var(), g => [Distinct(g, ShapeWithCount(g, 2, 0))]),
+        new("Var(correction 0)", "Var(int)", x => x[0].Var(correction: 0), g => [Distinct(g, Shape(g))]),
+        new("Var(dim)", "Var(int, bool, int)", x => x[0].Var(dim: -1), g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(2)))]),
+        new("Var(dims, keepDim, correction 0)", "Var(int[], bool, int)", x => x[0].Var([0, 1], keepDim: true, correction: 0), Dist(RankAtLeast(2))),
+        new("Std()", "Std(int)", x => x[0].Std(), g => [Distinct(g, ShapeWithCount(g, 2, 0))]),
+        new("Std(dim, keepDim)", "Std(int, bool, int)", x => x[0].Std(dim: 0, keepDim: true), g => [Distinct(g, With(Shape(g, 1), 0, 2 + g.NextInt(2)))]),
+        new("Max()", "Max()", x => x[0].Max(), Dist(Any)),
+        new("Min()", "Min()", x => x[0].Min(), Dist(Any)),
+        new("Max(dim)", "Max(int, bool)", x => x[0].Max(-1), Dist(RankAtLeast(1))),
+        new("Max(dim, keepDim)", "Max(int, bool)", x => x[0].Max(0, keepDim: true), Dist(RankAtLeast(1))),
+        new("Min(dim)", "Min(int, bool)", x => x[0].Min(1), Dist(RankAtLeast(2))),
+        new("LogSumExp()", "LogSumExp()", x => x[0].LogSumExp(), Uni(Any)),
+        new("LogSumExp(dim, keepDim)", "LogSumExp(int, bool)", x => x[0].LogSumExp(-1, keepDim: true), Uni(RankAtLeast(1))),
+        new("LogSumExp(dim)", "LogSumExp(int, bool)", x => x[0].LogSumExp(0), Uni(RankAtLeast(2), -3, 3)),
+        new("Softmax(-1)", "Softmax(int)", x => x[0].Softmax(-1), Uni(RankAtLeast(1))),
+        new("Softmax(0)", "Softmax(int)", x => x[0].Softmax(0), Uni(RankAtLeast(2))),
+        new("LogSoftmax(-1)", "LogSoftmax(int)", x => x[0].LogSoftmax(-1), Uni(RankAtLeast(1))),
+        new("LogSoftmax(1)", "LogSoftmax(int)", x => x[0].LogSoftmax(1), Uni(RankAtLeast(3))),
+
+        // Matrix products (PyTorch's rules for 1-D operands, broadcast batch dims, strided operands).
+        new("MatMul 1-D·1-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([k], [k]))),
+        new("MatMul 1-D·2-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([k], [k, Dim(g)]))),
+        new("MatMul 2-D·1-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([Dim(g), k], [k]))),
+        new("MatMul 2-D·2-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([Dim(g), k], [k, Dim(g)]))),
+        new("MatMul batched, broadcast batch dims", "MatMul(Tensor)", x => x[0].MatMul(x[1]),
+            Two((g, k) => { var (ba, bb) = BroadcastPair(g, 1, 2); return ([.. ba, Dim(g), k], [.. bb, k, Dim(g)]); })),
+        new("MatMul batched·2-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([.. Batch(g), Dim(g), k], [k, Dim(g)]))),
+        new("MatMul 2-D·batched", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([Dim(g), k], [.. Batch(g), k, Dim(g)]))),
+        new("MatMul 1-D·batched", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([k], [.. Batch(g), k, Dim(g)]))),
+        new("MatMul batched·1-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([.. Batch(g), Dim(g), k], [k]))),
+        new("MatMul transposed left view", "MatMul(Tensor)", x => x[0].MT.MatMul(x[1]), Two((g, k) => ([.. Shape(g, 0, 1), k, Dim(g)], [k, Dim(g)]))),
+        new("MatMul transposed right view", "MatMul(Tensor)", x => x[0].MatMul(x[1].MT), Two((g, k) => ([Dim(g), k], [.. Shape(g, 0, 1), Dim(g), k]))),
+        new("MatMul both transposed", "MatMul(Tensor)", x => x[0].MT.MatMul(x[1].MT), Two((g, k) => ([k, Dim(g)], [Dim(g), k]))),
+        new("MatMul expanded and narrowed views", "MatMul(Tensor)", x => x[0].Expand(3, -1).MatMul(x[1].Narrow(1, 1, 2)),
+            Two((g, k) => ([1, k], [k, 3]))),
+
+        // Views and shape ops.
+        new("Reshape(-1)", "Reshape(int[])", x => x[0].Reshape(-1), Uni(Any)),
+        new("Reshape(2, -1)", "Reshape(int[])", x => x[0].Reshape(2, -1), g => [Uniform(g, [.. Shape(g, 0, 2), 2])]),
+        new("Reshape of a transposed view", "Reshape(int[])", x => x[0].MT.Reshape(-1), Uni(RankAtLeast(2))),
+        new("View", "View(int[])", x => x[0].View(-1, 1), Uni(Any)),
+        new("Flatten()", "Flatten(int, int)", x => x[0].Flatten(), Uni(Any)),
+        new("Flatten(1, 2)", "Flatten(int, int)", x => x[0].Flatten(1, 2), Uni(RankAtLeast(3))),
+        new("Permute", "Permute(int[])", x => x[0].Permute(2, 0, 1), Uni(RankAtLeast(3))),
+        new("Transpose", "Transpose(int, int)", x => x[0].Transpose(0, -1), Uni(RankAtLeast(1))),
+        new("MT", "get_MT()", x => x[0].MT, Uni(RankAtLeast(2))),
+        new("Expand", "Expand(int[])", x => x[0].Expand(2, -1, 3), g => [Uniform(g, [Dim(g), 1])]),
+        new("SumTo", "SumTo(int[])", x => x[0].SumTo(1, 3), g => [Uniform(g, [.. Shape(g, 0, 1), Dim(g), 3])]),
+        new("Narrow", "Narrow(int, int, int)", x => x[0].Narrow(1, 1, 2), g => [Uniform(g, [Dim(g), 3 + g.NextInt(2), .. Shape(g, 0, 1)])]),
+        new("Narrow(negative start)", "Narrow(int, int, int)", x => x[0].Narrow(-1, -2, 1), g => [Uniform(g, [.. Shape(g, 0, 2), 2 + g.NextInt(2)])]),
+        new("Select", "Select(int, int)", x => x[0].Select(0, -1), Uni(RankAtLeast(1))),
+        new("Select(1, 1)", "Select(int, int)", x => x[0].Select(1, 1), g => [Uniform(g, [Dim(g), 2 + g.NextInt(2), .. Shape(g, 0, 1)])]),
+        new("Squeeze(dim)", "Squeeze(int)", x => x[0].Squeeze(1), g => [Uniform(g, [Dim(g), 1, .. Shape(g, 0, 1)])]),
+        new("Squeeze()", "Squeeze()", x => x[0].Squeeze(), Uni(Any)),
+        new("Unsqueeze", "Unsqueeze(int)", x => x[0].Unsqueeze(1), Uni(RankAtLeast(1))),
+        new("Unsqueeze(-1)", "Unsqueeze(int)", x => x[0].Unsqueeze(-1), Uni(Any)),
+        new("Contiguous", "Contiguous()", x => x[0].MT.Contiguous(), Uni(RankAtLeast(2))),
+        new("Clone", "Clone()", x => x[0].Clone(), Uni(Any)),
+        new("Split(size)", "Split(int, int)", x => Weighted(x[0].Split(2, 1), 1), g => [Uniform(g, [Dim(g), 1 + g.NextInt(5)])]),
+        new("Split(sizes)", "Split(int[], int)", x => Weighted(x[0].Split([1, 0, 2], -1), -1), g => [Uniform(g, [.. Shape(g, 0, 2), 3])]),
+        new("Chunk", "Chunk(int, int)", x => Weighted(x[0].Chunk(2, 0), 0), g => [Uniform(g, [1 + g.NextInt(4), .. Shape(g, 0, 2)])]),
+        new("Concat", "Concat(IReadOnlyList<Tensor>, int)", x => Tensor.Concat(x, 1), ConcatCase),
+        new("Stack", "Stack(IReadOnlyList<Tensor>, int)", x => Tensor.Stack(x, -1), StackCase),
+        new("Where", "Where(Tensor, Tensor, Tensor)", x => Tensor.Where(x[0], x[1], x[2]), WhereCase),
+        new("Where(mask, tensor, scalar)", "Where(Tensor, Tensor, T)", x => Tensor.Where(x[0], x[1], 0.5), g => WhereCase(g)[..2]),
+
+        // Strided (non-contiguous) operands take other kernel paths: the same ops on transposed and expanded views.
+        new("Mul of a transposed view and a broadcast operand", "op_Multiply(Tensor, Tensor)", x => x[0].MT * x[1],
+            g => { int[] s = [Dim(g), Dim(g), Dim(g)]; return [Uniform(g, s), Uniform(g, Reduced(g, [s[0], s[2], s[1]]))]; }),
+        new("Exp of a transposed view", "Exp()", x => x[0].MT.Exp(), Uni(RankAtLeast(2))),
+        new("Sum(dims) of a permuted view", "Sum(int[], bool)", x => x[0].Permute(1, 2, 0).Sum([0, 2]), Uni(RankAtLeast(3))),
+        new("Softmax of a transposed view", "Softmax(int)", x => x[0].MT.Softmax(-1), Uni(RankAtLeast(2))),
+        new("Max(dim) of a transposed view", "Max(int, bool)", x => x[0].MT.Max(-1), Dist(RankAtLeast(2))),
+        new("Gather from a transposed view", "Gather(int, Tensor)", x => x[0].MT.Gather(1, x[1]), g => GatherCase(g, 1, scatter: false, transposed: true)),
+        new("IndexSelect of a transposed view", "IndexSelect(int, int[])", x => x[0].MT.IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false, transposed: true)),
+
+        // Indexing (index tensors and int[] indices are drawn in range, with repeats).
+        new("Gather(dim 1)", "Gather(int, Tensor)", x => x[0].Gather(1, x[1]), g => GatherCase(g, 1, scatter: false)),
+        new("Gather(dim 0)", "Gather(int, Tensor)", x => x[0].Gather(0, x[1]), g => GatherCase(g, 0, scatter: false)),
+        new("ScatterAdd", "ScatterAdd(int, Tensor, Tensor)", x => x[0].ScatterAdd(1, x[1], x[2]), g => GatherCase(g, 1, scatter: true)),
+        new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false)),
+        new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true)),
+    ];
+
+    /// <summary>Members that return tensors but are deliberately not in the registry, each with its reason.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Exceptions = new Dictionary<string, string>
+    {
+        ["Detach()"] = "cuts the graph by definition: no derivative to check",
+        ["Sign()"] = "piecewise constant (derivative 0 almost everywhere); records nothing",
+        ["Eq"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Ne"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Gt"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Ge"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Lt"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Le"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Argmax"] = "index-valued: piecewise constant, records nothing",
+        ["Argmin"] = "index-valued: piecewise constant, records nothing",
+        ["get_Grad()"] = "accessor of the accumulated gradient, not an op",
+        ["Scalar"] = "creation function: a leaf, no tensor input to differentiate",
+        ["FromArray"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Full"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Zeros"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Ones"] = "creation function: a leaf, no tensor input to differentiate",
+        ["ZerosLike"] = "creation function: reads only the shape of its argument",
+        ["OnesLike"] = "creation function: reads only the shape of its argument",
+        ["Arange"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Linspace"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Rand"] = "creation function: random leaf",
+        ["Randn"] = "creation function: random leaf",
+        ["Grad"] = "the gradient function itself; every second-order row differentiates through it",
+    };
+
+    /// <summary>The row called <paramref name="name"/>.</summary>
+    public static OpInfo Get(string name) => All.Single(o => o.Name == name);
+
+    private static Tensor<double>[] ConcatCase(Generator g)
+    {
+        int a = Dim(g), c = Dim(g), count = 2 + g.NextInt(2);
+        return [.. Enumerable.Range(0, count).Select(_ => Uniform(g, [a, g.NextInt(3), c]))];
+    }
+
+    private static Tensor<double>[] StackCase(Generator g)
+    {
+        var shape = Shape(g, 0, 2);
+        return [.. Enumerable.Range(0, 2 + g.NextInt(2)).Select(_ => Uniform(g, shape))];
+    }
+
+    private static Tensor<double>[] WhereCase(Generator g)
+    {
+        var full = Shape(g);
+        var maskShape = Reduced(g, full);
+        var mask = Tensor.FromArray([.. Enumerable.Range(0, Count(maskShape)).Select(_ => (double)g.NextInt(2))], maskShape);
+        return [mask, Uniform(g, Reduced(g, full)), Uniform(g, Reduced(g, full))];
+    }
+
+    /// <summary>Input [a, n, c] (stored as [a, c, n] when <paramref name="transposed"/>, for rows that apply MT first);
+    /// index with dims ≤ the input's outside <paramref name="dim"/>, any size along it.</summary>
+    private static Tensor<double>[] GatherCase(Generator g, int dim, bool scatter, bool transposed = false)
+    {
+        int[] shape = [Dim(g), Dim(g), Dim(g)];
+        var indexShape = new int[3];
+        for (int i = 0; i < 3; i++) indexShape[i] = i == dim ? Dim(g) : 1 + g.NextInt(shape[i]);
+        var index = Index(g, indexShape, shape[dim]);
+        var input = Uniform(g, transposed ? [shape[0], shape[2], shape[1]] : shape);
+        return scatter ? [input, index, Uniform(g, indexShape)] : [input, index];
+    }
+
+    /// <summary>Input [a, n, …] (stored as [a, …, n] when <paramref name="transposed"/>) and 1-D indices into dim 1, with repeats.</summary>
+    private static Tensor<double>[] IndexCase(Generator g, bool add, bool transposed = false)
+    {
+        int[] shape = transposed ? [Dim(g), Dim(g), Dim(g)] : [Dim(g), Dim(g), .. Shape(g, 0, 1)];
+        var index = Index(g, [1 + g.NextInt(4)], transposed ? shape[2] : shape[1]);
+        return add ? [Uniform(g, shape), index, Uniform(g, With(shape, 1, index.NumElements))] : [Uniform(g, shape), index];
+    }
+}
