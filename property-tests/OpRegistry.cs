@@ -99,11 +99,10 @@ public static class OpRegistry
         new("Mean()", "Mean()", x => x[0].Mean(), Uni(Any)),
         new("Mean(dim, keepDim)", "Mean(int, bool)", x => x[0].Mean(1, keepDim: true), Uni(RankAtLeast(2))),
         new("Mean(dims)", "Mean(int[], bool)", x => x[0].Mean([0, 1]), Uni(RankAtLeast(2))),
-        new("Var()", "Var(int)", x => x[0].Var(), g => [Distinct(g, ShapeWithCount(g, 2, 0))]),
-        new("Var(correction 0)", "Var(int)", x => x[0].Var(correction: 0), g => [Distinct(g, Shape(g))]),
+        new("Var()", "Var()", x => x[0].Var(), g => [Distinct(g, ShapeWithCount(g, 2, 0))]),
         new("Var(dim)", "Var(int, bool, int)", x => x[0].Var(dim: -1), g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(2)))]),
         new("Var(dims, keepDim, correction 0)", "Var(int[], bool, int)", x => x[0].Var([0, 1], keepDim: true, correction: 0), Dist(RankAtLeast(2))),
-        new("Std()", "Std(int)", x => x[0].Std(), g => [Distinct(g, ShapeWithCount(g, 2, 0))]),
+        new("Std()", "Std()", x => x[0].Std(), g => [Distinct(g, ShapeWithCount(g, 2, 0))]),
         new("Std(dim, keepDim)", "Std(int, bool, int)", x => x[0].Std(dim: 0, keepDim: true), g => [Distinct(g, With(Shape(g, 1), 0, 2 + g.NextInt(2)))]),
         new("Max()", "Max()", x => x[0].Max(), Dist(Any)),
         new("Min()", "Min()", x => x[0].Min(), Dist(Any)),
@@ -165,6 +164,18 @@ public static class OpRegistry
         new("Where", "Where(Tensor, Tensor, Tensor)", x => Tensor.Where(x[0], x[1], x[2]), WhereCase),
         new("Where(mask, tensor, scalar)", "Where(Tensor, Tensor, T)", x => Tensor.Where(x[0], x[1], 0.5), g => WhereCase(g)[..2]),
 
+        // Convolution and pooling ([N, C, H, W] inputs; pooling inputs distinct so window maxima are untied).
+        new("Conv2d", "Conv2d(Tensor, Tensor, int, int, int)", x => x[0].Conv2d(x[1], x[2], 1, 1, 1), ConvCase),
+        new("Conv2d(stride 2, dilation 2, no bias)", "Conv2d(Tensor, Tensor, int, int, int)", x => x[0].Conv2d(x[1], null, 2, 1, 2), g => ConvCase(g)[..2]),
+        new("Conv2d(per-axis)", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
+            x => x[0].Conv2d(x[1], x[2], (1, 2), (0, 1), (1, 1)), ConvCase),
+        new("MaxPool2d", "MaxPool2d(int, int?, int)", x => x[0].MaxPool2d(2), g => [Distinct(g, [1 + g.NextInt(2), 1 + g.NextInt(2), 4, 2 + 2 * g.NextInt(2)])]),
+        new("MaxPool2d(per-axis, padded)", "MaxPool2d(ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
+            x => x[0].MaxPool2d((3, 2), (1, 2), (1, 0)), g => [Distinct(g, [1, 2, 3, 4])]),
+        new("AvgPool2d", "AvgPool2d(int, int?, int)", x => x[0].AvgPool2d(2, 1, 1), g => [Uniform(g, [1 + g.NextInt(2), 2, 3, 3])]),
+        new("AvgPool2d(per-axis)", "AvgPool2d(ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
+            x => x[0].AvgPool2d((2, 3), (2, 1), (0, 1)), g => [Uniform(g, [1, 2, 4, 3])]),
+
         // Strided (non-contiguous) operands take other kernel paths: the same ops on transposed and expanded views.
         new("Mul of a transposed view and a broadcast operand", "op_Multiply(Tensor, Tensor)", x => x[0].MT * x[1],
             g => { int[] s = [Dim(g), Dim(g), Dim(g)]; return [Uniform(g, s), Uniform(g, Reduced(g, [s[0], s[2], s[1]]))]; }),
@@ -182,6 +193,12 @@ public static class OpRegistry
         new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false)),
         new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true)),
     ];
+
+    private static Tensor<double>[] ConvCase(Generator g)
+    {
+        int n = 1 + g.NextInt(2), c = 1 + g.NextInt(2), o = 1 + g.NextInt(3);
+        return [Uniform(g, [n, c, 4 + g.NextInt(2), 4 + g.NextInt(2)]), Uniform(g, [o, c, 2, 1 + g.NextInt(2)]), Uniform(g, [o])];
+    }
 
     /// <summary>Members that return tensors but are deliberately not in the registry, each with its reason.</summary>
     public static readonly IReadOnlyDictionary<string, string> Exceptions = new Dictionary<string, string>

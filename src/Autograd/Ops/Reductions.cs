@@ -56,8 +56,8 @@ public sealed partial class Tensor<T>
         return Sum(dims, keepDim) / T.CreateChecked(Math.Max(count, 1));
     }
 
-    /// <summary>Variance Σ(x − mean)²/(n − correction) of all elements (correction 1: unbiased, PyTorch's default).</summary>
-    public Tensor<T> Var(int correction = 1) => Flatten().Var([0], false, correction);
+    /// <summary>Unbiased variance Σ(x − mean)²/(n − 1) of all elements (PyTorch's default; other corrections via the dims overload).</summary>
+    public Tensor<T> Var() => Flatten().Var([0], false, 1);
 
     /// <summary>Variance along <paramref name="dim"/>.</summary>
     public Tensor<T> Var(int dim, bool keepDim = false, int correction = 1) => Var([dim], keepDim, correction);
@@ -74,8 +74,8 @@ public sealed partial class Tensor<T>
     /// <summary>Standard deviation √Var along <paramref name="dim"/>.</summary>
     public Tensor<T> Std(int dim, bool keepDim = false, int correction = 1) => Var(dim, keepDim, correction).Sqrt();
 
-    /// <summary>Standard deviation of all elements.</summary>
-    public Tensor<T> Std(int correction = 1) => Var(correction).Sqrt();
+    /// <summary>Unbiased standard deviation of all elements.</summary>
+    public Tensor<T> Std() => Var().Sqrt();
 
     /// <summary>Largest element. The gradient flows to the (first) maximal element.</summary>
     public Tensor<T> Max() => Flatten().Max(0);
