@@ -1,0 +1,8 @@
+namespace Autograd.NN.Serialization;
+
+/// <summary>What <see cref="Checkpoint.Load{T}"/> read besides the tensors it copied.</summary>
+/// <param name="MissingKeys">Model keys the file lacks (left unchanged; always empty when loading strictly).</param>
+/// <param name="UnexpectedKeys">Model keys in the file that the model does not have (ignored; always empty when loading strictly).</param>
+/// <param name="Metadata">The file's whole <c>__metadata__</c> map: the <c>autograd.*</c> entries and the user's own.</param>
+public sealed record CheckpointLoadResult(
+    IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys, IReadOnlyDictionary<string, string> Metadata);
