@@ -6,6 +6,7 @@ using Autograd.NN;
 using Autograd.NN.Data;
 using Autograd.NN.Optimizers;
 using Autograd.NN.Schedules;
+using Autograd.NN.Serialization;
 using FashionMnist;
 
 Options options;
@@ -85,7 +86,7 @@ for (int epoch = 1; epoch <= options.Epochs; epoch++)
 Console.WriteLine($"Training curve: {Path.Combine(options.OutDir, "training_curve.csv")} and training_curve.png");
 if (options.Save is not null)
 {
-    //CKPT Checkpoint.Save(options.Save, model, optimizer);
+    Checkpoint.Save(options.Save, model, optimizer);
     Console.WriteLine($"Saved model and optimizer state to {options.Save} (safetensors)");
 }
 var (_, testAccuracy) = Evaluate(model, testLoader);
