@@ -17,6 +17,7 @@ internal static class Shapes
     /// <summary>Row-major (C-order) strides of a shape.</summary>
     public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
     {
+        if (shape.Length == 0) return [];
         var strides = new int[shape.Length];
         int s = 1;
         for (int i = shape.Length - 1; i >= 0; i--)

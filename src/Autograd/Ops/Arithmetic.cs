@@ -32,21 +32,43 @@ public sealed partial class Tensor<T>
     public static Tensor<T> operator -(Tensor<T> a) =>
         Graph.Record(Elementwise.Unary(a, new MathKernel<T>(UnaryFunction.Negate)), "Neg", a, static (g, _, _) => [-g]);
 
-    /// <summary>a + s.</summary>
-    public static Tensor<T> operator +(Tensor<T> a, T s) => a + Tensor.Scalar(s);
+    // Scalar operands: one-input kernels, so no 0-d tensor is created and no broadcasting is worked out.
+
+    /// <summary>a + s. d/da = 1.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, T s) =>
+        Graph.Record(Elementwise.Unary(a, new AddScalarKernel<T>(s)), "AddScalar", a, static (g, _, _) => [g]);
+
     /// <summary>s + a.</summary>
-    public static Tensor<T> operator +(T s, Tensor<T> a) => Tensor.Scalar(s) + a;
+    public static Tensor<T> operator +(T s, Tensor<T> a) => a + s;
+
     /// <summary>a − s.</summary>
-    public static Tensor<T> operator -(Tensor<T> a, T s) => a - Tensor.Scalar(s);
+    public static Tensor<T> operator -(Tensor<T> a, T s) => a + (-s);
+
     /// <summary>s − a.</summary>
-    public static Tensor<T> operator -(T s, Tensor<T> a) => Tensor.Scalar(s) - a;
-    /// <summary>a · s.</summary>
-    public static Tensor<T> operator *(Tensor<T> a, T s) => a * Tensor.Scalar(s);
+    public static Tensor<T> operator -(T s, Tensor<T> a) => -a + s;
+
+    /// <summary>a · s. d/da = s.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, T s)
+    {
+        var y = Elementwise.Unary(a, new MultiplyScalarKernel<T>(s));
+        return Graph.ShouldRecord(a) ? RecordScale(y, a, s) : y;
+    }
+
+    private static Tensor<T> RecordScale(Tensor<T> y, Tensor<T> a, T s) => Graph.Record(y, "MulScalar", a, (g, _, _) => [g * s]);
+
     /// <summary>s · a.</summary>
-    public static Tensor<T> operator *(T s, Tensor<T> a) => Tensor.Scalar(s) * a;
-    /// <summary>a / s.</summary>
-    public static Tensor<T> operator /(Tensor<T> a, T s) => a / Tensor.Scalar(s);
-    /// <summary>s / a.</summary>
+    public static Tensor<T> operator *(T s, Tensor<T> a) => a * s;
+
+    /// <summary>a / s. d/da = 1/s.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, T s)
+    {
+        var y = Elementwise.Unary(a, new DivideScalarKernel<T>(s));
+        return Graph.ShouldRecord(a) ? RecordDivide(y, a, s) : y;
+    }
+
+    private static Tensor<T> RecordDivide(Tensor<T> y, Tensor<T> a, T s) => Graph.Record(y, "DivScalar", a, (g, _, _) => [g / s]);
+
+    /// <summary>s / a. d/da = −s/a² = −y/a.</summary>
     public static Tensor<T> operator /(T s, Tensor<T> a) => Tensor.Scalar(s) / a;
 
     /// <summary>Elementwise xᵖ for a constant exponent. d/dx = p·xᵖ⁻¹.</summary>
