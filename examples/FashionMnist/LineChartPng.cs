@@ -17,15 +17,32 @@ internal sealed class LineChartPng(int width, int height)
         return p;
     }
 
-    /// <summary>Plots series (values per epoch) into the rectangle, scaled to their joint range, with a frame and grid.</summary>
-    public void Panel(int x0, int y0, int w, int h, IReadOnlyList<(double[] Values, (byte R, byte G, byte B) Color)> series)
+    /// <summary>Draws text in the 5×7 pixel font.</summary>
+    public void Text(string text, int x, int y, (byte R, byte G, byte B) color, int scale = 2) =>
+        PixelFont.Draw(text, x, y, scale, (px, py) => Set(px, py, color));
+
+    /// <summary>
+    /// Plots series (values per epoch) into the rectangle, scaled to their joint range, with a frame, grid,
+    /// a title above, the range's ends on the y axis and the epoch range on the x axis.
+    /// </summary>
+    public void Panel(int x0, int y0, int w, int h, string title, IReadOnlyList<(double[] Values, (byte R, byte G, byte B) Color)> series)
     {
+        (byte, byte, byte) ink = (40, 40, 40);
+        Text(title, x0 + (w - PixelFont.Width(title, 2)) / 2, y0 - 22, ink);
+        int epochs = series.Max(s => s.Values.Length);
+        Text("epoch", x0 + (w - PixelFont.Width("epoch", 2)) / 2, y0 + h + 22, ink);
+        Text("1", x0 - 4, y0 + h + 8, ink, 1);
+        Text(epochs.ToString(), x0 + w - PixelFont.Width(epochs.ToString(), 1) + 4, y0 + h + 8, ink, 1);
         var all = series.SelectMany(s => s.Values).Where(double.IsFinite).ToArray();
         if (all.Length == 0) return;
         double lo = all.Min(), hi = all.Max();
         if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
         double pad = (hi - lo) * 0.05;
         lo -= pad; hi += pad;
+        string top = hi.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        string bottom = lo.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        Text(top, x0 - PixelFont.Width(top, 2) - 6, y0, ink);
+        Text(bottom, x0 - PixelFont.Width(bottom, 2) - 6, y0 + h - 14, ink);
         for (int g = 0; g <= 4; g++)
         {
             int gy = y0 + h * g / 4;
