@@ -33,6 +33,19 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         Offset = offset;
         Dims = shape;
         Strides = strides;
+        NumElements = Shapes.Size(shape);
+        IsContiguous = NumElements == 0 || ComputeContiguous(shape, strides);
+    }
+
+    private static bool ComputeContiguous(int[] shape, int[] strides)
+    {
+        int expected = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            if (shape[i] != 1 && strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
     }
 
     internal Tensor(T[] storage, int[] shape) : this(storage, 0, shape, Shapes.ContiguousStrides(shape)) { }
@@ -44,7 +57,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public int Rank => Dims.Length;
 
     /// <summary>Total number of elements.</summary>
-    public int NumElements => Shapes.Size(Dims);
+    public int NumElements { get; }
 
     /// <summary>Size of one dimension (negative dims count from the end).</summary>
     public int Size(int dim) => Dims[Shapes.NormalizeDim("Size", dim, Dims.Length)];
@@ -71,22 +84,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Name of the op that produced this tensor (null for leaves).</summary>
     public string? GradFnName => GradFn?.Name;
 
-    /// <summary>True when elements are laid out row-major without gaps, starting at <see cref="Offset"/>.</summary>
-    public bool IsContiguous
-    {
-        get
-        {
-            // No elements means no gaps: an empty tensor is contiguous whatever its strides.
-            if (NumElements == 0) return true;
-            int expected = 1;
-            for (int i = Dims.Length - 1; i >= 0; i--)
-            {
-                if (Dims[i] != 1 && Strides[i] != expected) return false;
-                expected *= Dims[i];
-            }
-            return true;
-        }
-    }
+    /// <summary>True when elements are laid out row-major without gaps, starting at <see cref="Offset"/> (fixed at construction: shape and strides never change).</summary>
+    public bool IsContiguous { get; }
 
     /// <summary>The single value of a one-element tensor.</summary>
     public T Item()
