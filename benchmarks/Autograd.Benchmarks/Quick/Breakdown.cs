@@ -22,29 +22,44 @@ internal static class Breakdown
         ScalarChain(log);
     }
 
-    /// <summary>Mean time of zero-grad + forward, loss, backward and optimizer step over 20 steps, best of 3.</summary>
+    /// <summary>
+    /// Mean time of forward, loss, backward and optimizer step over 20 steps (best of 3), and the managed bytes each
+    /// phase allocates on all threads (last trial).
+    /// </summary>
     private static void Phases(string name, Trainer trainer, TextWriter log)
     {
         var (model, optimizer) = trainer.Parts;
         for (int b = 0; b < 10; b++) trainer.Step(b);
         var best = new double[4];
+        var bytes = new double[4];
         Array.Fill(best, double.MaxValue);
+        const int steps = 20;
         for (int trial = 0; trial < 3; trial++)
         {
             var sum = new double[4];
-            const int steps = 20;
+            Array.Clear(bytes);
             for (int b = 0; b < steps; b++)
             {
                 optimizer.ZeroGrad();
                 Tensor<float> logits = null!, loss = null!;
-                sum[0] += Measure.Seconds(() => logits = model.Forward(trainer.Inputs(b % trainer.Batches)));
-                sum[1] += Measure.Seconds(() => loss = Losses.CrossEntropy(logits, trainer.Labels(b % trainer.Batches)));
-                sum[2] += Measure.Seconds(loss.Backward);
-                sum[3] += Measure.Seconds(optimizer.Step);
+                int batch = b % trainer.Batches;
+                Time(0, () => logits = model.Forward(trainer.Inputs(batch)));
+                Time(1, () => loss = Losses.CrossEntropy(logits, trainer.Labels(batch)));
+                Time(2, loss.Backward);
+                Time(3, optimizer.Step);
             }
             for (int i = 0; i < 4; i++) best[i] = Math.Min(best[i], sum[i] / steps * 1e3);
+
+            void Time(int phase, Action action)
+            {
+                long before = Measure.TotalAllocated();
+                sum[phase] += Measure.Seconds(action);
+                bytes[phase] += Measure.TotalAllocated() - before;
+            }
         }
         log.WriteLine($"{name} step phases (ms): forward {best[0]:F3}, loss {best[1]:F3}, backward {best[2]:F3}, Adam step {best[3]:F3}, total {best.Sum():F3}");
+        log.WriteLine($"{name} step allocations (KiB): forward {bytes[0] / steps / 1024:F1}, loss {bytes[1] / steps / 1024:F1}, " +
+            $"backward {bytes[2] / steps / 1024:F1}, Adam step {bytes[3] / steps / 1024:F1}");
     }
 
     /// <summary>Each layer's forward, and forward + backward with a random upstream gradient, on its real input shape.</summary>
