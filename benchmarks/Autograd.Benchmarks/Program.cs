@@ -1,0 +1,61 @@
+using System.Globalization;
+using Autograd.Benchmarks.Quick;
+using BenchmarkDotNet.Running;
+
+namespace Autograd.Benchmarks;
+
+/// <summary>
+/// Entry point. <c>--quick [--json PATH] [--compare LIBTORCH.json] [--breakdown]</c> runs the quick side-by-side
+/// benchmark; <c>--compare LIBTORCH.json --ours OURS.json</c> only compares two files; anything else goes to
+/// BenchmarkDotNet (e.g. <c>--filter *Gemm*</c>). See benchmarks/README.md.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick"), breakdown = args.Contains("--breakdown");
+        string? json = Value(args, "--json"), compare = Value(args, "--compare"), oursPath = Value(args, "--ours");
+        string? libtorchPeakMb = Value(args, "--libtorch-peak-mb");
+        if (!quick && !breakdown && compare is null)
+        {
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new MicroConfig());
+            return 0;
+        }
+
+        QuickResults? ours = null;
+        if (oursPath is not null) ours = QuickResults.FromJson(File.ReadAllText(oursPath));
+        else if (quick || compare is not null)
+        {
+            Console.WriteLine($"Quick benchmark: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
+                $"kernel path {Kernels.KernelPaths.Best}, server GC {System.Runtime.GCSettings.IsServerGC}");
+            ours = QuickBenchmark.Run(Console.Out);
+            if (json is not null) WriteAtomically(json, ours.ToJson());
+            Console.WriteLine(ours.ToJson());
+        }
+        if (breakdown) Breakdown.Run(Console.Out);
+        if (ours is null) return 0;
+
+        QuickResults? libtorch = compare is null ? null : QuickResults.FromJson(File.ReadAllText(compare));
+        if (libtorch is not null && libtorch.PeakMemoryMb is null && libtorchPeakMb is not null)
+            libtorch.PeakMemoryMb = double.Parse(libtorchPeakMb, CultureInfo.InvariantCulture);
+        Console.WriteLine();
+        Console.WriteLine(libtorch is null ? "Targets (run with --compare LIBTORCH.json for the libtorch column):" : $"Ours vs libtorch ({compare}):");
+        int failures = Comparison.Print(ours, libtorch, Console.Out);
+        Console.WriteLine($"{failures} target(s) failed.");
+        return 0;
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static void WriteAtomically(string path, string text)
+    {
+        string full = Path.GetFullPath(path), temp = full + ".tmp";
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(temp, text);
+        File.Move(temp, full, overwrite: true);
+    }
+}
