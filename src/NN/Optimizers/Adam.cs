@@ -62,24 +62,63 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         }
         var m = Buffer(state, ExpAvg, n);
         var v = Buffer(state, ExpAvgSq, n);
+        double biasCorrection1 = 1 - Math.Pow(beta1, state.Step), biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
+        if (!AmsGrad)
+        {
+            // The same equations as below, fused into one vectorised pass over the parameters (Adam is memory-bound).
+            FusedStep(param, g, m, v, Value(beta1), Value(beta2), Value(1 / Math.Sqrt(biasCorrection2)), Value(eps), Value(-lr / biasCorrection1));
+            return;
+        }
         var work = Scratch(1, n);
         TensorPrimitives.Lerp(m, g, Value(1 - beta1), m);                                      // m ← m + (1 − β₁)(g − m)
         TensorPrimitives.Multiply(v, Value(beta2), v);                                         // v ← β₂v
         TensorPrimitives.Multiply(g, Value(1 - beta2), work);
         TensorPrimitives.MultiplyAdd(work, g, v, v);                                           //     + (1 − β₂)g²
-        ReadOnlySpan<T> second = v;
-        if (AmsGrad)
-        {
-            var vMax = Buffer(state, MaxExpAvgSq, n);
-            TensorPrimitives.Max(vMax, v, vMax);                                               // v̂ ← max(v̂, v)
-            second = vMax;
-        }
-        double biasCorrection1 = 1 - Math.Pow(beta1, state.Step), biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
-        TensorPrimitives.Sqrt(second, work);
+        var vMax = Buffer(state, MaxExpAvgSq, n);
+        TensorPrimitives.Max(vMax, v, vMax);                                                   // v̂ ← max(v̂, v)
+        TensorPrimitives.Sqrt(vMax, work);
         TensorPrimitives.Multiply(work, Value(1 / Math.Sqrt(biasCorrection2)), work);
-        TensorPrimitives.Add(work, Value(eps), work);                                          // √v / √(1 − β₂ᵗ) + ε
+        TensorPrimitives.Add(work, Value(eps), work);                                          // √v̂ / √(1 − β₂ᵗ) + ε
         TensorPrimitives.Divide(m, work, work);
         TensorPrimitives.MultiplyAdd(work, Value(-lr / biasCorrection1), param, param);        // θ ← θ − γ/(1 − β₁ᵗ) · m / (…)
+    }
+
+    /// <summary>
+    /// One pass of m ← m + (1 − β₁)(g − m), v ← β₂v + (1 − β₂)g², θ ← θ + step · m / (√v · c₂ + ε)
+    /// with step = −γ/(1 − β₁ᵗ) and c₂ = 1/√(1 − β₂ᵗ), evaluated in the same order as the TensorPrimitives form.
+    /// </summary>
+    private static void FusedStep(Span<T> param, ReadOnlySpan<T> g, Span<T> m, Span<T> v, T beta1, T beta2, T c2, T eps, T step)
+    {
+        T oneMinusBeta1 = T.One - beta1, oneMinusBeta2 = T.One - beta2;
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && param.Length >= System.Numerics.Vector<T>.Count)
+        {
+            var vb1 = new System.Numerics.Vector<T>(oneMinusBeta1);
+            var vb2 = new System.Numerics.Vector<T>(beta2);
+            var vob2 = new System.Numerics.Vector<T>(oneMinusBeta2);
+            var vc2 = new System.Numerics.Vector<T>(c2);
+            var veps = new System.Numerics.Vector<T>(eps);
+            var vstep = new System.Numerics.Vector<T>(step);
+            int width = System.Numerics.Vector<T>.Count;
+            for (; i <= param.Length - width; i += width)
+            {
+                var gi = new System.Numerics.Vector<T>(g.Slice(i));
+                var mi = new System.Numerics.Vector<T>(m.Slice(i));
+                var vi = new System.Numerics.Vector<T>(v.Slice(i));
+                mi += (gi - mi) * vb1;
+                vi = vi * vb2 + gi * vob2 * gi;
+                var p = new System.Numerics.Vector<T>(param.Slice(i)) + mi / (System.Numerics.Vector.SquareRoot(vi) * vc2 + veps) * vstep;
+                mi.CopyTo(m.Slice(i));
+                vi.CopyTo(v.Slice(i));
+                p.CopyTo(param.Slice(i));
+            }
+        }
+        for (; i < param.Length; i++)
+        {
+            m[i] += (g[i] - m[i]) * oneMinusBeta1;
+            v[i] = v[i] * beta2 + g[i] * oneMinusBeta2 * g[i];
+            param[i] += m[i] / (T.Sqrt(v[i]) * c2 + eps) * step;
+        }
     }
 
     /// <inheritdoc />
