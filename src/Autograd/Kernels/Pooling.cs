@@ -235,7 +235,7 @@ public static class Pooling
         int planes = g.Batch * g.Channels;
         long work = (long)g.OutputSize * g.KernelH * g.KernelW;
         int chunks = (int)Math.Min(Math.Min(planes, Environment.ProcessorCount * 4), Math.Max(1, work / (1 << 15)));
-        if (chunks <= 1)
+        if (chunks <= 1 || work < Chunks.ParallelWork)
         {
             body(0, planes);
             return;
