@@ -116,6 +116,8 @@ public static class OpRegistry
         new("Softmax(0)", "Softmax(int)", x => x[0].Softmax(0), Uni(RankAtLeast(2))),
         new("LogSoftmax(-1)", "LogSoftmax(int)", x => x[0].LogSoftmax(-1), Uni(RankAtLeast(1))),
         new("LogSoftmax(1)", "LogSoftmax(int)", x => x[0].LogSoftmax(1), Uni(RankAtLeast(3))),
+        new("BatchNorm", "BatchNorm(Tensor, Tensor, T)", x => x[0].BatchNorm(x[1], x[2]), BatchNormCase),
+        new("BatchNorm(no affine, [N, C])", "BatchNorm(Tensor, Tensor, T)", x => x[0].BatchNorm(), g => [Uniform(g, [2 + g.NextInt(3), Dim(g)])]),
 
         // Matrix products (PyTorch's rules for 1-D operands, broadcast batch dims, strided operands).
         new("MatMul 1-D·1-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([k], [k]))),
@@ -193,6 +195,13 @@ public static class OpRegistry
         new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false)),
         new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true)),
     ];
+
+    /// <summary>x [N, C, *] with at least two values per channel, and γ, β [C].</summary>
+    private static Tensor<double>[] BatchNormCase(Generator g)
+    {
+        int c = Dim(g);
+        return [Uniform(g, [1 + g.NextInt(2), c, 2 + g.NextInt(2), .. Shape(g, 0, 1)]), Uniform(g, [c]), Uniform(g, [c])];
+    }
 
     private static Tensor<double>[] ConvCase(Generator g)
     {

@@ -47,44 +47,40 @@ public static class Functional
         foreach (var (name, t) in new[] { ("running mean", runningMean), ("running variance", runningVar), ("weight", weight), ("bias", bias) })
             if (t is not null && (t.Rank != 1 || t.Shape[0] != channels))
                 throw new ArgumentException($"BatchNorm: {name} has shape {Shapes.Format([.. t.Shape])} but the input has {channels} channels (input shape {Shapes.Format([.. input.Shape])})");
-        int[] dims = [0, .. Enumerable.Range(2, input.Rank - 2)];
-        var statShape = new int[input.Rank];
-        Array.Fill(statShape, 1);
-        statShape[1] = channels;
-        Tensor<T> mean, variance;
         if (training || runningMean is null)
         {
             int n = input.NumElements / Math.Max(channels, 1);
             if (training && n <= 1)
                 throw new ArgumentException($"BatchNorm: expected more than 1 value per channel when training, got input shape {Shapes.Format([.. input.Shape])}");
-            mean = input.Mean(dims, keepDim: true);
-            variance = input.Var(dims, keepDim: true, correction: 0);
+            // Fused primitive: batch moments, normalisation and affine in a few passes (see Tensor.BatchNorm).
+            var y = input.BatchNorm(weight, bias, eps, out var mean, out var variance);
             if (training && runningMean is not null)
                 UpdateRunningStats(runningMean, runningVar!, mean, variance, momentum, n);
+            return y;
         }
-        else
-        {
-            mean = runningMean.Reshape(statShape);
-            variance = runningVar!.Reshape(statShape);
-        }
-        var y = (input - mean) / (variance + T.CreateChecked(eps)).Sqrt();
-        if (weight is not null) y = y * weight.Reshape(statShape);
-        if (bias is not null) y = y + bias.Reshape(statShape);
-        return y;
+        // Fixed statistics make the layer a per-channel affine map y = x·s + t with s = γ/√(r_var + ε) and
+        // t = β − r_mean·s: two passes over x, differentiable in x, γ and β (the running estimates are constants).
+        var statShape = new int[input.Rank];
+        Array.Fill(statShape, 1);
+        statShape[1] = channels;
+        Tensor<T> scale;
+        using (Tensor.NoGrad()) scale = (runningVar!.Detach() + T.CreateChecked(eps)).Sqrt().Reciprocal();
+        if (weight is not null) scale = scale * weight;
+        var shift = -(runningMean.Detach() * scale);
+        if (bias is not null) shift = shift + bias;
+        return input * scale.Reshape(statShape) + shift.Reshape(statShape);
     }
 
-    private static void UpdateRunningStats<T>(Tensor<T> runningMean, Tensor<T> runningVar, Tensor<T> mean,
-        Tensor<T> variance, double momentum, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void UpdateRunningStats<T>(Tensor<T> runningMean, Tensor<T> runningVar, double[] m,
+        double[] v, double momentum, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var m = mean.ToArray();
-        var v = variance.ToArray();
         var rm = runningMean.AsSpan();
         var rv = runningVar.AsSpan();
         double unbias = n / (double)(n - 1);
         for (int c = 0; c < rm.Length; c++)
         {
-            rm[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rm[c]) + momentum * double.CreateChecked(m[c]));
-            rv[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rv[c]) + momentum * double.CreateChecked(v[c]) * unbias);
+            rm[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rm[c]) + momentum * m[c]);
+            rv[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rv[c]) + momentum * v[c] * unbias);
         }
     }
 
@@ -103,10 +99,11 @@ public static class Functional
         foreach (var (name, t) in new[] { ("weight", weight), ("bias", bias) })
             if (t is not null && !t.Shape.SequenceEqual(normalizedShape))
                 throw new ArgumentException($"LayerNorm: {name} has shape {Shapes.Format([.. t.Shape])}, expected {Shapes.Format(normalizedShape)}");
-        int[] dims = [.. Enumerable.Range(input.Rank - k, k)];
-        var mean = input.Mean(dims, keepDim: true);
-        var variance = input.Var(dims, keepDim: true, correction: 0);
-        var y = (input - mean) / (variance + T.CreateChecked(eps)).Sqrt();
+        // Each sample's trailing block is one "channel" of a [1, rows, block] view, so the fused BatchNorm primitive
+        // (statistics per channel, exact higher derivatives) normalises it; γ and β then broadcast over the rows.
+        int block = normalizedShape.Aggregate(1, static (a, d) => a * d);
+        int rows = block == 0 ? 0 : input.NumElements / block;
+        var y = input.Reshape(1, rows, block).BatchNorm(null, null, eps).Reshape([.. input.Shape]);
         if (weight is not null) y = y * weight;
         if (bias is not null) y = y + bias;
         return y;

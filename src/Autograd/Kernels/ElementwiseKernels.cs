@@ -114,8 +114,13 @@ internal readonly struct ClampKernel<T>(T min, T max) : IUnaryKernel<T> where T 
 {
     public void Invoke(ReadOnlySpan<T> x, Span<T> d)
     {
-        TensorPrimitives.Max(x, min, d);
-        TensorPrimitives.Min(d, max, d);
+        // One pass for relu-like bounds: clamping to an infinite bound is the identity (NaN stays NaN either way).
+        if (T.IsNegativeInfinity(min)) TensorPrimitives.Min(x, max, d);
+        else
+        {
+            TensorPrimitives.Max(x, min, d);
+            if (!T.IsPositiveInfinity(max)) TensorPrimitives.Min(d, max, d);
+        }
     }
 }
 
@@ -124,7 +129,17 @@ internal readonly struct LeakyReluKernel<T>(T slope) : IUnaryKernel<T> where T :
 {
     public void Invoke(ReadOnlySpan<T> x, Span<T> d)
     {
-        for (int i = 0; i < d.Length; i++) d[i] = x[i] > T.Zero ? x[i] : slope * x[i];
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var vs = new Vector<T>(slope);
+            for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<T>.Zero), v, v * vs).CopyTo(d.Slice(i));
+            }
+        }
+        for (; i < d.Length; i++) d[i] = x[i] > T.Zero ? x[i] : slope * x[i];
     }
 }
 
@@ -141,17 +156,31 @@ internal readonly struct SoftplusKernel<T>(T beta, T threshold) : IUnaryKernel<T
     }
 }
 
-/// <summary>1 where lo &lt; x &lt; hi (open or closed by flag), 0 elsewhere: the derivative mask of relu and clamp.</summary>
-internal readonly struct RangeMaskKernel<T>(T lo, T hi, bool inclusive, T inside, T outside) : IUnaryKernel<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// The derivative mask of relu, leaky relu and clamp: <c>inside</c> where lo &lt; x &lt; hi (closed when
+/// <c>inclusive</c>), <c>outside</c> elsewhere (NaN is outside). <see cref="Scale"/> multiplies a gradient by it in
+/// one vectorised pass (compare, select, multiply), with a scalar tail of identical results.
+/// </summary>
+internal readonly struct RangeMask<T>(T lo, T hi, bool inclusive, T inside, T outside) where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public void Invoke(ReadOnlySpan<T> x, Span<T> d)
+    public T At(T v) => (inclusive ? v >= lo && v <= hi : v > lo && v < hi) ? inside : outside;
+
+    /// <summary>d[i] = g[i] · mask(x[i]).</summary>
+    public void Scale(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> d)
     {
-        for (int i = 0; i < d.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && d.Length >= Vector<T>.Count)
         {
-            T v = x[i];
-            bool inRange = inclusive ? v >= lo && v <= hi : v > lo && v < hi;
-            d[i] = inRange ? inside : outside;
+            Vector<T> vlo = new(lo), vhi = new(hi), vin = new(inside), vout = new(outside);
+            for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x.Slice(i));
+                var inRange = inclusive
+                    ? Vector.GreaterThanOrEqual(v, vlo) & Vector.LessThanOrEqual(v, vhi)
+                    : Vector.GreaterThan(v, vlo) & Vector.LessThan(v, vhi);
+                (new Vector<T>(g.Slice(i)) * Vector.ConditionalSelect(inRange, vin, vout)).CopyTo(d.Slice(i));
+            }
         }
+        for (; i < d.Length; i++) d[i] = g[i] * At(x[i]);
     }
 }

@@ -53,6 +53,11 @@ public static class Pooling
         if (argmax.Length < g.OutputSize)
             throw new ArgumentException($"{nameof(MaxPool2dForward)}: argmax needs {g.OutputSize} elements (has {argmax.Length}).");
         int outH = g.OutH, outW = g.OutW, plane = g.Height * g.Width;
+        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0 })
+        {
+            ForEachPlane(g, (p0, p1) => MaxPool2x2(input.Span, g, p0, p1, output.Span, argmax.Span));
+            return;
+        }
         ForEachPlane(g, (p0, p1) =>
         {
             ReadOnlySpan<T> x = input.Span;
@@ -85,6 +90,36 @@ public static class Pooling
             }
         });
     }
+
+    /// <summary>
+    /// The common 2×2 window with stride 2 and no padding, without the general window arithmetic: the same taps in the
+    /// same order (row by row), so the same winner on ties and for NaN.
+    /// </summary>
+    private static void MaxPool2x2<T>(ReadOnlySpan<T> x, Pool2dGeometry g, int p0, int p1, Span<T> y, Span<int> idx)
+        where T : IFloatingPointIeee754<T>
+    {
+        int outH = g.OutH, outW = g.OutW, width = g.Width, plane = g.Height * width;
+        for (int q = p0; q < p1; q++)
+        {
+            int o = q * outH * outW;
+            for (int oh = 0; oh < outH; oh++)
+            {
+                int i = q * plane + 2 * oh * width;
+                for (int ow = 0; ow < outW; ow++, o++, i += 2)
+                {
+                    int best = i;
+                    T max = x[i];
+                    if (!T.IsNaN(max) && Wins(x[i + 1], max)) { max = x[i + 1]; best = i + 1; }
+                    if (!T.IsNaN(max) && Wins(x[i + width], max)) { max = x[i + width]; best = i + width; }
+                    if (!T.IsNaN(max) && Wins(x[i + width + 1], max)) { max = x[i + width + 1]; best = i + width + 1; }
+                    y[o] = max;
+                    idx[o] = best;
+                }
+            }
+        }
+    }
+
+    private static bool Wins<T>(T v, T max) where T : IFloatingPointIeee754<T> => v > max || T.IsNaN(v);
 
     /// <summary>gradInput[argmax[o]] += gradOutput[o] for every output position o (accumulates).</summary>
     /// <param name="gradOutput">Upstream gradient [N, C, outH, outW].</param>
@@ -200,7 +235,7 @@ public static class Pooling
         int planes = g.Batch * g.Channels;
         long work = (long)g.OutputSize * g.KernelH * g.KernelW;
         int chunks = (int)Math.Min(Math.Min(planes, Environment.ProcessorCount * 4), Math.Max(1, work / (1 << 15)));
-        if (chunks <= 1)
+        if (chunks <= 1 || work < Chunks.ParallelWork)
         {
             body(0, planes);
             return;

@@ -6,21 +6,43 @@ namespace Autograd.Kernels;
 /// <summary>Reductions over one block of dims of a contiguous buffer viewed as [outer, n, inner].</summary>
 internal static class Reduce
 {
-    /// <summary>dst[o, i] = Σ_j src[o, j, i].</summary>
-    public static void Sum<T>(ReadOnlySpan<T> src, int outer, int n, int inner, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Columns per parallel block when a single [n, inner] slab is summed over its rows.</summary>
+    private const int ColumnBlock = 1024;
+
+    /// <summary>dst[o, i] = Σ_j src[offset + (o·n + j)·inner + i], in parallel over o (or over blocks of columns i when
+    /// outer is 1). Every output element is summed in the same order whatever the thread count.</summary>
+    public static void Sum<T>(T[] src, int offset, int outer, int n, int inner, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (inner == 1)
         {
-            for (int o = 0; o < outer; o++) dst[o] = TensorPrimitives.Sum(src.Slice(o * n, n));
+            Chunks.ForItems(outer, n, (o0, o1) =>
+            {
+                for (int o = o0; o < o1; o++) dst[o] = TensorPrimitives.Sum(src.AsSpan(offset + o * n, n));
+            });
             return;
         }
-        dst.Clear();
-        for (int o = 0; o < outer; o++)
+        if (outer > 1)
         {
-            var acc = dst.Slice(o * inner, inner);
-            for (int j = 0; j < n; j++)
-                TensorPrimitives.Add(acc, src.Slice((o * n + j) * inner, inner), acc);
+            Chunks.ForItems(outer, (long)n * inner, (o0, o1) =>
+            {
+                for (int o = o0; o < o1; o++) SumRows(src, offset + o * n * inner, n, inner, 0, inner, dst.AsSpan(o * inner, inner));
+            });
+            return;
         }
+        int blocks = (inner + ColumnBlock - 1) / ColumnBlock;
+        Chunks.ForItems(blocks, (long)n * ColumnBlock, (b0, b1) =>
+        {
+            int i0 = b0 * ColumnBlock, i1 = Math.Min(inner, b1 * ColumnBlock);
+            SumRows(src, offset, n, inner, i0, i1, dst.AsSpan(i0, i1 - i0));
+        });
+    }
+
+    /// <summary>acc = Σ_j slab[j, i0..i1) for a row-major [n, inner] slab at <paramref name="start"/>.</summary>
+    private static void SumRows<T>(T[] src, int start, int n, int inner, int i0, int i1, Span<T> acc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        src.AsSpan(start + i0, i1 - i0).CopyTo(acc);
+        for (int j = 1; j < n; j++)
+            TensorPrimitives.Add(acc, src.AsSpan(start + j * inner + i0, i1 - i0), acc);
     }
 
     /// <summary>dst[o, i] = argmax_j src[o, j, i] (or argmin), first occurrence on ties; NaN wins like PyTorch.</summary>
@@ -47,6 +69,112 @@ internal static class Reduce
             }
         }
     }
+
+    // Per-channel kernels over a contiguous [N, C, S] buffer (batch normalisation): channel c owns the N rows
+    // x[n, c, 0..S). Statistics run in parallel over channels, elementwise passes over rows; each channel's sums
+    // are accumulated row by row in a fixed order (in double), so results do not depend on the thread count.
+
+    /// <summary>mean[c] and biased variance[c] of the N·S values of channel c, in two passes: Σx, then Σ(x − mean)².</summary>
+    public static void ChannelMoments<T>(T[] x, int offset, int batch, int channels, int size, double[] mean, double[] variance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double count = (double)batch * size;
+        Chunks.ForItems(channels, 2L * batch * size, (c0, c1) =>
+        {
+            var centered = new T[size];
+            for (int c = c0; c < c1; c++)
+            {
+                double sum = 0;
+                for (int n = 0; n < batch; n++) sum += double.CreateTruncating(TensorPrimitives.Sum(Row(x, offset, n, c, channels, size)));
+                double m = sum / count;
+                T mt = T.CreateTruncating(m);
+                double squares = 0;
+                for (int n = 0; n < batch; n++)
+                {
+                    TensorPrimitives.Subtract(Row(x, offset, n, c, channels, size), mt, centered);
+                    squares += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(centered));
+                }
+                // Σ(x − mt)² = Σ(x − m)² + count·(m − mt)², mt being m rounded to T.
+                double shift = m - double.CreateTruncating(mt);
+                mean[c] = m;
+                variance[c] = Math.Max(squares / count - shift * shift, 0);
+            }
+        });
+    }
+
+    /// <summary>dst[n, c, :] = (x[n, c, :] − center[c])·scale[c] + shift[c].</summary>
+    public static void ChannelAffine<T>(T[] x, int offset, int batch, int channels, int size, T[] center, T[] scale, T[] shift, T[] dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Chunks.ForItems(batch * channels, size, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                int c = r % channels;
+                var d = dst.AsSpan(r * size, size);
+                TensorPrimitives.Subtract(x.AsSpan(offset + r * size, size), center[c], d);
+                ScaleShift(d, scale[c], shift[c]);
+            }
+        });
+    }
+
+    /// <summary>sumG[c] = Σ g and sumGX[c] = Σ g·(x − mean[c]) over channel c.</summary>
+    public static void ChannelGradSums<T>(T[] g, int gOffset, T[] x, int xOffset, int batch, int channels, int size,
+        double[] mean, double[] sumG, double[] sumGX) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Chunks.ForItems(channels, 2L * batch * size, (c0, c1) =>
+        {
+            var centered = new T[size];
+            for (int c = c0; c < c1; c++)
+            {
+                T mt = T.CreateTruncating(mean[c]);
+                double sg = 0, sgx = 0;
+                for (int n = 0; n < batch; n++)
+                {
+                    var gr = Row(g, gOffset, n, c, channels, size);
+                    TensorPrimitives.Subtract(Row(x, xOffset, n, c, channels, size), mt, centered);
+                    sg += double.CreateTruncating(TensorPrimitives.Sum(gr));
+                    sgx += double.CreateTruncating(TensorPrimitives.Dot(gr, centered));
+                }
+                sumG[c] = sg;
+                // Σ g·(x − m) = Σ g·(x − mt) − (m − mt)·Σ g.
+                sumGX[c] = sgx - (mean[c] - double.CreateTruncating(mt)) * sg;
+            }
+        });
+    }
+
+    /// <summary>dst[n, c, :] = a[c]·g[n, c, :] + b[c]·(x[n, c, :] − center[c]) + k[c].</summary>
+    public static void ChannelCombine<T>(T[] g, int gOffset, T[] x, int xOffset, int batch, int channels, int size,
+        T[] a, T[] b, T[] center, T[] k, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Chunks.ForItems(batch * channels, 2L * size, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                int c = r % channels;
+                var d = dst.AsSpan(r * size, size);
+                TensorPrimitives.Subtract(x.AsSpan(xOffset + r * size, size), center[c], d);
+                ScaleShift(d, b[c], k[c]);
+                TensorPrimitives.MultiplyAdd(g.AsSpan(gOffset + r * size, size), a[c], d, d);
+            }
+        });
+    }
+
+    /// <summary>d = d·a + b (TensorPrimitives has no scalar-scalar MultiplyAdd).</summary>
+    private static void ScaleShift<T>(Span<T> d, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            Vector<T> va = new(a), vb = new(b);
+            for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(d.Slice(i)) * va + vb).CopyTo(d.Slice(i));
+        }
+        for (; i < d.Length; i++) d[i] = d[i] * a + b;
+    }
+
+    private static ReadOnlySpan<T> Row<T>(T[] data, int offset, int n, int c, int channels, int size) =>
+        data.AsSpan(offset + (n * channels + c) * size, size);
 
     /// <summary>Splits a shape around dims [start, end] into outer · n · inner.</summary>
     public static (int Outer, int N, int Inner) Split(ReadOnlySpan<int> shape, int start, int end)

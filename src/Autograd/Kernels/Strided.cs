@@ -102,6 +102,21 @@ internal struct StridedLoop
         OffsetB = 0;
     }
 
+    /// <summary>Positions the odometer at outer row <paramref name="row"/> (rows counted from 0), so chunks of rows can run independently.</summary>
+    public void Seek(long row)
+    {
+        OffsetA = 0;
+        OffsetB = 0;
+        for (int d = _shape.Length - 1; d >= 0; d--)
+        {
+            int i = (int)(row % _shape[d]);
+            row /= _shape[d];
+            _index[d] = i;
+            OffsetA += i * _stridesA[d];
+            OffsetB += i * _stridesB[d];
+        }
+    }
+
     public void Next()
     {
         for (int d = _shape.Length - 1; d >= 0; d--)

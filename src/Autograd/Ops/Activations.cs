@@ -7,15 +7,14 @@ namespace Autograd;
 public sealed partial class Tensor<T>
 {
     /// <summary>Rectified linear unit max(x, 0). d/dx = 1 for x &gt; 0, else 0.</summary>
-    public Tensor<T> Relu() => Map("Relu", new ClampKernel<T>(T.Zero, T.PositiveInfinity),
-        static (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(T.Zero, T.PositiveInfinity, false, T.One, T.Zero)));
+    public Tensor<T> Relu() => MapMasked("Relu", new ClampKernel<T>(T.Zero, T.PositiveInfinity),
+        new RangeMask<T>(T.Zero, T.PositiveInfinity, false, T.One, T.Zero));
 
     /// <summary>Leaky ReLU: x for x &gt; 0, slope·x otherwise. d/dx = 1 or slope.</summary>
     public Tensor<T> LeakyRelu(T negativeSlope)
     {
         T slope = negativeSlope;
-        return Map("LeakyRelu", new LeakyReluKernel<T>(slope),
-            (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(T.Zero, T.PositiveInfinity, false, T.One, slope)));
+        return MapMasked("LeakyRelu", new LeakyReluKernel<T>(slope), new RangeMask<T>(T.Zero, T.PositiveInfinity, false, T.One, slope));
     }
 
     /// <summary>Leaky ReLU with PyTorch's default slope 0.01.</summary>
@@ -25,8 +24,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Clamp(T min, T max)
     {
         if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}");
-        return Map("Clamp", new ClampKernel<T>(min, max),
-            (x, _) => Elementwise.Unary(x, new RangeMaskKernel<T>(min, max, true, T.One, T.Zero)));
+        return MapMasked("Clamp", new ClampKernel<T>(min, max), new RangeMask<T>(min, max, true, T.One, T.Zero));
     }
 
     /// <summary>Softplus log(1 + e^(βx))/β, linear where βx &gt; threshold. d/dx = σ(βx), and 1 where it is linear.</summary>

@@ -21,6 +21,33 @@ public sealed partial class Tensor<T>
     private Tensor<T> RecordMap(Tensor<T> y, string name, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx) =>
         Graph.Record(y, name, this, (g, output, x) => [g * dfdx(x[0], output)]);
 
+    /// <summary>
+    /// Applies a piecewise-linear kernel whose derivative is a piecewise-constant <paramref name="mask"/> of x (relu,
+    /// leaky relu, clamp): the derivative g·mask(x) is one fused pass, <see cref="MaskedBy"/>.
+    /// </summary>
+    internal Tensor<T> MapMasked<TKernel>(string name, TKernel kernel, RangeMask<T> mask)
+        where TKernel : struct, IUnaryKernel<T>
+    {
+        var y = Elementwise.Unary(this, kernel);
+        return Graph.Record(y, name, this, (g, _, x) => [g.MaskedBy(x[0], mask)]);
+    }
+
+    /// <summary>
+    /// this ⊙ mask(x), with mask piecewise constant in x: linear in this (its derivative is the same mask) and of zero
+    /// derivative in x almost everywhere, so x is not an input of the node.
+    /// </summary>
+    internal Tensor<T> MaskedBy(Tensor<T> x, RangeMask<T> mask)
+    {
+        var g = IsContiguous ? this : ContiguousCopy();
+        var src = x.IsContiguous ? x : x.ContiguousCopy();
+        var d = GC.AllocateUninitializedArray<T>(g.NumElements);
+        T[] gs = g.Storage, xs = src.Storage;
+        int go = g.Offset, xo = src.Offset;
+        Chunks.For(d.Length, Chunks.Grain, (s, e) => mask.Scale(gs.AsSpan(go + s, e - s), xs.AsSpan(xo + s, e - s), d.AsSpan(s, e - s)));
+        var result = new Tensor<T>(d, (int[])Dims.Clone());
+        return Graph.Record(result, "MaskedBy", this, (gg, _, _) => [gg.MaskedBy(x, mask)]);
+    }
+
     /// <summary>Elementwise eˣ. d/dx = eˣ = y.</summary>
     public Tensor<T> Exp() => Map("Exp", new MathKernel<T>(UnaryFunction.Exp), static (_, y) => y);
 

@@ -17,11 +17,13 @@ public sealed partial class Tensor<T>
     {
         var src = IsContiguous ? this : ContiguousCopy();
         var g = PoolGeometry("MaxPool2d", kernel, stride, padding);
-        var y = new T[g.OutputSize];
-        var argmax = new int[g.OutputSize];
+        var y = GC.AllocateUninitializedArray<T>(g.OutputSize);
+        var argmax = GC.AllocateUninitializedArray<int>(g.OutputSize);
         Pooling.MaxPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y, argmax);
         var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
-        return Graph.Record(result, "MaxPool2d", this, (grad, _, x) => [grad.ScatterFlat(argmax, x[0].Dims)]);
+        // Every argmax stays inside its own plane, so the scatter (and the gather of its derivative) run per plane.
+        int planes = g.Batch * g.Channels;
+        return Graph.Record(result, "MaxPool2d", this, (grad, _, x) => [grad.ScatterFlat(argmax, x[0].Dims, planes)]);
     }
 
     /// <summary>2-D average pooling of [N, C, H, W]: the mean of each window, padding counted as zeros.</summary>
@@ -70,24 +72,45 @@ public sealed partial class Tensor<T>
         return g;
     }
 
-    /// <summary>y[j] = x.flat[index[j]] (shape <paramref name="shape"/>); derivative: <see cref="ScatterFlat"/>.</summary>
-    internal Tensor<T> TakeFlat(int[] index, int[] shape)
+    /// <summary>y[j] = x.flat[index[j]] (shape <paramref name="shape"/>); derivative: <see cref="ScatterFlat"/>.
+    /// <paramref name="blocks"/> &gt; 1 promises that the j of block b (of index.Length / blocks each) read only the b-th
+    /// block of x, which lets the adjoint scatter run blocks in parallel.</summary>
+    internal Tensor<T> TakeFlat(int[] index, int[] shape, int blocks = 1)
     {
         var src = IsContiguous ? this : ContiguousCopy();
-        var y = new T[index.Length];
-        for (int j = 0; j < y.Length; j++) y[j] = src.Storage[src.Offset + index[j]];
+        var y = GC.AllocateUninitializedArray<T>(index.Length);
+        T[] xs = src.Storage;
+        int offset = src.Offset;
+        Chunks.For(y.Length, Chunks.Grain, (s, e) =>
+        {
+            for (int j = s; j < e; j++) y[j] = xs[offset + index[j]];
+        });
         var result = new Tensor<T>(y, shape);
-        return Graph.Record(result, "TakeFlat", this, (g, _, x) => [g.ScatterFlat(index, x[0].Dims)]);
+        return Graph.Record(result, "TakeFlat", this, (g, _, x) => [g.ScatterFlat(index, x[0].Dims, blocks)]);
     }
 
-    /// <summary>Zeros of <paramref name="shape"/> with y.flat[index[j]] += x[j]; derivative: <see cref="TakeFlat"/>.</summary>
-    internal Tensor<T> ScatterFlat(int[] index, int[] shape)
+    /// <summary>Zeros of <paramref name="shape"/> with y.flat[index[j]] += x[j]; derivative: <see cref="TakeFlat"/>.
+    /// With <paramref name="blocks"/> &gt; 1 (see <see cref="TakeFlat"/>) blocks are scattered in parallel: no two
+    /// blocks write the same element, and within a block the order is the serial one, so results are deterministic.</summary>
+    internal Tensor<T> ScatterFlat(int[] index, int[] shape, int blocks = 1)
     {
         var src = IsContiguous ? this : ContiguousCopy();
         var y = new T[Shapes.Size(shape)];
-        for (int j = 0; j < index.Length; j++) y[index[j]] += src.Storage[src.Offset + j];
+        T[] xs = src.Storage;
+        int offset = src.Offset, per = blocks > 1 ? index.Length / blocks : index.Length;
+        if (blocks <= 1 || per * blocks != index.Length)
+        {
+            for (int j = 0; j < index.Length; j++) y[index[j]] += xs[offset + j];
+        }
+        else
+        {
+            Chunks.ForItems(blocks, 2L * per, (b0, b1) =>
+            {
+                for (int j = b0 * per; j < b1 * per; j++) y[index[j]] += xs[offset + j];
+            });
+        }
         var result = new Tensor<T>(y, (int[])shape.Clone());
         var ownShape = (int[])Dims.Clone();
-        return Graph.Record(result, "ScatterFlat", this, (g, _, _) => [g.TakeFlat(index, ownShape)]);
+        return Graph.Record(result, "ScatterFlat", this, (g, _, _) => [g.TakeFlat(index, ownShape, blocks)]);
     }
 }
