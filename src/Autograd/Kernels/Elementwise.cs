@@ -71,15 +71,46 @@ internal static class Elementwise
             src = result;
             offset = 0;
         }
-        Chunks.For(result.Length, Chunks.Grain, (s, e) => kernel.Invoke(src.AsSpan(offset + s, e - s), result.AsSpan(s, e - s)));
-        return new Tensor<T>(result, (int[])x.Dims.Clone());
+        // Below the parallel threshold call the kernel directly: no closure is allocated on this (per-op) path.
+        if (result.Length < Chunks.ParallelWork) kernel.Invoke(src.AsSpan(offset, result.Length), result);
+        else UnaryChunked(src, offset, result, kernel);
+        return new Tensor<T>(result, x);
     }
+
+    private static void UnaryChunked<T, TKernel>(T[] src, int offset, T[] result, TKernel kernel)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T> =>
+        Chunks.For(result.Length, Chunks.Grain, (s, e) => kernel.Invoke(src.AsSpan(offset + s, e - s), result.AsSpan(s, e - s)));
 
     public static Tensor<T> Binary<T, TKernel>(string op, Tensor<T> a, Tensor<T> b, TKernel kernel)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IBinaryKernel<T>
     {
-        int[] shape = Shapes.Equal(a.Dims, b.Dims) ? (int[])a.Dims.Clone() : Shapes.Broadcast(op, a.Dims, b.Dims);
+        int[] shape = Shapes.Equal(a.Dims, b.Dims) ? a.Dims : Shapes.Broadcast(op, a.Dims, b.Dims);
         var dst = GC.AllocateUninitializedArray<T>(Shapes.Size(shape));
+        // Small contiguous operands: call the kernel directly, without the closures of the chunked path.
+        if (dst.Length < Chunks.ParallelWork && a.IsContiguous && b.IsContiguous)
+        {
+            if (a.NumElements == dst.Length && b.NumElements == dst.Length)
+            {
+                kernel.Invoke(a.Storage.AsSpan(a.Offset, dst.Length), b.Storage.AsSpan(b.Offset, dst.Length), dst);
+                return new Tensor<T>(dst, shape);
+            }
+            if (b.NumElements == 1 && a.NumElements == dst.Length)
+            {
+                kernel.Invoke(a.Storage.AsSpan(a.Offset, dst.Length), b.Storage[b.Offset], dst);
+                return new Tensor<T>(dst, shape);
+            }
+            if (a.NumElements == 1 && b.NumElements == dst.Length)
+            {
+                kernel.Invoke(a.Storage[a.Offset], b.Storage.AsSpan(b.Offset, dst.Length), dst);
+                return new Tensor<T>(dst, shape);
+            }
+        }
+        return BinaryChunked(a, b, kernel, shape, dst);
+    }
+
+    private static Tensor<T> BinaryChunked<T, TKernel>(Tensor<T> a, Tensor<T> b, TKernel kernel, int[] shape, T[] dst)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IBinaryKernel<T>
+    {
         if (dst.Length == 0) return new Tensor<T>(dst, shape);
         T[] da = a.Storage, db = b.Storage;
         int oa0 = a.Offset, ob0 = b.Offset;

@@ -96,7 +96,7 @@ public sealed partial class Tensor<T>
             System.Numerics.Tensors.TensorPrimitives.Multiply(ys, result, result);
         }
         System.Numerics.Tensors.TensorPrimitives.Multiply(gs, result, result);
-        var output = new Tensor<T>(result, (int[])y.Dims.Clone());
+        var output = new Tensor<T>(result, y);
         return Graph.Record(output, tanh ? "TanhBackward" : "SigmoidBackward", g, y, (u, _, x) =>
         [
             x[0].RequiresGrad ? OutputDerivative(u, x[1], tanh) : null,
