@@ -70,16 +70,29 @@ public static class Convolution
     /// <param name="g">Convolution geometry.</param>
     /// <param name="columns">Destination [C·kh·kw, outH·outW], row-major.</param>
     public static void Im2Col<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, Span<T> columns)
+        where T : INumberBase<T> =>
+        Im2Col(image, g, columns, g.ColumnCols);
+
+    /// <summary>
+    /// <see cref="Im2Col{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T})"/> into a wider matrix: row r of the
+    /// columns starts at r·<paramref name="ldColumns"/>, so a batch of images can share one matrix
+    /// [C·kh·kw, N·outH·outW] with image n at column offset n·outH·outW. Only the outH·outW columns of each row are written.
+    /// </summary>
+    /// <param name="image">One image [C, H, W], row-major.</param>
+    /// <param name="g">Convolution geometry.</param>
+    /// <param name="columns">Destination: C·kh·kw rows of outH·outW elements, row r starting at r·ldColumns.</param>
+    /// <param name="ldColumns">Row stride of the destination (at least outH·outW).</param>
+    public static void Im2Col<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, Span<T> columns, int ldColumns)
         where T : INumberBase<T>
     {
         int outH = g.OutH, outW = g.OutW;
-        Check(image.Length, columns.Length, g, nameof(Im2Col));
+        Check(image.Length, columns.Length, ldColumns, g, nameof(Im2Col));
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
-                    Span<T> dst = columns.Slice(row * outH * outW, outH * outW);
+                    Span<T> dst = columns.Slice(row * ldColumns, outH * outW);
                     int offW = kj * g.DilationW - g.PadW;
                     var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
                     for (int oh = 0; oh < outH; oh++)
@@ -104,23 +117,35 @@ public static class Convolution
     }
 
     /// <summary>
-    /// The adjoint of <see cref="Im2Col{T}"/>: image[c, ih, iw] += Σ columns[(c·kh + i)·kw + j, oh·outW + ow]
+    /// The adjoint of <see cref="Im2Col{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T})"/>: image[c, ih, iw] += Σ columns[(c·kh + i)·kw + j, oh·outW + ow]
     /// over every (i, j, oh, ow) that Im2Col reads from (ih, iw). Accumulates into <paramref name="image"/>.
     /// </summary>
     /// <param name="columns">Column matrix [C·kh·kw, outH·outW], row-major.</param>
     /// <param name="g">Convolution geometry.</param>
     /// <param name="image">Image [C, H, W] to accumulate into.</param>
     public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image)
+        where T : INumberBase<T> =>
+        Col2Im(columns, g, image, g.ColumnCols);
+
+    /// <summary>
+    /// <see cref="Col2Im{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T})"/> from a wider matrix whose row r starts
+    /// at r·<paramref name="ldColumns"/>: the adjoint of the strided <see cref="Im2Col{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T}, int)"/>.
+    /// </summary>
+    /// <param name="columns">C·kh·kw rows of outH·outW elements, row r starting at r·ldColumns.</param>
+    /// <param name="g">Convolution geometry.</param>
+    /// <param name="image">Image [C, H, W] to accumulate into.</param>
+    /// <param name="ldColumns">Row stride of the columns (at least outH·outW).</param>
+    public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image, int ldColumns)
         where T : INumberBase<T>
     {
         int outH = g.OutH, outW = g.OutW;
-        Check(image.Length, columns.Length, g, nameof(Col2Im));
+        Check(image.Length, columns.Length, ldColumns, g, nameof(Col2Im));
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
-                    ReadOnlySpan<T> srcRow = columns.Slice(row * outH * outW, outH * outW);
+                    ReadOnlySpan<T> srcRow = columns.Slice(row * ldColumns, outH * outW);
                     int offW = kj * g.DilationW - g.PadW;
                     var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
                     if (w0 >= w1)
@@ -146,6 +171,53 @@ public static class Convolution
                 }
     }
 
+    /// <summary>
+    /// Lays a batch [N, O, L] out as one matrix [O, N·L]: rows[o, b·L + l] = batch[b, o, l], so that a convolution
+    /// over the whole batch is one matrix product. Copies whole runs of L elements, images in parallel.
+    /// </summary>
+    /// <param name="batch">Source [N, O, L], row-major, starting at <paramref name="batchOffset"/>.</param>
+    /// <param name="batchOffset">Index of the source's first element.</param>
+    /// <param name="rows">Destination [O, N·L], row-major, starting at index 0.</param>
+    /// <param name="n">Images N.</param>
+    /// <param name="channels">Channels O.</param>
+    /// <param name="length">Elements per channel L.</param>
+    public static void BatchToRows<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length) =>
+        Permute(batch, batchOffset, rows, n, channels, length, toRows: true);
+
+    /// <summary>The inverse of <see cref="BatchToRows{T}"/>: batch[b, o, l] = rows[o, b·L + l].</summary>
+    /// <param name="rows">Source [O, N·L], row-major, starting at index 0.</param>
+    /// <param name="batch">Destination [N, O, L], row-major, starting at index 0.</param>
+    /// <param name="n">Images N.</param>
+    /// <param name="channels">Channels O.</param>
+    /// <param name="length">Elements per channel L.</param>
+    public static void RowsToBatch<T>(T[] rows, T[] batch, int n, int channels, int length) =>
+        Permute(batch, 0, rows, n, channels, length, toRows: false);
+
+    private static void Permute<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length, bool toRows)
+    {
+        long total = (long)n * channels * length;
+        if (batchOffset < 0 || batchOffset + total > batch.Length || total > rows.Length)
+            throw new ArgumentException(
+                $"{(toRows ? nameof(BatchToRows) : nameof(RowsToBatch))}: [{n}, {channels}, {length}] does not fit " +
+                $"the batch ({batch.Length} elements from {batchOffset}) or the rows ({rows.Length} elements).");
+        int ld = n * length;
+        void Image(int b)
+        {
+            for (int o = 0; o < channels; o++)
+            {
+                var inBatch = batch.AsSpan(batchOffset + (b * channels + o) * length, length);
+                var inRows = rows.AsSpan(o * ld + b * length, length);
+                if (toRows) inBatch.CopyTo(inRows);
+                else inRows.CopyTo(inBatch);
+            }
+        }
+        // Below ~256 KiB of floats a copy is faster than waking a second thread.
+        if (total < 64 * 1024)
+            for (int b = 0; b < n; b++) Image(b);
+        else
+            Parallel.For(0, n, Image);
+    }
+
     /// <summary>Output columns [w0, w1) whose input column ow·stride + offset lies inside [0, width).</summary>
     private static (int Start, int End) ValidRange(int offset, int stride, int width, int outW)
     {
@@ -156,13 +228,16 @@ public static class Convolution
         return (start, Math.Max(start, end));
     }
 
-    private static void Check(int imageLength, int columnsLength, in Conv2dGeometry g, string op)
+    private static void Check(int imageLength, int columnsLength, int ld, in Conv2dGeometry g, string op)
     {
         if (g.Channels < 1)
             throw new ArgumentException($"{op}: channels must be ≥ 1 (got {g.Channels}).");
-        if (imageLength < g.ImageSize || columnsLength < (long)g.ColumnRows * g.ColumnCols)
+        if (ld < g.ColumnCols)
+            throw new ArgumentException($"{op}: column stride {ld} is less than outH·outW = {g.ColumnCols}.");
+        long need = (long)(g.ColumnRows - 1) * ld + g.ColumnCols;
+        if (imageLength < g.ImageSize || columnsLength < need)
             throw new ArgumentException(
                 $"{op}: image [{g.Channels}, {g.Height}, {g.Width}] needs {g.ImageSize} elements (has {imageLength}); " +
-                $"columns [{g.ColumnRows}, {g.ColumnCols}] need {(long)g.ColumnRows * g.ColumnCols} (has {columnsLength}).");
+                $"columns [{g.ColumnRows}, {g.ColumnCols}] with row stride {ld} need {need} (has {columnsLength}).");
     }
 }
