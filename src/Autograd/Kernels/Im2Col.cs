@@ -95,6 +95,11 @@ public static class Convolution
                     Span<T> dst = columns.Slice(row * ldColumns, outH * outW);
                     int offW = kj * g.DilationW - g.PadW;
                     var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
+                    if (IsBand(g, outW))
+                    {
+                        CopyBand(image, g, c, ki, offW, w0, w1, dst);
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
                         Span<T> d = dst.Slice(oh * outW, outW);
@@ -150,6 +155,11 @@ public static class Convolution
                     var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
                     if (w0 >= w1)
                         continue;
+                    if (IsBand(g, outW))
+                    {
+                        AddBand(srcRow, g, c, ki, offW, w0, w1, image);
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
                         int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
@@ -171,6 +181,68 @@ public static class Convolution
                 }
     }
 
+    // Band fast path. With unit strides and outW = W (e.g. 3×3 with padding 1), output row oh reads input row
+    // oh + shift, so a kernel tap's whole valid band of rows [h0, h1) is one contiguous run of the image, shifted
+    // by offW; only the wrapped-around cells at the row edges (ow < w0 or ow ≥ w1) lie in the padding.
+    private static bool IsBand(in Conv2dGeometry g, int outW) => g.StrideH == 1 && g.StrideW == 1 && outW == g.Width;
+
+    /// <summary>Output rows [h0, h1) whose input row oh + shift lies inside the image.</summary>
+    private static (int Start, int End) BandRows(in Conv2dGeometry g, int ki, int outH, out int shift)
+    {
+        shift = ki * g.DilationH - g.PadH;
+        int h0 = Math.Clamp(-shift, 0, outH);
+        return (h0, Math.Clamp(g.Height - shift, h0, outH));
+    }
+
+    /// <summary>Im2Col of one tap's row: one copy of the band, then zeros at the padded edges and rows.</summary>
+    private static void CopyBand<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, int c, int ki, int offW, int w0, int w1, Span<T> dst)
+        where T : INumberBase<T>
+    {
+        int width = g.Width;
+        var (h0, h1) = BandRows(g, ki, g.OutH, out int shift);
+        if (h0 == h1 || w0 == w1)
+        {
+            dst.Clear();
+            return;
+        }
+        dst[..(h0 * width)].Clear();
+        dst[(h1 * width)..].Clear();
+        int length = (h1 - h0 - 1) * width + (w1 - w0);
+        image.Slice((c * g.Height + h0 + shift) * width + w0 + offW, length).CopyTo(dst.Slice(h0 * width + w0, length));
+        for (int oh = h0; oh < h1; oh++)
+        {
+            Span<T> d = dst.Slice(oh * width, width);
+            for (int ow = 0; ow < w0; ow++) d[ow] = T.Zero;
+            for (int ow = w1; ow < width; ow++) d[ow] = T.Zero;
+        }
+    }
+
+    /// <summary>Col2Im of one tap's row: one vector add over the band when no cell wraps, else one add per row.</summary>
+    private static void AddBand<T>(ReadOnlySpan<T> src, in Conv2dGeometry g, int c, int ki, int offW, int w0, int w1, Span<T> image)
+        where T : INumberBase<T>
+    {
+        int width = g.Width;
+        var (h0, h1) = BandRows(g, ki, g.OutH, out int shift);
+        if (h0 == h1)
+            return;
+        Span<T> plane = image.Slice(c * g.Height * width, g.Height * width);
+        if (w0 == 0 && w1 == width)
+        {
+            Span<T> d = plane.Slice((h0 + shift) * width, (h1 - h0) * width);
+            TensorPrimitives.Add(d, src.Slice(h0 * width, d.Length), d);
+            return;
+        }
+        for (int oh = h0; oh < h1; oh++)
+        {
+            ReadOnlySpan<T> s = src.Slice(oh * width + w0, w1 - w0);
+            Span<T> d = plane.Slice((oh + shift) * width + w0 + offW, w1 - w0);
+            if (s.Length >= 32)
+                TensorPrimitives.Add(d, s, d);
+            else
+                for (int i = 0; i < s.Length; i++) d[i] += s[i];
+        }
+    }
+
     /// <summary>
     /// Lays a batch [N, O, L] out as one matrix [O, N·L]: rows[o, b·L + l] = batch[b, o, l], so that a convolution
     /// over the whole batch is one matrix product. Copies whole runs of L elements, images in parallel.
@@ -181,35 +253,18 @@ public static class Convolution
     /// <param name="n">Images N.</param>
     /// <param name="channels">Channels O.</param>
     /// <param name="length">Elements per channel L.</param>
-    public static void BatchToRows<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length) =>
-        Permute(batch, batchOffset, rows, n, channels, length, toRows: true);
-
-    /// <summary>The inverse of <see cref="BatchToRows{T}"/>: batch[b, o, l] = rows[o, b·L + l].</summary>
-    /// <param name="rows">Source [O, N·L], row-major, starting at index 0.</param>
-    /// <param name="batch">Destination [N, O, L], row-major, starting at index 0.</param>
-    /// <param name="n">Images N.</param>
-    /// <param name="channels">Channels O.</param>
-    /// <param name="length">Elements per channel L.</param>
-    public static void RowsToBatch<T>(T[] rows, T[] batch, int n, int channels, int length) =>
-        Permute(batch, 0, rows, n, channels, length, toRows: false);
-
-    private static void Permute<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length, bool toRows)
+    public static void BatchToRows<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length)
     {
         long total = (long)n * channels * length;
-        if (batchOffset < 0 || batchOffset + total > batch.Length || total > rows.Length)
+        if (n < 0 || channels < 0 || length < 0 || batchOffset < 0 || batchOffset + total > batch.Length || total > rows.Length)
             throw new ArgumentException(
-                $"{(toRows ? nameof(BatchToRows) : nameof(RowsToBatch))}: [{n}, {channels}, {length}] does not fit " +
-                $"the batch ({batch.Length} elements from {batchOffset}) or the rows ({rows.Length} elements).");
+                $"{nameof(BatchToRows)}: [{n}, {channels}, {length}] does not fit the batch ({batch.Length} elements " +
+                $"from {batchOffset}) or the rows ({rows.Length} elements).");
         int ld = n * length;
         void Image(int b)
         {
             for (int o = 0; o < channels; o++)
-            {
-                var inBatch = batch.AsSpan(batchOffset + (b * channels + o) * length, length);
-                var inRows = rows.AsSpan(o * ld + b * length, length);
-                if (toRows) inBatch.CopyTo(inRows);
-                else inRows.CopyTo(inBatch);
-            }
+                batch.AsSpan(batchOffset + (b * channels + o) * length, length).CopyTo(rows.AsSpan(o * ld + b * length, length));
         }
         // Below ~256 KiB of floats a copy is faster than waking a second thread.
         if (total < 64 * 1024)
