@@ -49,6 +49,46 @@ public class ConvolutionTests
     }
 
     [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 0, 2)]
+    public void LargeBatchForwardAndGradientsMatchDirectLoops(int stride, int pad, int dil)
+    {
+        // Oracle: direct loops. For y = Conv(x, w) and upstream g, dx[n, c, yi, xj] = Σ w[o, c, p, q]·g[n, o, i, j]
+        // and dw[o, c, p, q] = Σ g[n, o, i, j]·x[n, c, yi, xj] over the (i, j, p, q) with yi = i·s − pad + p·d,
+        // xj = j·s − pad + q·d inside the image. The batch is large enough for the parallel layout copies.
+        int[] xs = [12, 3, 19, 17], ws = [16, 3, 3, 2];
+        var x = Random(xs, 7);
+        var w = Random(ws, 8);
+        double[] xv = x.ToArray(), wv = w.ToArray();
+        var expected = DirectConv(xv, xs, wv, ws, stride, pad, dil, out int oh, out int ow);
+        var y = x.Conv2d(w, null, stride, pad, dil);
+        var actual = y.ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
+
+        var g = Random([12, 16, oh, ow], 9, grad: false);
+        double[] gv = g.ToArray(), dx = new double[xv.Length], dw = new double[wv.Length];
+        for (int n = 0; n < 12; n++)
+            for (int o = 0; o < 16; o++)
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                        for (int c = 0; c < 3; c++)
+                            for (int p = 0; p < 3; p++)
+                                for (int q = 0; q < 2; q++)
+                                {
+                                    int yi = i * stride - pad + p * dil, xj = j * stride - pad + q * dil;
+                                    if (yi < 0 || yi >= 19 || xj < 0 || xj >= 17) continue;
+                                    int xi = ((n * 3 + c) * 19 + yi) * 17 + xj, wi = ((o * 3 + c) * 3 + p) * 2 + q;
+                                    double gi = gv[((n * 16 + o) * oh + i) * ow + j];
+                                    dx[xi] += wv[wi] * gi;
+                                    dw[wi] += xv[xi] * gi;
+                                }
+        y.Backward(g);
+        double[] gotDx = x.Grad!.ToArray(), gotDw = w.Grad!.ToArray();
+        for (int i = 0; i < dx.Length; i++) Assert.Equal(dx[i], gotDx[i], 1e-11);
+        for (int i = 0; i < dw.Length; i++) Assert.Equal(dw[i], gotDw[i], 1e-10);
+    }
+
+    [Theory]
     [InlineData(1, 0, 1)]
     [InlineData(2, 1, 1)]
     [InlineData(1, 1, 2)]

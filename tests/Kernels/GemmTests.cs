@@ -94,6 +94,24 @@ public class GemmTests
         Assert.Equal(expected, c);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]  // ragged: whole rounds of one matrix per core, then a tail on all cores
+    [InlineData(16)]
+    public void Batched_LargeMatrices_EqualOneCallPerMatrix_BitIdentical_WithSharedA(int batch)
+    {
+        // Oracle: separate Multiply calls per batch entry. Each product (64·196·288 multiply-adds, a conv layer's
+        // image) is above the size where the batch is scheduled one matrix per task, and A has stride 0.
+        var rng = new Random(13);
+        const int m = 64, n = 196, k = 288;
+        float[] a = RandomArray<float>(m * k, rng), b = RandomArray<float>(batch * k * n, rng);
+        float[] c = new float[batch * m * n], expected = new float[batch * m * n];
+        Gemm.MultiplyBatched(batch, a, 0, 0, k, false, b, 0, k * n, n, false, c, 0, m * n, n, m, n, k, accumulate: false);
+        for (int i = 0; i < batch; i++)
+            Gemm.Multiply(a, 0, k, false, b, i * k * n, n, false, expected, i * m * n, n, m, n, k, accumulate: false);
+        Assert.Equal(expected, c);
+    }
+
     [Fact]
     public void Batched_MatchesNaiveOracle_Transposed()
     {

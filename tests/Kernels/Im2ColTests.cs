@@ -15,6 +15,9 @@ public class Im2ColTests
         [1, 7, 4, 5, 1, 3, 1, 2, 0, 1, 1],
         [2, 13, 12, 2, 4, 3, 2, 1, 2, 3, 2],
         [1, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1],
+        [2, 6, 5, 5, 3, 1, 1, 1, 1, 1, 1],   // unit stride, outW = W but outH ≠ H: the band path
+        [3, 7, 8, 3, 3, 1, 1, 2, 2, 2, 2],   // dilated band
+        [1, 6, 9, 7, 5, 1, 1, 1, 2, 1, 1],   // tall kernel: most taps see only part of the band
     ];
 
     [Theory]
@@ -69,6 +72,67 @@ public class Im2ColTests
         for (int i = 0; i < y.Length; i++) lhs += cols[i] * y[i];
         for (int i = 0; i < x.Length; i++) rhs += x[i] * (back[i] - start[i]);
         Assert.Equal(lhs, rhs, 1e-9);
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void StridedIm2Col_FillsEachImagesColumnBlock_AndStridedCol2ImIsItsAdjoint(int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    {
+        // Oracle: the compact Im2Col (checked against the direct convolution above) for each image's block of
+        // the shared matrix [C·kh·kw, N·L]; and the adjoint identity <Im2Col_ld(x), y> = <x, Col2Im_ld(y)> for Col2Im.
+        var g = new Conv2dGeometry(c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+        var rng = new Random(c * 13 + h);
+        const int batch = 3;
+        int rows = g.ColumnRows, l = g.ColumnCols, ld = batch * l;
+        double[] x = GemmTests.RandomArray<double>(batch * g.ImageSize, rng);
+        double[] wide = new double[rows * ld];
+        Array.Fill(wide, double.NaN); // every cell must be written by exactly one image
+        for (int n = 0; n < batch; n++)
+            Convolution.Im2Col<double>(x.AsSpan(n * g.ImageSize, g.ImageSize), g, wide.AsSpan(n * l), ld);
+        for (int n = 0; n < batch; n++)
+        {
+            double[] compact = new double[rows * l];
+            Convolution.Im2Col<double>(x.AsSpan(n * g.ImageSize, g.ImageSize), g, compact);
+            for (int r = 0; r < rows; r++)
+                Assert.Equal(compact.AsSpan(r * l, l), wide.AsSpan(r * ld + n * l, l));
+        }
+
+        double[] y = GemmTests.RandomArray<double>(rows * ld, rng);
+        double[] start = GemmTests.RandomArray<double>(batch * g.ImageSize, rng);
+        double[] back = (double[])start.Clone();
+        for (int n = 0; n < batch; n++)
+            Convolution.Col2Im<double>(y.AsSpan(n * l), g, back.AsSpan(n * g.ImageSize, g.ImageSize), ld);
+        double lhs = 0, rhs = 0;
+        for (int i = 0; i < y.Length; i++) lhs += wide[i] * y[i];
+        for (int i = 0; i < x.Length; i++) rhs += x[i] * (back[i] - start[i]);
+        Assert.Equal(lhs, rhs, 1e-9);
+    }
+
+    [Fact]
+    public void StridedIm2Col_RejectsTooSmallStrideOrBuffer()
+    {
+        // Oracle: a row stride below outH·outW would overlap rows; 3×3 valid on 5×5 gives 9 rows of 9 columns.
+        var g = new Conv2dGeometry(1, 5, 5, 3, 3);
+        double[] image = new double[25];
+        Assert.Throws<ArgumentException>(() => Convolution.Im2Col<double>(image, g, new double[200], 8));
+        Assert.Throws<ArgumentException>(() => Convolution.Im2Col<double>(image, g, new double[8 * 20 + 8], 20));
+        Convolution.Im2Col<double>(image, g, new double[8 * 20 + 9], 20); // exactly (rows − 1)·ld + L fits
+        Assert.Throws<ArgumentException>(() => Convolution.Col2Im<double>(new double[8 * 20 + 8], g, image, 20));
+    }
+
+    [Theory]
+    [InlineData(2, 3, 2)]
+    [InlineData(17, 64, 70)] // large enough to copy images in parallel
+    public void BatchToRows_PermutesNolToOnl(int n, int o, int l)
+    {
+        // Oracle: the index formula rows[o, b·L + l] = batch[b, o, l], element by element.
+        double[] batch = GemmTests.RandomArray<double>(5 + n * o * l, new Random(n));
+        double[] rows = new double[n * o * l];
+        Convolution.BatchToRows(batch, 5, rows, n, o, l);
+        for (int b = 0; b < n; b++)
+            for (int c = 0; c < o; c++)
+                for (int i = 0; i < l; i++)
+                    Assert.Equal(batch[5 + (b * o + c) * l + i], rows[c * n * l + b * l + i]);
     }
 
     [Fact]

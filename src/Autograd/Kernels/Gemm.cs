@@ -51,8 +51,9 @@ public static class Gemm
     /// A stride of 0 reuses one matrix for the whole batch (e.g. a shared weight).
     /// </summary>
     /// <remarks>
-    /// Small matrices are spread over cores one matrix per task; large ones run one after another, each
-    /// using all cores. Either way every C_b is bit-identical to a single <see cref="Multiply{T}"/> call.
+    /// Small matrices are spread over cores in contiguous runs per task; larger ones one matrix per task, each on
+    /// one core, with any ragged tail of fewer matrices than cores run one after another on all cores. Either way
+    /// every C_b is bit-identical to a single <see cref="Multiply{T}"/> call.
     /// </remarks>
     /// <param name="batch">Number of products.</param>
     /// <param name="aStride">Distance between consecutive A matrices in <paramref name="a"/> (0 to share one).</param>
@@ -102,9 +103,20 @@ public static class Gemm
         KernelPath resolved = KernelPaths.Resolve(path);
         long work = (long)m * n * k;
         int cores = Environment.ProcessorCount;
-        if (cores == 1 || batch == 1 || work >= BatchParallelThreshold)
+        if (cores == 1 || batch == 1)
         {
             for (int i = 0; i < batch; i++)
+                Run(At(first, i, aStride, bStride, cStride), resolved, cores);
+            return;
+        }
+        if (work >= BatchParallelThreshold)
+        {
+            // One product per core at a time needs no synchronisation inside a product, so it beats running
+            // each product on all cores; only a ragged tail (fewer products than cores) uses all cores per product.
+            GemmProblem<T> p = first;
+            int whole = batch / cores * cores;
+            Parallel.For(0, whole, i => Run(At(p, i, aStride, bStride, cStride), resolved, 1));
+            for (int i = whole; i < batch; i++)
                 Run(At(first, i, aStride, bStride, cStride), resolved, cores);
             return;
         }
@@ -120,7 +132,7 @@ public static class Gemm
         });
     }
 
-    /// <summary>Per-matrix work (multiply-adds) from which a batch runs matrix by matrix on all cores.</summary>
+    /// <summary>Per-matrix work (multiply-adds) from which a batch is scheduled one matrix per task.</summary>
     private const long BatchParallelThreshold = 128L * 128 * 128;
 
     private static GemmProblem<T> At<T>(in GemmProblem<T> g, int i, int aStride, int bStride, int cStride) => g with

@@ -70,18 +70,36 @@ public static class Convolution
     /// <param name="g">Convolution geometry.</param>
     /// <param name="columns">Destination [C·kh·kw, outH·outW], row-major.</param>
     public static void Im2Col<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, Span<T> columns)
+        where T : INumberBase<T> =>
+        Im2Col(image, g, columns, g.ColumnCols);
+
+    /// <summary>
+    /// <see cref="Im2Col{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T})"/> into a wider matrix: row r of the
+    /// columns starts at r·<paramref name="ldColumns"/>, so a batch of images can share one matrix
+    /// [C·kh·kw, N·outH·outW] with image n at column offset n·outH·outW. Only the outH·outW columns of each row are written.
+    /// </summary>
+    /// <param name="image">One image [C, H, W], row-major.</param>
+    /// <param name="g">Convolution geometry.</param>
+    /// <param name="columns">Destination: C·kh·kw rows of outH·outW elements, row r starting at r·ldColumns.</param>
+    /// <param name="ldColumns">Row stride of the destination (at least outH·outW).</param>
+    public static void Im2Col<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, Span<T> columns, int ldColumns)
         where T : INumberBase<T>
     {
         int outH = g.OutH, outW = g.OutW;
-        Check(image.Length, columns.Length, g, nameof(Im2Col));
+        Check(image.Length, columns.Length, ldColumns, g, nameof(Im2Col));
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
-                    Span<T> dst = columns.Slice(row * outH * outW, outH * outW);
+                    Span<T> dst = columns.Slice(row * ldColumns, outH * outW);
                     int offW = kj * g.DilationW - g.PadW;
                     var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
+                    if (IsBand(g, outW))
+                    {
+                        CopyBand(image, g, c, ki, offW, w0, w1, dst);
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
                         Span<T> d = dst.Slice(oh * outW, outW);
@@ -104,27 +122,44 @@ public static class Convolution
     }
 
     /// <summary>
-    /// The adjoint of <see cref="Im2Col{T}"/>: image[c, ih, iw] += Σ columns[(c·kh + i)·kw + j, oh·outW + ow]
+    /// The adjoint of <see cref="Im2Col{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T})"/>: image[c, ih, iw] += Σ columns[(c·kh + i)·kw + j, oh·outW + ow]
     /// over every (i, j, oh, ow) that Im2Col reads from (ih, iw). Accumulates into <paramref name="image"/>.
     /// </summary>
     /// <param name="columns">Column matrix [C·kh·kw, outH·outW], row-major.</param>
     /// <param name="g">Convolution geometry.</param>
     /// <param name="image">Image [C, H, W] to accumulate into.</param>
     public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image)
+        where T : INumberBase<T> =>
+        Col2Im(columns, g, image, g.ColumnCols);
+
+    /// <summary>
+    /// <see cref="Col2Im{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T})"/> from a wider matrix whose row r starts
+    /// at r·<paramref name="ldColumns"/>: the adjoint of the strided <see cref="Im2Col{T}(ReadOnlySpan{T}, in Conv2dGeometry, Span{T}, int)"/>.
+    /// </summary>
+    /// <param name="columns">C·kh·kw rows of outH·outW elements, row r starting at r·ldColumns.</param>
+    /// <param name="g">Convolution geometry.</param>
+    /// <param name="image">Image [C, H, W] to accumulate into.</param>
+    /// <param name="ldColumns">Row stride of the columns (at least outH·outW).</param>
+    public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image, int ldColumns)
         where T : INumberBase<T>
     {
         int outH = g.OutH, outW = g.OutW;
-        Check(image.Length, columns.Length, g, nameof(Col2Im));
+        Check(image.Length, columns.Length, ldColumns, g, nameof(Col2Im));
         int row = 0;
         for (int c = 0; c < g.Channels; c++)
             for (int ki = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, row++)
                 {
-                    ReadOnlySpan<T> srcRow = columns.Slice(row * outH * outW, outH * outW);
+                    ReadOnlySpan<T> srcRow = columns.Slice(row * ldColumns, outH * outW);
                     int offW = kj * g.DilationW - g.PadW;
                     var (w0, w1) = ValidRange(offW, g.StrideW, g.Width, outW);
                     if (w0 >= w1)
                         continue;
+                    if (IsBand(g, outW))
+                    {
+                        AddBand(srcRow, g, c, ki, offW, w0, w1, image);
+                        continue;
+                    }
                     for (int oh = 0; oh < outH; oh++)
                     {
                         int ih = oh * g.StrideH - g.PadH + ki * g.DilationH;
@@ -146,6 +181,98 @@ public static class Convolution
                 }
     }
 
+    // Band fast path. With unit strides and outW = W (e.g. 3×3 with padding 1), output row oh reads input row
+    // oh + shift, so a kernel tap's whole valid band of rows [h0, h1) is one contiguous run of the image, shifted
+    // by offW; only the wrapped-around cells at the row edges (ow < w0 or ow ≥ w1) lie in the padding.
+    private static bool IsBand(in Conv2dGeometry g, int outW) => g.StrideH == 1 && g.StrideW == 1 && outW == g.Width;
+
+    /// <summary>Output rows [h0, h1) whose input row oh + shift lies inside the image.</summary>
+    private static (int Start, int End) BandRows(in Conv2dGeometry g, int ki, int outH, out int shift)
+    {
+        shift = ki * g.DilationH - g.PadH;
+        int h0 = Math.Clamp(-shift, 0, outH);
+        return (h0, Math.Clamp(g.Height - shift, h0, outH));
+    }
+
+    /// <summary>Im2Col of one tap's row: one copy of the band, then zeros at the padded edges and rows.</summary>
+    private static void CopyBand<T>(ReadOnlySpan<T> image, in Conv2dGeometry g, int c, int ki, int offW, int w0, int w1, Span<T> dst)
+        where T : INumberBase<T>
+    {
+        int width = g.Width;
+        var (h0, h1) = BandRows(g, ki, g.OutH, out int shift);
+        if (h0 == h1 || w0 == w1)
+        {
+            dst.Clear();
+            return;
+        }
+        dst[..(h0 * width)].Clear();
+        dst[(h1 * width)..].Clear();
+        int length = (h1 - h0 - 1) * width + (w1 - w0);
+        image.Slice((c * g.Height + h0 + shift) * width + w0 + offW, length).CopyTo(dst.Slice(h0 * width + w0, length));
+        for (int oh = h0; oh < h1; oh++)
+        {
+            Span<T> d = dst.Slice(oh * width, width);
+            for (int ow = 0; ow < w0; ow++) d[ow] = T.Zero;
+            for (int ow = w1; ow < width; ow++) d[ow] = T.Zero;
+        }
+    }
+
+    /// <summary>Col2Im of one tap's row: one vector add over the band when no cell wraps, else one add per row.</summary>
+    private static void AddBand<T>(ReadOnlySpan<T> src, in Conv2dGeometry g, int c, int ki, int offW, int w0, int w1, Span<T> image)
+        where T : INumberBase<T>
+    {
+        int width = g.Width;
+        var (h0, h1) = BandRows(g, ki, g.OutH, out int shift);
+        if (h0 == h1)
+            return;
+        Span<T> plane = image.Slice(c * g.Height * width, g.Height * width);
+        if (w0 == 0 && w1 == width)
+        {
+            Span<T> d = plane.Slice((h0 + shift) * width, (h1 - h0) * width);
+            TensorPrimitives.Add(d, src.Slice(h0 * width, d.Length), d);
+            return;
+        }
+        for (int oh = h0; oh < h1; oh++)
+        {
+            ReadOnlySpan<T> s = src.Slice(oh * width + w0, w1 - w0);
+            Span<T> d = plane.Slice((oh + shift) * width + w0 + offW, w1 - w0);
+            if (s.Length >= 32)
+                TensorPrimitives.Add(d, s, d);
+            else
+                for (int i = 0; i < s.Length; i++) d[i] += s[i];
+        }
+    }
+
+    /// <summary>
+    /// Lays a batch [N, O, L] out as one matrix [O, N·L]: rows[o, b·L + l] = batch[b, o, l], so that a convolution
+    /// over the whole batch is one matrix product. Copies whole runs of L elements, images in parallel.
+    /// </summary>
+    /// <param name="batch">Source [N, O, L], row-major, starting at <paramref name="batchOffset"/>.</param>
+    /// <param name="batchOffset">Index of the source's first element.</param>
+    /// <param name="rows">Destination [O, N·L], row-major, starting at index 0.</param>
+    /// <param name="n">Images N.</param>
+    /// <param name="channels">Channels O.</param>
+    /// <param name="length">Elements per channel L.</param>
+    public static void BatchToRows<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length)
+    {
+        long total = (long)n * channels * length;
+        if (n < 0 || channels < 0 || length < 0 || batchOffset < 0 || batchOffset + total > batch.Length || total > rows.Length)
+            throw new ArgumentException(
+                $"{nameof(BatchToRows)}: [{n}, {channels}, {length}] does not fit the batch ({batch.Length} elements " +
+                $"from {batchOffset}) or the rows ({rows.Length} elements).");
+        int ld = n * length;
+        void Image(int b)
+        {
+            for (int o = 0; o < channels; o++)
+                batch.AsSpan(batchOffset + (b * channels + o) * length, length).CopyTo(rows.AsSpan(o * ld + b * length, length));
+        }
+        // Below ~256 KiB of floats a copy is faster than waking a second thread.
+        if (total < 64 * 1024)
+            for (int b = 0; b < n; b++) Image(b);
+        else
+            Parallel.For(0, n, Image);
+    }
+
     /// <summary>Output columns [w0, w1) whose input column ow·stride + offset lies inside [0, width).</summary>
     private static (int Start, int End) ValidRange(int offset, int stride, int width, int outW)
     {
@@ -156,13 +283,16 @@ public static class Convolution
         return (start, Math.Max(start, end));
     }
 
-    private static void Check(int imageLength, int columnsLength, in Conv2dGeometry g, string op)
+    private static void Check(int imageLength, int columnsLength, int ld, in Conv2dGeometry g, string op)
     {
         if (g.Channels < 1)
             throw new ArgumentException($"{op}: channels must be ≥ 1 (got {g.Channels}).");
-        if (imageLength < g.ImageSize || columnsLength < (long)g.ColumnRows * g.ColumnCols)
+        if (ld < g.ColumnCols)
+            throw new ArgumentException($"{op}: column stride {ld} is less than outH·outW = {g.ColumnCols}.");
+        long need = (long)(g.ColumnRows - 1) * ld + g.ColumnCols;
+        if (imageLength < g.ImageSize || columnsLength < need)
             throw new ArgumentException(
                 $"{op}: image [{g.Channels}, {g.Height}, {g.Width}] needs {g.ImageSize} elements (has {imageLength}); " +
-                $"columns [{g.ColumnRows}, {g.ColumnCols}] need {(long)g.ColumnRows * g.ColumnCols} (has {columnsLength}).");
+                $"columns [{g.ColumnRows}, {g.ColumnCols}] with row stride {ld} need {need} (has {columnsLength}).");
     }
 }
