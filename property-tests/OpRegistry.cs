@@ -213,6 +213,7 @@ public static class OpRegistry
     public static readonly IReadOnlyDictionary<string, string> Exceptions = new Dictionary<string, string>
     {
         ["Detach()"] = "cuts the graph by definition: no derivative to check",
+        ["Keep()"] = "returns the same tensor (it only exempts its storage from TensorScope recycling): not an op",
         ["Sign()"] = "piecewise constant (derivative 0 almost everywhere); records nothing",
         ["Eq"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
         ["Ne"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",

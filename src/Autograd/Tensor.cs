@@ -124,6 +124,13 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         return Storage.AsSpan(Offset, NumElements);
     }
 
+    /// <summary>Keeps this tensor's storage valid after the enclosing <see cref="Tensor.Scope"/> ends (it is not recycled).</summary>
+    public Tensor<T> Keep()
+    {
+        TensorScope.Keep(Storage);
+        return this;
+    }
+
     /// <summary>A tensor sharing this one's storage but cut off from the graph (requires no grad).</summary>
     public Tensor<T> Detach() => new(Storage, Offset, Dims, Strides);
 

@@ -124,6 +124,14 @@ public static partial class Tensor
     /// <summary>A scope in which ops record again, e.g. inside a <see cref="NoGrad"/> block.</summary>
     public static IDisposable EnableGrad() => GradMode.Set(true);
 
+    /// <summary>
+    /// A region (typically one training step) whose op results live in pooled buffers that return to the pool when
+    /// the scope is disposed, so steady training stops allocating large arrays. Tensors created inside are not valid
+    /// after the scope ends unless <see cref="Tensor{T}.Keep"/> was called on them; read values you need
+    /// (<c>loss.Item()</c>, predictions) inside the scope. Leaves, parameters, gradients and optimizer state are unaffected.
+    /// </summary>
+    public static TensorScope Scope() => new();
+
     /// <summary>True when ops on this thread record graph nodes.</summary>
     public static bool IsGradEnabled => GradMode.IsEnabled;
 }

@@ -174,7 +174,7 @@ internal static class Graph
         }
         if (targets is not null) return;
         if (createGraph || (t.Grad is not null && (t.Grad.GradFn is not null || !t.Grad.IsContiguous)))
-            t.Grad = t.Grad is null ? g : t.Grad + g;
+            t.Grad = (t.Grad is null ? g : t.Grad + g).Keep(); // a leaf's gradient outlives any TensorScope
         else if (t.Grad is null)
             t.Grad = new Tensor<T>(g.ToArray(), (int[])t.Dims.Clone());
         else

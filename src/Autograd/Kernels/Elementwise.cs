@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Engine;
 
 namespace Autograd.Kernels;
 
@@ -62,7 +63,7 @@ internal static class Elementwise
     public static Tensor<T> Unary<T, TKernel>(Tensor<T> x, TKernel kernel)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
     {
-        var result = GC.AllocateUninitializedArray<T>(x.NumElements);
+        var result = Buffers.Rent<T>(clear: false, length: x.NumElements);
         var src = x.Storage;
         int offset = x.Offset;
         if (!x.IsContiguous)
@@ -85,7 +86,7 @@ internal static class Elementwise
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IBinaryKernel<T>
     {
         int[] shape = Shapes.Equal(a.Dims, b.Dims) ? a.Dims : Shapes.Broadcast(op, a.Dims, b.Dims);
-        var dst = GC.AllocateUninitializedArray<T>(Shapes.Size(shape));
+        var dst = Buffers.Rent<T>(clear: false, length: Shapes.Size(shape));
         // Small contiguous operands: call the kernel directly, without the closures of the chunked path.
         if (dst.Length < Chunks.ParallelWork && a.IsContiguous && b.IsContiguous)
         {

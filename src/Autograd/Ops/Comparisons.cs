@@ -65,7 +65,7 @@ public sealed partial class Tensor<T>
         if (n == 0) throw new ArgumentException($"{(max ? "Argmax" : "Argmin")}: dim {d} has size 0 (shape {Shapes.Format(Dims)})");
         var indices = new int[outer * inner];
         Reduce.ArgExtreme<T>(src.Storage.AsSpan(src.Offset, outer * n * inner), outer, n, inner, max, indices);
-        var data = new T[indices.Length];
+        var data = Buffers.Rent<T>(indices.Length);
         for (int i = 0; i < data.Length; i++) data[i] = T.CreateChecked(indices[i]);
         var shape = (int[])Dims.Clone();
         shape[d] = 1;
@@ -85,7 +85,7 @@ public static partial class Tensor
         var shape = Shapes.Broadcast("Where", Shapes.Broadcast("Where", mask.Dims, a.Dims), b.Dims);
         int n = Shapes.Size(shape);
         T[] m = Broadcast(mask, shape, n), va = Broadcast(a, shape, n), vb = Broadcast(b, shape, n);
-        var result = new T[n];
+        var result = Buffers.Rent<T>(n);
         for (int i = 0; i < n; i++) result[i] = m[i] != T.Zero ? va[i] : vb[i];
         var y = new Tensor<T>(result, shape);
         if (!Graph.ShouldRecord(a, b)) return y;
@@ -100,7 +100,7 @@ public static partial class Tensor
 
     private static T[] Broadcast<T>(Tensor<T> t, int[] shape, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var values = new T[n];
+        var values = Buffers.Rent<T>(n);
         var view = new Tensor<T>(t.Storage, t.Offset, shape, Shapes.BroadcastStrides(t.Dims, t.Strides, shape));
         Kernels.Strided.CopyTo(view, values);
         return values;

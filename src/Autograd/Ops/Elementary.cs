@@ -40,7 +40,7 @@ public sealed partial class Tensor<T>
     {
         var g = IsContiguous ? this : ContiguousCopy();
         var src = x.IsContiguous ? x : x.ContiguousCopy();
-        var d = GC.AllocateUninitializedArray<T>(g.NumElements);
+        var d = Buffers.Rent<T>(clear: false, length: g.NumElements);
         T[] gs = g.Storage, xs = src.Storage;
         int go = g.Offset, xo = src.Offset;
         Chunks.For(d.Length, Chunks.Grain, (s, e) => mask.Scale(gs.AsSpan(go + s, e - s), xs.AsSpan(xo + s, e - s), d.AsSpan(s, e - s)));
@@ -82,7 +82,7 @@ public sealed partial class Tensor<T>
     internal static Tensor<T> OutputDerivative(Tensor<T> g, Tensor<T> y, bool tanh)
     {
         int n = y.NumElements;
-        var result = new T[n];
+        var result = Buffers.Rent<T>(n);
         var ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
         var gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : g.Expand(y.Dims).ToArray();
         if (tanh)

@@ -17,7 +17,7 @@ public sealed partial class Tensor<T>
         int d = Shapes.NormalizeDim("Gather", dim, Rank);
         var idx = ReadIndex("Gather", d, index, checkOtherDims: true);
         var outShape = (int[])index.Dims.Clone();
-        var result = new T[idx.Length];
+        var result = Buffers.Rent<T>(idx.Length);
         var walk = new IndexWalk(outShape);
         for (int p = 0; p < idx.Length; p++)
         {
@@ -61,7 +61,7 @@ public sealed partial class Tensor<T>
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
         var shape = (int[])Dims.Clone();
         shape[d] = indices.Length;
-        var result = new T[outer * indices.Length * inner];
+        var result = Buffers.Rent<T>(outer * indices.Length * inner);
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < indices.Length; j++)
                 src.Storage.AsSpan(src.Offset + (o * n + indices[j]) * inner, inner)

@@ -36,14 +36,14 @@ public sealed partial class Tensor<T>
         Reduce.ChannelMoments(x.Storage, x.Offset, batch, channels, size, mean, variance);
         var stats = new ChannelStats(mean, variance, eps, batch, channels, size);
         T[]? gamma = weight?.ToArray(), beta = bias?.ToArray();
-        T[] center = new T[channels], scale = new T[channels], shift = new T[channels];
+        T[] center = Buffers.Rent<T>(channels), scale = Buffers.Rent<T>(channels), shift = Buffers.Rent<T>(channels);
         for (int c = 0; c < channels; c++)
         {
             center[c] = T.CreateTruncating(mean[c]);
             scale[c] = T.CreateTruncating(stats.InvStd[c] * (gamma is null ? 1 : double.CreateTruncating(gamma[c])));
             shift[c] = beta is null ? T.Zero : beta[c];
         }
-        var y = GC.AllocateUninitializedArray<T>(NumElements);
+        var y = Buffers.Rent<T>(clear: false, length: NumElements);
         Reduce.ChannelAffine(x.Storage, x.Offset, batch, channels, size, center, scale, shift, y);
         var result = new Tensor<T>(y, (int[])Dims.Clone());
         Tensor<T>[] inputs = [this, .. weight is null ? Array.Empty<Tensor<T>>() : [weight], .. bias is null ? Array.Empty<Tensor<T>>() : [bias]];
@@ -80,8 +80,8 @@ public sealed partial class Tensor<T>
         double[] sumG = new double[channels], sumGX = new double[channels];
         Reduce.ChannelGradSums(gc.Storage, gc.Offset, xc.Storage, xc.Offset, s.Batch, channels, s.Size, s.Mean, sumG, sumGX);
         T[]? gamma = weight?.ToArray();
-        T[] a = new T[channels], b = new T[channels], center = new T[channels], k = new T[channels];
-        T[] dw = new T[channels], db = new T[channels];
+        T[] a = Buffers.Rent<T>(channels), b = Buffers.Rent<T>(channels), center = Buffers.Rent<T>(channels), k = Buffers.Rent<T>(channels);
+        T[] dw = Buffers.Rent<T>(channels), db = Buffers.Rent<T>(channels);
         double count = (double)s.Batch * s.Size;
         for (int c = 0; c < channels; c++)
         {
@@ -95,7 +95,7 @@ public sealed partial class Tensor<T>
             dw[c] = T.CreateTruncating(inv * sumGX[c]);
             db[c] = T.CreateTruncating(sumG[c]);
         }
-        var dx = GC.AllocateUninitializedArray<T>(xc.NumElements);
+        var dx = Buffers.Rent<T>(clear: false, length: xc.NumElements);
         Reduce.ChannelCombine(gc.Storage, gc.Offset, xc.Storage, xc.Offset, s.Batch, channels, s.Size, a, b, center, k, dx);
         return (new Tensor<T>(dx, (int[])input.Dims.Clone()), new Tensor<T>(dw, [channels]), new Tensor<T>(db, [channels]));
     }

@@ -17,7 +17,7 @@ public sealed partial class Tensor<T>
     {
         var src = IsContiguous ? this : ContiguousCopy();
         var g = PoolGeometry("MaxPool2d", kernel, stride, padding);
-        var y = GC.AllocateUninitializedArray<T>(g.OutputSize);
+        var y = Buffers.Rent<T>(clear: false, length: g.OutputSize);
         var argmax = GC.AllocateUninitializedArray<int>(g.OutputSize);
         Pooling.MaxPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y, argmax);
         var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
@@ -40,7 +40,7 @@ public sealed partial class Tensor<T>
     private static Tensor<T> AvgPool(Tensor<T> x, Pool2dGeometry g)
     {
         var src = x.IsContiguous ? x : x.ContiguousCopy();
-        var y = new T[g.OutputSize];
+        var y = Buffers.Rent<T>(g.OutputSize);
         Pooling.AvgPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y);
         var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
         return Graph.Record(result, "AvgPool2d", x, (grad, _, _) => [AvgPoolAdjoint(grad, g)]);
@@ -49,7 +49,7 @@ public sealed partial class Tensor<T>
     private static Tensor<T> AvgPoolAdjoint(Tensor<T> grad, Pool2dGeometry g)
     {
         var src = grad.IsContiguous ? grad : grad.ContiguousCopy();
-        var dx = new T[g.InputSize];
+        var dx = Buffers.Rent<T>(g.InputSize);
         Pooling.AvgPool2dBackward<T>(src.Storage.AsMemory(src.Offset, g.OutputSize), g, dx);
         var result = new Tensor<T>(dx, [g.Batch, g.Channels, g.Height, g.Width]);
         return Graph.Record(result, "AvgPool2dBackward", grad, (u, _, _) => [AvgPool(u, g)]);
@@ -78,7 +78,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> TakeFlat(int[] index, int[] shape, int blocks = 1)
     {
         var src = IsContiguous ? this : ContiguousCopy();
-        var y = GC.AllocateUninitializedArray<T>(index.Length);
+        var y = Buffers.Rent<T>(clear: false, length: index.Length);
         T[] xs = src.Storage;
         int offset = src.Offset;
         Chunks.For(y.Length, Chunks.Grain, (s, e) =>
@@ -95,7 +95,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> ScatterFlat(int[] index, int[] shape, int blocks = 1)
     {
         var src = IsContiguous ? this : ContiguousCopy();
-        var y = new T[Shapes.Size(shape)];
+        var y = Buffers.Rent<T>(Shapes.Size(shape));
         T[] xs = src.Storage;
         int offset = src.Offset, per = blocks > 1 ? index.Length / blocks : index.Length;
         if (blocks <= 1 || per * blocks != index.Length)

@@ -31,7 +31,7 @@ public sealed partial class Tensor<T>
             while (k > 0 && reduce[k - 1] == start - 1) start = reduce[--k];
             k--;
             var (outer, n, inner) = Reduce.Split(currentShape, start, end);
-            var next = GC.AllocateUninitializedArray<T>(outer * inner);
+            var next = Buffers.Rent<T>(clear: false, length: outer * inner);
             if (n == 0) Array.Clear(next);
             else Reduce.Sum(current, currentOffset, outer, n, inner, next);
             for (int d = start; d <= end; d++) currentShape[d] = 1;

@@ -30,7 +30,7 @@ public sealed partial class Tensor<T>
         Tensor<T> source;
         using (Tensor.NoGrad()) source = d == Rank - 1 ? Contiguous() : Transpose(d, -1).Contiguous();
         int n = source.Dims[^1];
-        var data = new T[source.NumElements];
+        var data = Buffers.Rent<T>(source.NumElements);
         var input = source.Storage.AsSpan(source.Offset, data.Length);
         for (int start = 0; n > 0 && start < data.Length; start += n)
             SoftmaxRow(input.Slice(start, n), data.AsSpan(start, n), log);
