@@ -49,10 +49,15 @@ internal static class Workloads
     public static int[][] SliceLabels(int[] labels, int batch) =>
         [.. Enumerable.Range(0, labels.Length / batch).Select(b => labels.AsSpan(b * batch, batch).ToArray())];
 
-    /// <summary>One training step: zero the gradients, forward, cross-entropy, backward, Adam update. Returns the loss.</summary>
+    /// <summary>
+    /// One training step: zero the gradients in place, forward, cross-entropy, backward, Adam update, inside a
+    /// <see cref="Tensor.Scope"/> so the step's buffers are recycled (as the anchor's NewDisposeScope frees its tensors).
+    /// Returns the loss.
+    /// </summary>
     public static float TrainStep(Module<float> model, Adam<float> optimizer, Tensor<float> inputs, int[] labels)
     {
-        optimizer.ZeroGrad();
+        using var scope = Tensor.Scope();
+        optimizer.ZeroGrad(setToNull: false);
         var loss = Losses.CrossEntropy(model.Forward(inputs), labels);
         loss.Backward();
         optimizer.Step();

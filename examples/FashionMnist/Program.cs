@@ -62,10 +62,12 @@ for (int epoch = 1; epoch <= options.Epochs; epoch++)
     int correct = 0, seen = 0;
     foreach (var batch in trainLoader)
     {
+        // One step per scope: the step's intermediate buffers go back to a pool for the next step.
+        using var scope = Tensor.Scope();
         var labels = batch.Labels();
         var logits = model.Forward(batch.Inputs);
         var loss = Losses.CrossEntropy(logits, labels);
-        optimizer.ZeroGrad();
+        optimizer.ZeroGrad(setToNull: false);
         loss.Backward();
         optimizer.Step();
         lossSum += loss.Item() * batch.Size;
@@ -102,6 +104,7 @@ static (double Loss, double Accuracy) Evaluate(Module<float> model, DataLoader<f
     {
         foreach (var batch in loader)
         {
+            using var scope = Tensor.Scope();
             var labels = batch.Labels();
             var logits = model.Forward(batch.Inputs);
             lossSum += Losses.CrossEntropy(logits, labels).Item() * batch.Size;

@@ -30,7 +30,7 @@ internal static class Strided
         }
     }
 
-    /// <summary>dst += src (row-major), for accumulating gradients in place.</summary>
+    /// <summary>dst += src (row-major), for accumulating gradients in place; strided sources are walked row by row.</summary>
     public static void AddInto<T>(Tensor<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (src.IsContiguous)
@@ -38,9 +38,19 @@ internal static class Strided
             TensorPrimitives.Add(dst, src.Storage.AsSpan(src.Offset, dst.Length), dst);
             return;
         }
-        var tmp = new T[dst.Length];
-        CopyTo(src, tmp);
-        TensorPrimitives.Add(dst, tmp, dst);
+        var loop = new StridedLoop(src.Dims, src.Strides, src.Strides);
+        var storage = src.Storage;
+        int inner = loop.InnerSize, stride = loop.InnerStrideA, pos = 0;
+        for (long row = 0; row < loop.Rows; row++)
+        {
+            int o = src.Offset + loop.OffsetA;
+            var d = dst.Slice(pos, inner);
+            if (stride == 1) TensorPrimitives.Add(d, storage.AsSpan(o, inner), d);
+            else if (stride == 0) TensorPrimitives.Add(d, storage[o], d);
+            else for (int i = 0; i < inner; i++) d[i] += storage[o + i * stride];
+            pos += inner;
+            loop.Next();
+        }
     }
 }
 

@@ -23,8 +23,13 @@ public sealed partial class Tensor<T>
         }
         if (Rank == 1) return Unsqueeze(0).MatMul(other).Squeeze(-2);
         if (other.Rank == 1) return MatMul(other.Unsqueeze(-1)).Squeeze(-1);
+        // For an operand that is a transposed view (x·Wᵀ in Linear), its gradient is computed transposed,
+        // as (Gᵀ·A)ᵀ = Aᵀ·G (or (B·Gᵀ)ᵀ = G·Bᵀ), so that the leaf behind the view receives a contiguous gradient instead of a strided one.
         return Graph.Record(BatchedMatMul(this, other), "MatMul", this, other, static (g, _, x) =>
-            [x[0].RequiresGrad ? g.MatMul(x[1].MT) : null, x[1].RequiresGrad ? x[0].MT.MatMul(g) : null]);
+        [
+            !x[0].RequiresGrad ? null : IsTransposedView(x[0]) ? x[1].MatMul(g.MT).MT : g.MatMul(x[1].MT),
+            !x[1].RequiresGrad ? null : IsTransposedView(x[1]) ? g.MT.MatMul(x[0]).MT : x[0].MT.MatMul(g),
+        ]);
     }
 
     private static Tensor<T> BatchedMatMul(Tensor<T> a, Tensor<T> b)
@@ -80,6 +85,10 @@ public sealed partial class Tensor<T>
         }
         return true;
     }
+
+    /// <summary>True when the last two dims are a row-major matrix read transposed (its MT is contiguous).</summary>
+    private static bool IsTransposedView(Tensor<T> t) =>
+        !t.IsContiguous && t.Dims[^2] > 1 && t.Dims[^1] > 1 && t.Strides[^2] == 1 && t.Strides[^1] == t.Dims[^2];
 
     /// <summary>Whether the last two dims can be read directly by GEMM, as a row-major or a transposed matrix.</summary>
     private static bool MatrixLayout(Tensor<T> t, out bool transposed, out int ld)
