@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Kernels;
 
@@ -47,7 +50,7 @@ public static class Pooling
     /// <param name="output">Destination [N, C, outH, outW].</param>
     /// <param name="argmax">Destination [N, C, outH, outW]: flat input index of each maximum.</param>
     public static void MaxPool2dForward<T>(ReadOnlyMemory<T> input, Pool2dGeometry g, Memory<T> output, Memory<int> argmax)
-        where T : IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(g, input.Length, output.Length, nameof(MaxPool2dForward));
         if (argmax.Length < g.OutputSize)
@@ -96,7 +99,7 @@ public static class Pooling
     /// same order (row by row), so the same winner on ties and for NaN.
     /// </summary>
     private static void MaxPool2x2<T>(ReadOnlySpan<T> x, Pool2dGeometry g, int p0, int p1, Span<T> y, Span<int> idx)
-        where T : IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int outH = g.OutH, outW = g.OutW, width = g.Width, plane = g.Height * width;
         for (int q = p0; q < p1; q++)
@@ -105,18 +108,70 @@ public static class Pooling
             for (int oh = 0; oh < outH; oh++)
             {
                 int i = q * plane + 2 * oh * width;
-                for (int ow = 0; ow < outW; ow++, o++, i += 2)
+                int ow = 0;
+                if (typeof(T) == typeof(float) && Sse.IsSupported)
                 {
-                    int best = i;
-                    T max = x[i];
-                    if (!T.IsNaN(max) && Wins(x[i + 1], max)) { max = x[i + 1]; best = i + 1; }
-                    if (!T.IsNaN(max) && Wins(x[i + width], max)) { max = x[i + width]; best = i + width; }
-                    if (!T.IsNaN(max) && Wins(x[i + width + 1], max)) { max = x[i + width + 1]; best = i + width + 1; }
-                    y[o] = max;
-                    idx[o] = best;
+                    int done = MaxPool2x2RowSse(MemoryMarshal.Cast<T, float>(x), i, width, outW, MemoryMarshal.Cast<T, float>(y).Slice(o), idx.Slice(o));
+                    ow += done;
+                    o += done;
+                    i += 2 * done;
+                }
+                for (; ow < outW; ow++, o++, i += 2)
+                {
+                    T a = x[i], b = x[i + 1], c = x[i + width], d = x[i + width + 1];
+                    if (T.IsNaN(a) || T.IsNaN(b) || T.IsNaN(c) || T.IsNaN(d))
+                    {
+                        // Rare: the first NaN in row-major order wins, as in the general path.
+                        int first = T.IsNaN(a) ? i : T.IsNaN(b) ? i + 1 : T.IsNaN(c) ? i + width : i + width + 1;
+                        y[o] = x[first];
+                        idx[o] = first;
+                        continue;
+                    }
+                    // Branch-free (selects, not jumps: the comparisons are unpredictable on real data). Pairing the
+                    // top taps, then the bottom taps, then the two winners with strict '>' picks the same tap as
+                    // scanning a, b, c, d in order: the first occurrence of the maximum.
+                    bool topRight = b > a, bottomRight = d > c;
+                    T top = topRight ? b : a, bottom = bottomRight ? d : c;
+                    int topIndex = topRight ? i + 1 : i, bottomIndex = bottomRight ? i + width + 1 : i + width;
+                    bool lower = bottom > top;
+                    y[o] = lower ? bottom : top;
+                    idx[o] = lower ? bottomIndex : topIndex;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Four outputs at a time of one 2×2/stride-2 output row for float: the same pairing and strict comparisons as the
+    /// scalar path, as vector selects (the even/odd taps are split with SSE shuffles). Stops before any group of four
+    /// that holds a NaN, or at the row's tail, and returns how many outputs it wrote; the scalar path does the rest.
+    /// </summary>
+    private static int MaxPool2x2RowSse(ReadOnlySpan<float> x, int i, int width, int outW, Span<float> y, Span<int> idx)
+    {
+        int ow = 0;
+        for (; ow + 4 <= outW; ow += 4, i += 8)
+        {
+            var t0 = Vector128.Create(x.Slice(i, 4));
+            var t1 = Vector128.Create(x.Slice(i + 4, 4));
+            var b0 = Vector128.Create(x.Slice(i + width, 4));
+            var b1 = Vector128.Create(x.Slice(i + width + 4, 4));
+            if (!(Vector128.EqualsAll(t0, t0) && Vector128.EqualsAll(t1, t1) && Vector128.EqualsAll(b0, b0) && Vector128.EqualsAll(b1, b1)))
+                break;
+            Vector128<float> topEven = Sse.Shuffle(t0, t1, 0b10_00_10_00), topOdd = Sse.Shuffle(t0, t1, 0b11_01_11_01);
+            Vector128<float> bottomEven = Sse.Shuffle(b0, b1, 0b10_00_10_00), bottomOdd = Sse.Shuffle(b0, b1, 0b11_01_11_01);
+            var left = Vector128.Create(i, i + 2, i + 4, i + 6);
+            var topRight = Vector128.GreaterThan(topOdd, topEven);
+            var top = Vector128.ConditionalSelect(topRight, topOdd, topEven);
+            var topIndex = Vector128.ConditionalSelect(topRight.AsInt32(), left + Vector128<int>.One, left);
+            var bottomRight = Vector128.GreaterThan(bottomOdd, bottomEven);
+            var bottom = Vector128.ConditionalSelect(bottomRight, bottomOdd, bottomEven);
+            var below = left + Vector128.Create(width);
+            var bottomIndex = Vector128.ConditionalSelect(bottomRight.AsInt32(), below + Vector128<int>.One, below);
+            var lower = Vector128.GreaterThan(bottom, top);
+            Vector128.ConditionalSelect(lower, bottom, top).CopyTo(y.Slice(ow));
+            Vector128.ConditionalSelect(lower.AsInt32(), bottomIndex, topIndex).CopyTo(idx.Slice(ow));
+        }
+        return ow;
     }
 
     private static bool Wins<T>(T v, T max) where T : IFloatingPointIeee754<T> => v > max || T.IsNaN(v);

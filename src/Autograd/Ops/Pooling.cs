@@ -18,7 +18,7 @@ public sealed partial class Tensor<T>
         var src = IsContiguous ? this : ContiguousCopy();
         var g = PoolGeometry("MaxPool2d", kernel, stride, padding);
         var y = Buffers.Rent<T>(clear: false, length: g.OutputSize);
-        var argmax = GC.AllocateUninitializedArray<int>(g.OutputSize);
+        var argmax = Buffers.Rent<int>(g.OutputSize, clear: false);
         Pooling.MaxPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y, argmax);
         var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
         // Every argmax stays inside its own plane, so the scatter (and the gather of its derivative) run per plane.
