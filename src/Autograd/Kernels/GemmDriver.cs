@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Numerics;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace Autograd.Kernels;
 
@@ -44,13 +46,15 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        // Split the dimension with more tiles; ranges are whole tiles so only the last one has ragged edges.
+        // Splitting rows makes every thread pack all of op(B) (k×n), splitting columns all of op(A) (m×k): split
+        // the longer side of C so the duplicated packing is the smaller operand, unless it has too few tiles
+        // to give every thread one. Ranges are whole tiles so only the last one has ragged edges.
         GemmProblem<T> p = g;
-        bool splitN = tilesN >= tilesM;
+        bool splitN = tilesN >= threads && (g.N >= g.M || tilesM < threads);
         int tiles = splitN ? tilesN : tilesM;
         int perThread = (tiles + threads - 1) / threads;
         int chunks = (tiles + perThread - 1) / perThread;
-        Parallel.For(0, chunks, t =>
+        GemmThreads.For(chunks, t =>
         {
             if (splitN)
             {
@@ -66,6 +70,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRange(in GemmProblem<T> g, int i0, int i1, int j0, int j1)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
@@ -83,6 +88,8 @@ internal static unsafe class GemmDriver<T, TKernel>
                 T* a = aBase + g.AOffset, b = bBase + g.BOffset, c = cBase + g.COffset;
                 T* ap = Align(aRaw), bp = Align(bRaw);
                 nint ldc = g.Ldc;
+                nint aRs = g.TransA ? 1 : g.Lda, aCs = g.TransA ? g.Lda : 1;
+                bool directA = ReadAInPlace(g, j1 - j0);
                 for (int jc = j0; jc < j1; jc += TKernel.NC)
                 {
                     int nc = Math.Min(TKernel.NC, j1 - jc);
@@ -94,7 +101,13 @@ internal static unsafe class GemmDriver<T, TKernel>
                         for (int ic = i0; ic < i1; ic += TKernel.MC)
                         {
                             int mc = Math.Min(TKernel.MC, i1 - ic);
-                            GemmPacking.PackA(a, g.Lda, g.TransA, ic, mc, pc, kc, mr, ap);
+                            int full = mc / mr * mr;
+                            // In place, whole row tiles read A through its strides; only a ragged last tile is packed.
+                            if (!directA)
+                                GemmPacking.PackA(a, g.Lda, g.TransA, ic, mc, pc, kc, mr, ap);
+                            else if (full < mc)
+                                GemmPacking.PackA(a, g.Lda, g.TransA, ic + full, mc - full, pc, kc, mr, ap + (nint)full * kc);
+                            T* aBlock = a + ic * aRs + pc * aCs;
                             for (int jr = 0; jr < nc; jr += nr)
                             {
                                 int cols = Math.Min(nr, nc - jr);
@@ -102,12 +115,14 @@ internal static unsafe class GemmDriver<T, TKernel>
                                 for (int ir = 0; ir < mc; ir += mr)
                                 {
                                     int rows = Math.Min(mr, mc - ir);
-                                    T* aPanel = ap + (nint)ir * kc;
+                                    bool inPlace = directA && rows == mr;
+                                    T* aPanel = inPlace ? aBlock + ir * aRs : ap + (nint)ir * kc;
+                                    nint rs = inPlace ? aRs : 1, cs = inPlace ? aCs : mr;
                                     T* cTile = c + (ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
-                                        TKernel.Run(kc, aPanel, bPanel, cTile, ldc, addC);
+                                        TKernel.Run(kc, aPanel, rs, cs, bPanel, cTile, ldc, addC);
                                     else
-                                        EdgeTile(kc, aPanel, bPanel, cTile, ldc, rows, cols, addC, edge);
+                                        EdgeTile(kc, aPanel, rs, cs, bPanel, cTile, ldc, rows, cols, addC, edge);
                                 }
                             }
                         }
@@ -126,10 +141,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// A partial tile: the same micro-kernel writes a full MR×NR scratch tile, then the valid
     /// rows×cols corner is added to C, reproducing the full-tile arithmetic exactly.
     /// </summary>
-    private static void EdgeTile(int kc, T* a, T* b, T* c, nint ldc, int rows, int cols, bool addC, T* scratch)
+    private static void EdgeTile(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols, bool addC, T* scratch)
     {
         int nr = TKernel.NR;
-        TKernel.Run(kc, a, b, scratch, nr, addC: false);
+        TKernel.Run(kc, a, rs, cs, b, scratch, nr, addC: false);
         for (int i = 0; i < rows; i++)
         {
             T* src = scratch + i * nr;
@@ -141,7 +156,148 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
+    /// <summary>
+    /// Whether to read A in place instead of packing it: packing pays off only when each packed row tile is reused
+    /// across many column tiles; with few columns per thread (narrow outputs, small products) it is mostly overhead.
+    /// </summary>
+    private static bool ReadAInPlace(in GemmProblem<T> g, int columns) => columns <= DirectAColumns;
+
+    /// <summary>
+    /// Most columns per thread for which A is read in place (measured on Zen 3: at 512 and more, e.g. n = 1024 split
+    /// over two threads, re-reading strided rows of A from L2 loses to one packing pass).
+    /// </summary>
+    private const int DirectAColumns = 384;
+
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     private static T* Align(T* p) => (T*)(((nint)p + (AlignBytes - 1)) & ~(nint)(AlignBytes - 1));
+}
+
+/// <summary>
+/// Fork-join for the GEMM driver on dedicated helper threads that spin briefly between products, so a parallel
+/// product costs no thread-pool wake-up (tens of microseconds on small VMs) when products come in quick succession.
+/// </summary>
+/// <remarks>
+/// One product at a time owns the helpers; a concurrent caller (or one needing more chunks than helpers) falls back
+/// to <see cref="Parallel.For(int, int, Action{int})"/>. Chunk t always runs the same work, so results do not
+/// depend on which thread runs it.
+/// </remarks>
+internal static class GemmThreads
+{
+    /// <summary>How long an idle helper keeps polling for the next product before it blocks.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+
+    private static readonly int HelperCount = Math.Max(0, Environment.ProcessorCount - 1);
+    private static readonly Lock CreateLock = new();
+    private static Helper[]? helpers;
+    private static int busy;
+
+    /// <summary>Runs body(0) … body(chunks − 1), chunk 0 on the calling thread, and returns when all have finished.</summary>
+    public static void For(int chunks, Action<int> body)
+    {
+        if (chunks <= 1)
+        {
+            if (chunks == 1) body(0);
+            return;
+        }
+        if (chunks - 1 > HelperCount || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        {
+            Parallel.For(0, chunks, body);
+            return;
+        }
+        try
+        {
+            Helper[] hs = helpers ?? Create();
+            for (int t = 1; t < chunks; t++)
+                hs[t - 1].Post(body, t);
+            Exception? error = null;
+            try { body(0); }
+            catch (Exception e) { error = e; }
+            for (int t = 1; t < chunks; t++)
+                error ??= hs[t - 1].Join();
+            if (error is not null)
+                ExceptionDispatchInfo.Throw(error);
+        }
+        finally
+        {
+            Volatile.Write(ref busy, 0);
+        }
+    }
+
+    private static Helper[] Create()
+    {
+        lock (CreateLock)
+        {
+            if (helpers is null)
+            {
+                var hs = new Helper[HelperCount];
+                for (int i = 0; i < hs.Length; i++)
+                    hs[i] = new Helper(i);
+                helpers = hs;
+            }
+            return helpers;
+        }
+    }
+
+    private sealed class Helper
+    {
+        private const int Idle = 0, Posted = 1, Done = 2;
+        private readonly SemaphoreSlim wake = new(0);
+        private Action<int>? body;
+        private int index;
+        private Exception? error;
+        private int state;
+        private int sleeping;
+
+        public Helper(int id)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"Gemm helper {id}" };
+            thread.Start();
+        }
+
+        public void Post(Action<int> work, int chunk)
+        {
+            body = work;
+            index = chunk;
+            error = null;
+            // Full fences on both sides (Dekker): either the helper sees Posted or we see it asleep and wake it.
+            Interlocked.Exchange(ref state, Posted);
+            if (Volatile.Read(ref sleeping) != 0)
+                wake.Release();
+        }
+
+        public Exception? Join()
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref state) != Done)
+                spin.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref state, Idle);
+            return error;
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                long until = Stopwatch.GetTimestamp() + SpinTicks;
+                while (Volatile.Read(ref state) != Posted)
+                {
+                    if (Stopwatch.GetTimestamp() < until)
+                    {
+                        Thread.SpinWait(16);
+                        continue;
+                    }
+                    Interlocked.Exchange(ref sleeping, 1);
+                    if (Volatile.Read(ref state) != Posted)
+                        wake.Wait();
+                    Interlocked.Exchange(ref sleeping, 0);
+                    until = Stopwatch.GetTimestamp() + SpinTicks;
+                }
+                try { body!(index); }
+                catch (Exception e) { error = e; }
+                body = null;
+                Volatile.Write(ref state, Done);
+            }
+        }
+    }
 }

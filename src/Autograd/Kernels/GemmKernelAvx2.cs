@@ -14,7 +14,8 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
     public static int NC => 4096;
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>
-    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool addC)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, bool addC)
     {
         int w = Vector256<T>.Count;
         Vector256<T> c00 = default, c01 = default;
@@ -30,22 +31,26 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
         Prefetch(c + 3 * ldc, w);
         Prefetch(c + 4 * ldc, w);
         Prefetch(c + 5 * ldc, w);
+        // Rows 0-2 from a, rows 3-5 from a3, each at offsets 0, rs, 2·rs: plain base + index addressing.
+        nint r2 = 2 * rs;
+        T* a3 = a + 3 * rs;
         for (int p = 0; p < kc; p++)
         {
             Vector256<T> b0 = Vector256.Load(b), b1 = Vector256.Load(b + w);
             Vector256<T> a0 = Vector256.Create(a[0]);
             c00 = Fma(a0, b0, c00); c01 = Fma(a0, b1, c01);
-            Vector256<T> a1 = Vector256.Create(a[1]);
+            Vector256<T> a1 = Vector256.Create(a[rs]);
             c10 = Fma(a1, b0, c10); c11 = Fma(a1, b1, c11);
-            Vector256<T> a2 = Vector256.Create(a[2]);
+            Vector256<T> a2 = Vector256.Create(a[r2]);
             c20 = Fma(a2, b0, c20); c21 = Fma(a2, b1, c21);
-            Vector256<T> a3 = Vector256.Create(a[3]);
-            c30 = Fma(a3, b0, c30); c31 = Fma(a3, b1, c31);
-            Vector256<T> a4 = Vector256.Create(a[4]);
+            Vector256<T> a3v = Vector256.Create(a3[0]);
+            c30 = Fma(a3v, b0, c30); c31 = Fma(a3v, b1, c31);
+            Vector256<T> a4 = Vector256.Create(a3[rs]);
             c40 = Fma(a4, b0, c40); c41 = Fma(a4, b1, c41);
-            Vector256<T> a5 = Vector256.Create(a[5]);
+            Vector256<T> a5 = Vector256.Create(a3[r2]);
             c50 = Fma(a5, b0, c50); c51 = Fma(a5, b1, c51);
-            a += 6;
+            a += cs;
+            a3 += cs;
             b += 2 * w;
         }
         Store(c00, c01, c + 0 * ldc, w, addC);

@@ -14,7 +14,8 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
     public static int NC => 4096;
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>
-    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool addC)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, bool addC)
     {
         int w = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default;
@@ -42,36 +43,40 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
         Prefetch(c + 9 * ldc, w);
         Prefetch(c + 10 * ldc, w);
         Prefetch(c + 11 * ldc, w);
+        // Rows 3q..3q+2 from base q at offsets 0, rs, 2·rs: plain base + index addressing.
+        nint r2 = 2 * rs;
+        T* q0 = a, q1 = a + 3 * rs, q2 = a + 6 * rs, q3 = a + 9 * rs;
         for (int p = 0; p < kc; p++)
         {
             Vector512<T> b0 = Vector512.Load(b), b1 = Vector512.Load(b + w);
-            Vector512<T> a0 = Vector512.Create(a[0]);
+            Vector512<T> a0 = Vector512.Create(q0[0]);
             c00 = Fma(a0, b0, c00); c01 = Fma(a0, b1, c01);
-            Vector512<T> a1 = Vector512.Create(a[1]);
+            Vector512<T> a1 = Vector512.Create(q0[rs]);
             c10 = Fma(a1, b0, c10); c11 = Fma(a1, b1, c11);
-            Vector512<T> a2 = Vector512.Create(a[2]);
+            Vector512<T> a2 = Vector512.Create(q0[r2]);
             c20 = Fma(a2, b0, c20); c21 = Fma(a2, b1, c21);
-            Vector512<T> a3 = Vector512.Create(a[3]);
+            Vector512<T> a3 = Vector512.Create(q1[0]);
             c30 = Fma(a3, b0, c30); c31 = Fma(a3, b1, c31);
-            Vector512<T> a4 = Vector512.Create(a[4]);
+            Vector512<T> a4 = Vector512.Create(q1[rs]);
             c40 = Fma(a4, b0, c40); c41 = Fma(a4, b1, c41);
-            Vector512<T> a5 = Vector512.Create(a[5]);
+            Vector512<T> a5 = Vector512.Create(q1[r2]);
             c50 = Fma(a5, b0, c50); c51 = Fma(a5, b1, c51);
-            Vector512<T> a6 = Vector512.Create(a[6]);
+            Vector512<T> a6 = Vector512.Create(q2[0]);
             c60 = Fma(a6, b0, c60); c61 = Fma(a6, b1, c61);
-            Vector512<T> a7 = Vector512.Create(a[7]);
+            Vector512<T> a7 = Vector512.Create(q2[rs]);
             c70 = Fma(a7, b0, c70); c71 = Fma(a7, b1, c71);
-            Vector512<T> a8 = Vector512.Create(a[8]);
+            Vector512<T> a8 = Vector512.Create(q2[r2]);
             c80 = Fma(a8, b0, c80); c81 = Fma(a8, b1, c81);
-            Vector512<T> a9 = Vector512.Create(a[9]);
+            Vector512<T> a9 = Vector512.Create(q3[0]);
             c90 = Fma(a9, b0, c90); c91 = Fma(a9, b1, c91);
-            Vector512<T> a10 = Vector512.Create(a[10]);
+            Vector512<T> a10 = Vector512.Create(q3[rs]);
             c100 = Fma(a10, b0, c100); c101 = Fma(a10, b1, c101);
-            Vector512<T> a11 = Vector512.Create(a[11]);
+            Vector512<T> a11 = Vector512.Create(q3[r2]);
             c110 = Fma(a11, b0, c110); c111 = Fma(a11, b1, c111);
-            a += 12;
+            q0 += cs; q1 += cs; q2 += cs; q3 += cs;
             b += 2 * w;
         }
+
         Store(c00, c01, c + 0 * ldc, w, addC);
         Store(c10, c11, c + 1 * ldc, w, addC);
         Store(c20, c21, c + 2 * ldc, w, addC);

@@ -16,25 +16,27 @@ internal readonly unsafe struct PortableKernel<T> : IGemmMicroKernel<T> where T 
     public static int NC => 4096;
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>
-    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool addC)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, bool addC)
     {
         int w = Vector<T>.Count;
         Vector<T> c00 = default, c01 = default;
         Vector<T> c10 = default, c11 = default;
         Vector<T> c20 = default, c21 = default;
         Vector<T> c30 = default, c31 = default;
+        nint r2 = 2 * rs, r3 = 3 * rs;
         for (int p = 0; p < kc; p++)
         {
             Vector<T> b0 = Load(b), b1 = Load(b + w);
             Vector<T> a0 = new Vector<T>(a[0]);
             c00 = MulAdd(a0, b0, c00); c01 = MulAdd(a0, b1, c01);
-            Vector<T> a1 = new Vector<T>(a[1]);
+            Vector<T> a1 = new Vector<T>(a[rs]);
             c10 = MulAdd(a1, b0, c10); c11 = MulAdd(a1, b1, c11);
-            Vector<T> a2 = new Vector<T>(a[2]);
+            Vector<T> a2 = new Vector<T>(a[r2]);
             c20 = MulAdd(a2, b0, c20); c21 = MulAdd(a2, b1, c21);
-            Vector<T> a3 = new Vector<T>(a[3]);
+            Vector<T> a3 = new Vector<T>(a[r3]);
             c30 = MulAdd(a3, b0, c30); c31 = MulAdd(a3, b1, c31);
-            a += 4;
+            a += cs;
             b += 2 * w;
         }
         Store(c00, c01, c + 0 * ldc, w, addC);

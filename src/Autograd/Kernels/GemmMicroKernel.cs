@@ -5,7 +5,7 @@ namespace Autograd.Kernels;
 /// The kernel multiplies a packed MR×kc panel of A by a packed kc×NR panel of B.
 /// </summary>
 /// <remarks>
-/// Packed layouts: <c>a[p * MR + i] = A(i, p)</c> and <c>b[p * NR + j] = B(p, j)</c>.
+/// Packed layouts: <c>a[p * MR + i] = A(i, p)</c> (or A in place with strides) and <c>b[p * NR + j] = B(p, j)</c>.
 /// Every output element is one chain of fused multiply-adds over p = 0..kc-1 in order, started
 /// from zero, and only then added to C; so its value never depends on where the tile sits.
 /// </remarks>
@@ -26,6 +26,9 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
     /// <summary>Columns of B packed per block (kept in L3); a multiple of NR.</summary>
     static abstract int NC { get; }
 
-    /// <summary>C[MR×NR] (row stride <paramref name="ldc"/>) = (addC ? C : 0) + Σ_p a[p·MR+i]·b[p·NR+j].</summary>
-    static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool addC);
+    /// <summary>
+    /// C[MR×NR] (row stride <paramref name="ldc"/>) = (addC ? C : 0) + Σ_p a[i·rs + p·cs]·b[p·NR+j]. A packed panel
+    /// has rs = 1, cs = MR; A read in place has rs, cs = its strides (lda, 1 or 1, lda), which skips packing it.
+    /// </summary>
+    static abstract void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, bool addC);
 }

@@ -13,6 +13,7 @@ internal static unsafe class GemmPacking
     /// <c>dst[panel·kc·mr + p·mr + i] = op(A)(i0 + panel·mr + i, p0 + p)</c>, zero past row mc.
     /// </summary>
     /// <remarks><paramref name="a"/> points at A's first element; with transA A is stored k×m, so op(A)(i, p) = a[p·lda + i].</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(T* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr, T* dst)
         where T : unmanaged
     {
@@ -54,6 +55,7 @@ internal static unsafe class GemmPacking
     /// <c>dst[panel·kc·nr + p·nr + j] = op(B)(p0 + p, j0 + panel·nr + j)</c>, zero past column nc.
     /// </summary>
     /// <remarks><paramref name="b"/> points at B's first element; with transB B is stored n×k, so op(B)(p, j) = b[j·ldb + p].</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<T>(T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, int nr, T* dst)
         where T : unmanaged
     {
