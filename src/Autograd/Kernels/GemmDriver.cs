@@ -50,7 +50,9 @@ internal static unsafe class GemmDriver<T, TKernel>
         // the longer side of C so the duplicated packing is the smaller operand, unless it has too few tiles
         // to give every thread one. Ranges are whole tiles so only the last one has ragged edges.
         GemmProblem<T> p = g;
-        bool splitN = tilesN >= threads && (g.N >= g.M || tilesM < threads);
+        // When the column ranges are narrow enough to read A in place, splitting columns duplicates no packing at all.
+        bool splitN = tilesN >= threads
+            && (g.N >= g.M || tilesM < threads || (tilesN + threads - 1) / threads * nr <= DirectAColumns);
         int tiles = splitN ? tilesN : tilesM;
         int perThread = (tiles + threads - 1) / threads;
         int chunks = (tiles + perThread - 1) / perThread;
@@ -74,7 +76,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static void RunRange(in GemmProblem<T> g, int i0, int i1, int j0, int j1)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kcMax = Math.Min(TKernel.KC, g.K);
+        // Equal k-blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a thin last block would cost a full pass
+        // over C for little arithmetic. The blocking depends on k alone, which keeps results thread-independent.
+        int kcMax = BlockDepth(g.K);
         int mcMax = Math.Min(TKernel.MC, RoundUp(i1 - i0, mr));
         int ncMax = Math.Min(TKernel.NC, RoundUp(j1 - j0, nr));
         int slack = AlignBytes / sizeof(T);
@@ -93,9 +97,9 @@ internal static unsafe class GemmDriver<T, TKernel>
                 for (int jc = j0; jc < j1; jc += TKernel.NC)
                 {
                     int nc = Math.Min(TKernel.NC, j1 - jc);
-                    for (int pc = 0; pc < g.K; pc += TKernel.KC)
+                    for (int pc = 0; pc < g.K; pc += kcMax)
                     {
-                        int kc = Math.Min(TKernel.KC, g.K - pc);
+                        int kc = Math.Min(kcMax, g.K - pc);
                         bool addC = g.Accumulate || pc > 0;
                         GemmPacking.PackB(b, g.Ldb, g.TransB, pc, kc, jc, nc, nr, bp);
                         for (int ic = i0; ic < i1; ic += TKernel.MC)
@@ -167,6 +171,13 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// over two threads, re-reading strided rows of A from L2 loses to one packing pass).
     /// </summary>
     private const int DirectAColumns = 384;
+
+    /// <summary>Depth of the k-blocks: k split into the fewest blocks of at most KC, as equal as possible.</summary>
+    private static int BlockDepth(int k)
+    {
+        int blocks = (k + TKernel.KC - 1) / TKernel.KC;
+        return (k + blocks - 1) / blocks;
+    }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
