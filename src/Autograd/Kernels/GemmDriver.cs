@@ -30,6 +30,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
     private const long ParallelThreshold = 64L * 64 * 64;
 
+    /// <summary>From this many multiply-adds a second thread pays when the helper threads are already awake.</summary>
+    private const long SmallParallelThreshold = 32L * 32 * 32;
+
     /// <summary>Bytes of slack so packed panels can start on a 64-byte boundary.</summary>
     private const int AlignBytes = 64;
 
@@ -39,7 +42,9 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mr = TKernel.MR, nr = TKernel.NR;
         int tilesM = (g.M + mr - 1) / mr, tilesN = (g.N + nr - 1) / nr;
         long work = (long)g.M * g.N * g.K;
-        int threads = work < ParallelThreshold ? 1 : Math.Min(maxThreads, Math.Max(tilesM, tilesN));
+        // Between the two thresholds a fork pays only if it costs no wake-up, i.e. while the helpers still spin.
+        bool fork = work >= ParallelThreshold || (work >= SmallParallelThreshold && GemmThreads.HelpersAwake);
+        int threads = !fork ? 1 : Math.Min(maxThreads, Math.Max(tilesM, tilesN));
         if (threads <= 1)
         {
             RunRange(g, 0, g.M, 0, g.N);
@@ -203,6 +208,21 @@ internal static class GemmThreads
     private static Helper[]? helpers;
     private static int busy;
 
+    /// <summary>Whether the helpers exist and are still polling, so a fork now costs no thread wake-up.</summary>
+    public static bool HelpersAwake
+    {
+        get
+        {
+            Helper[]? hs = helpers;
+            if (hs is null || hs.Length == 0 || Volatile.Read(ref busy) != 0)
+                return false;
+            foreach (Helper h in hs)
+                if (!h.Awake)
+                    return false;
+            return true;
+        }
+    }
+
     /// <summary>Runs body(0) … body(chunks − 1), chunk 0 on the calling thread, and returns when all have finished.</summary>
     public static void For(int chunks, Action<int> body)
     {
@@ -265,6 +285,8 @@ internal static class GemmThreads
             var thread = new Thread(Loop) { IsBackground = true, Name = $"Gemm helper {id}" };
             thread.Start();
         }
+
+        public bool Awake => Volatile.Read(ref sleeping) == 0;
 
         public void Post(Action<int> work, int chunk)
         {
