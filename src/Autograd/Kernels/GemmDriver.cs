@@ -30,6 +30,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
     private const long ParallelThreshold = 64L * 64 * 64;
 
+    /// <summary>Below this many multiply-adds parallel products run on the spinning helper threads.</summary>
+    private const long HelperThreshold = 512L * 512 * 512;
+
     /// <summary>From this many multiply-adds a second thread pays when the helper threads are already awake.</summary>
     private const long SmallParallelThreshold = 32L * 32 * 32;
 
@@ -61,7 +64,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int tiles = splitN ? tilesN : tilesM;
         int perThread = (tiles + threads - 1) / threads;
         int chunks = (tiles + perThread - 1) / perThread;
-        GemmThreads.For(chunks, t =>
+        Action<int> body = t =>
         {
             if (splitN)
             {
@@ -73,7 +76,12 @@ internal static unsafe class GemmDriver<T, TKernel>
                 int i0 = t * perThread * mr;
                 RunRange(p, i0, Math.Min(p.M, i0 + perThread * mr), 0, p.N);
             }
-        });
+        };
+        // Spinning helpers save a wake-up that matters for small and medium products; large ones keep the thread pool.
+        if (work < HelperThreshold)
+            GemmThreads.For(chunks, body);
+        else
+            Parallel.For(0, chunks, body);
     }
 
     /// <summary>Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread.</summary>
