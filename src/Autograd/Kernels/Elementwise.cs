@@ -30,7 +30,7 @@ internal static class Chunks
 
     /// <summary>
     /// Work (in elements) below which a pass runs on the calling thread. Measured on a shared 2-core machine, waking
-    /// pool threads cost more than a streaming pass over 1.6M floats (about 0.3 ms from cache), so only passes well
+    /// threads cost more than a streaming pass over 1.6M floats (about 0.3 ms from cache), so only passes well
     /// beyond that go parallel. Chunk boundaries do not depend on it, so neither do results.
     /// </summary>
     public const long ParallelWork = 1 << 22;
@@ -42,12 +42,12 @@ internal static class Chunks
     public static void For(long n, long grain, long work, Action<int, int> body)
     {
         long chunks = (n + grain - 1) / Math.Max(grain, 1);
-        if (chunks <= 1 || work < ParallelWork || Environment.ProcessorCount == 1)
+        if (chunks <= 1 || work < ParallelWork || Workers.Threads == 1)
         {
             if (n > 0) body(0, (int)n);
             return;
         }
-        Parallel.For(0, (int)chunks, c => body((int)(c * grain), (int)Math.Min(n, (c + 1) * grain)));
+        Workers.For((int)chunks, c => body((int)(c * grain), (int)Math.Min(n, (c + 1) * grain)));
     }
 
     /// <summary>Runs body(start, end) over [0, n) items costing <paramref name="itemCost"/> elements each, about

@@ -43,7 +43,7 @@ public static class Gemm
     {
         var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
         Validate(g, nameof(Multiply));
-        Run(g, KernelPaths.Resolve(path), Environment.ProcessorCount);
+        Run(g, KernelPaths.Resolve(path), Workers.Threads);
     }
 
     /// <summary>
@@ -102,7 +102,7 @@ public static class Gemm
 
         KernelPath resolved = KernelPaths.Resolve(path);
         long work = (long)m * n * k;
-        int cores = Environment.ProcessorCount;
+        int cores = Workers.Threads;
         if (cores == 1 || batch == 1)
         {
             for (int i = 0; i < batch; i++)
@@ -115,7 +115,7 @@ public static class Gemm
             // each product on all cores; only a ragged tail (fewer products than cores) uses all cores per product.
             GemmProblem<T> p = first;
             int whole = batch / cores * cores;
-            Parallel.For(0, whole, i => Run(At(p, i, aStride, bStride, cStride), resolved, 1));
+            Workers.For(whole, i => Run(At(p, i, aStride, bStride, cStride), resolved, 1));
             for (int i = whole; i < batch; i++)
                 Run(At(first, i, aStride, bStride, cStride), resolved, cores);
             return;
@@ -124,7 +124,7 @@ public static class Gemm
         // Contiguous ranges of the batch per task: one matrix per iteration would cost more in scheduling.
         int tasks = (int)Math.Min(cores, Math.Max(1, Math.Min(batch, batch * work / (32L * 32 * 32))));
         int per = (batch + tasks - 1) / tasks;
-        Parallel.For(0, (batch + per - 1) / per, t =>
+        Workers.For((batch + per - 1) / per, t =>
         {
             int end = Math.Min(batch, (t + 1) * per);
             for (int i = t * per; i < end; i++)

@@ -30,9 +30,6 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>Below this many multiply-adds a second thread costs more than it saves.</summary>
     private const long ParallelThreshold = 64L * 64 * 64;
 
-    /// <summary>Below this many multiply-adds parallel products run on the spinning helper threads.</summary>
-    private const long HelperThreshold = 512L * 512 * 512;
-
     /// <summary>From this many multiply-adds a second thread pays when the helper threads are already awake.</summary>
     private const long SmallParallelThreshold = 32L * 32 * 32;
 
@@ -46,7 +43,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int tilesM = (g.M + mr - 1) / mr, tilesN = (g.N + nr - 1) / nr;
         long work = (long)g.M * g.N * g.K;
         // Between the two thresholds a fork pays only if it costs no wake-up, i.e. while the helpers still spin.
-        bool fork = work >= ParallelThreshold || (work >= SmallParallelThreshold && GemmThreads.HelpersAwake);
+        bool fork = work >= ParallelThreshold || (work >= SmallParallelThreshold && Workers.Awake);
         int threads = !fork ? 1 : Math.Min(maxThreads, Math.Max(tilesM, tilesN));
         if (threads <= 1)
         {
@@ -77,11 +74,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                 RunRange(p, i0, Math.Min(p.M, i0 + perThread * mr), 0, p.N);
             }
         };
-        // Spinning helpers save a wake-up that matters for small and medium products; large ones keep the thread pool.
-        if (work < HelperThreshold)
-            GemmThreads.For(chunks, body);
-        else
-            Parallel.For(0, chunks, body);
+        Workers.For(chunks, body);
     }
 
     /// <summary>Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread.</summary>
@@ -195,150 +188,4 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     private static T* Align(T* p) => (T*)(((nint)p + (AlignBytes - 1)) & ~(nint)(AlignBytes - 1));
-}
-
-/// <summary>
-/// Fork-join for the GEMM driver on dedicated helper threads that spin briefly between products, so a parallel
-/// product costs no thread-pool wake-up (tens of microseconds on small VMs) when products come in quick succession.
-/// </summary>
-/// <remarks>
-/// One product at a time owns the helpers; a concurrent caller (or one needing more chunks than helpers) falls back
-/// to <see cref="Parallel.For(int, int, Action{int})"/>. Chunk t always runs the same work, so results do not
-/// depend on which thread runs it.
-/// </remarks>
-internal static class GemmThreads
-{
-    /// <summary>How long an idle helper keeps polling for the next product before it blocks.</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
-
-    private static readonly int HelperCount = Math.Max(0, Environment.ProcessorCount - 1);
-    private static readonly Lock CreateLock = new();
-    private static Helper[]? helpers;
-    private static int busy;
-
-    /// <summary>Whether the helpers exist and are still polling, so a fork now costs no thread wake-up.</summary>
-    public static bool HelpersAwake
-    {
-        get
-        {
-            Helper[]? hs = helpers;
-            if (hs is null || hs.Length == 0 || Volatile.Read(ref busy) != 0)
-                return false;
-            foreach (Helper h in hs)
-                if (!h.Awake)
-                    return false;
-            return true;
-        }
-    }
-
-    /// <summary>Runs body(0) … body(chunks − 1), chunk 0 on the calling thread, and returns when all have finished.</summary>
-    public static void For(int chunks, Action<int> body)
-    {
-        if (chunks <= 1)
-        {
-            if (chunks == 1) body(0);
-            return;
-        }
-        if (chunks - 1 > HelperCount || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
-        {
-            Parallel.For(0, chunks, body);
-            return;
-        }
-        try
-        {
-            Helper[] hs = helpers ?? Create();
-            for (int t = 1; t < chunks; t++)
-                hs[t - 1].Post(body, t);
-            Exception? error = null;
-            try { body(0); }
-            catch (Exception e) { error = e; }
-            for (int t = 1; t < chunks; t++)
-                error ??= hs[t - 1].Join();
-            if (error is not null)
-                ExceptionDispatchInfo.Throw(error);
-        }
-        finally
-        {
-            Volatile.Write(ref busy, 0);
-        }
-    }
-
-    private static Helper[] Create()
-    {
-        lock (CreateLock)
-        {
-            if (helpers is null)
-            {
-                var hs = new Helper[HelperCount];
-                for (int i = 0; i < hs.Length; i++)
-                    hs[i] = new Helper(i);
-                helpers = hs;
-            }
-            return helpers;
-        }
-    }
-
-    private sealed class Helper
-    {
-        private const int Idle = 0, Posted = 1, Done = 2;
-        private readonly SemaphoreSlim wake = new(0);
-        private Action<int>? body;
-        private int index;
-        private Exception? error;
-        private int state;
-        private int sleeping;
-
-        public Helper(int id)
-        {
-            var thread = new Thread(Loop) { IsBackground = true, Name = $"Gemm helper {id}" };
-            thread.Start();
-        }
-
-        public bool Awake => Volatile.Read(ref sleeping) == 0;
-
-        public void Post(Action<int> work, int chunk)
-        {
-            body = work;
-            index = chunk;
-            error = null;
-            // Full fences on both sides (Dekker): either the helper sees Posted or we see it asleep and wake it.
-            Interlocked.Exchange(ref state, Posted);
-            if (Volatile.Read(ref sleeping) != 0)
-                wake.Release();
-        }
-
-        public Exception? Join()
-        {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref state) != Done)
-                spin.SpinOnce(sleep1Threshold: -1);
-            Volatile.Write(ref state, Idle);
-            return error;
-        }
-
-        private void Loop()
-        {
-            while (true)
-            {
-                long until = Stopwatch.GetTimestamp() + SpinTicks;
-                while (Volatile.Read(ref state) != Posted)
-                {
-                    if (Stopwatch.GetTimestamp() < until)
-                    {
-                        Thread.SpinWait(16);
-                        continue;
-                    }
-                    Interlocked.Exchange(ref sleeping, 1);
-                    if (Volatile.Read(ref state) != Posted)
-                        wake.Wait();
-                    Interlocked.Exchange(ref sleeping, 0);
-                    until = Stopwatch.GetTimestamp() + SpinTicks;
-                }
-                try { body!(index); }
-                catch (Exception e) { error = e; }
-                body = null;
-                Volatile.Write(ref state, Done);
-            }
-        }
-    }
 }

@@ -270,7 +270,7 @@ public static class Convolution
         if (total < 64 * 1024)
             for (int b = 0; b < n; b++) Image(b);
         else
-            Parallel.For(0, n, Image);
+            Workers.For(n, Image);
     }
 
     /// <summary>Output columns [w0, w1) whose input column ow·stride + offset lies inside [0, width).</summary>

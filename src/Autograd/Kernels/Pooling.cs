@@ -289,14 +289,14 @@ public static class Pooling
     {
         int planes = g.Batch * g.Channels;
         long work = (long)g.OutputSize * g.KernelH * g.KernelW;
-        int chunks = (int)Math.Min(Math.Min(planes, Environment.ProcessorCount * 4), Math.Max(1, work / (1 << 15)));
+        int chunks = (int)Math.Min(Math.Min(planes, Workers.Threads * 4), Math.Max(1, work / (1 << 15)));
         if (chunks <= 1 || work < Chunks.ParallelWork)
         {
             body(0, planes);
             return;
         }
         int per = (planes + chunks - 1) / chunks;
-        Parallel.For(0, (planes + per - 1) / per, t => body(t * per, Math.Min(planes, (t + 1) * per)));
+        Workers.For((planes + per - 1) / per, t => body(t * per, Math.Min(planes, (t + 1) * per)));
     }
 
     private static void Check(Pool2dGeometry g, int inputLength, int outputLength, string op)

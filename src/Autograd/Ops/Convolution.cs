@@ -97,7 +97,7 @@ public sealed partial class Tensor<T>
         ArrayPool<T>.Shared.Return(gradRows);
         var dx = Buffers.Rent<T>(Shapes.Size(inputShape));
         int image = g.ImageSize;
-        Parallel.For(0, n, i => Convolution.Col2Im<T>(columns.AsSpan(i * l), g, dx.AsSpan(i * image, image), width));
+        Workers.For(n, i => Convolution.Col2Im<T>(columns.AsSpan(i * l), g, dx.AsSpan(i * image, image), width));
         ArrayPool<T>.Shared.Return(columns);
         var result = new Tensor<T>(dx, (int[])inputShape.Clone());
         if (!Graph.ShouldRecord(grad, w)) return result;
@@ -140,6 +140,6 @@ public sealed partial class Tensor<T>
     private static void Im2ColBatch(Tensor<T> x, Conv2dGeometry g, T[] columns)
     {
         int n = x.Dims[0], l = g.ColumnCols, image = g.ImageSize, width = n * l;
-        Parallel.For(0, n, i => Convolution.Im2Col<T>(x.Storage.AsSpan(x.Offset + i * image, image), g, columns.AsSpan(i * l), width));
+        Workers.For(n, i => Convolution.Im2Col<T>(x.Storage.AsSpan(x.Offset + i * image, image), g, columns.AsSpan(i * l), width));
     }
 }
