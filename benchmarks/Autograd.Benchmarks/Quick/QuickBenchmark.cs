@@ -81,7 +81,9 @@ internal static class QuickBenchmark
     /// <summary>
     /// Square n×n·n×n products through Tensor.MatMul (reported) and Gemm.Multiply into a preallocated C (printed, to
     /// show what the tensor layer costs). Reps are scaled as the anchor scales them, 2·10¹⁰ FLOP per size and at least
-    /// 3, split into 5 trials of which the fastest counts.
+    /// 3, split into 5 trials of which the fastest counts. Each product's result is freed when it is done, inside its
+    /// own <see cref="Tensor.Scope"/>, as the anchor frees each one with <c>using var c = a.matmul(b)</c>; without it
+    /// every product would be a fresh large-object allocation and the GC's cost would be measured with it.
     /// </summary>
     private static void Gemms<T>(Dictionary<int, double> into, TextWriter log) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -90,11 +92,11 @@ internal static class QuickBenchmark
         {
             var a = Tensor.Randn<T>([n, n], g);
             var b = Tensor.Randn<T>([n, n], g);
-            for (int i = 0; i < 3; i++) a.MatMul(b);
+            for (int i = 0; i < 3; i++) Product(a, b);
             double flop = 2.0 * n * n * n;
             int reps = Math.Max(3, (int)(2e10 / flop));
             int perTrial = Math.Max(1, reps / 5);
-            double tensor = Measure.BestSeconds(5, () => { for (int i = 0; i < perTrial; i++) a.MatMul(b); });
+            double tensor = Measure.BestSeconds(5, () => { for (int i = 0; i < perTrial; i++) Product(a, b); });
             var (x, y, c) = (a.ToArray(), b.ToArray(), new T[n * n]);
             double raw = Measure.BestSeconds(5, () =>
             {
@@ -103,5 +105,12 @@ internal static class QuickBenchmark
             into[n] = flop * perTrial / tensor / 1e9;
             log.WriteLine($"gemm {typeof(T).Name} n={n}: Tensor.MatMul {into[n]:F1} GFLOP/s, Gemm.Multiply {flop * perTrial / raw / 1e9:F1} GFLOP/s ({KernelPaths.Best})");
         }
+    }
+
+    /// <summary>One product whose result goes back to the pool at once (the anchor's <c>using var c</c>).</summary>
+    private static void Product<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var scope = Tensor.Scope();
+        a.MatMul(b);
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class Tensor<T>
         batch.CopyTo(shape, 0);
         shape[^2] = m;
         shape[^1] = n;
-        var c = Buffers.Rent<T>(Shapes.Size(shape));
+        var c = Buffers.Rent<T>(Shapes.Size(shape), clear: false); // every product below overwrites its block of C
         var result = new Tensor<T>(c, shape);
         if (c.Length == 0) return result;
         if (!MatrixLayout(a, out bool transA, out int lda)) { a = a.ContiguousCopy(); MatrixLayout(a, out transA, out lda); }
