@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Kernels;
 
@@ -65,12 +67,21 @@ internal static unsafe class GemmPacking
             T* panel = dst + (nint)jr * kc;
             if (transB)
             {
-                // Row j of the stored matrix holds op(B)(·, j): scatter it with stride nr.
+                // Row j of the stored matrix holds op(B)(·, j): scatter it with stride nr, in 8×8 register
+                // transposes where they apply (whole panels of float on AVX), element by element for the rest.
+                int done = 0;
+                if (cols == nr && typeof(T) == typeof(float) && Avx.IsSupported && nr % 8 == 0)
+                {
+                    done = kc / 8 * 8;
+                    for (int p = 0; p < done; p += 8)
+                        for (int jb = 0; jb < nr; jb += 8)
+                            Transpose8((float*)b + (nint)(j0 + jr + jb) * ldb + p0 + p, ldb, (float*)panel + (nint)p * nr + jb, nr);
+                }
                 for (int j = 0; j < cols; j++)
                 {
                     T* src = b + (nint)(j0 + jr + j) * ldb + p0;
-                    T* d = panel + j;
-                    for (int p = 0; p < kc; p++, d += nr) *d = src[p];
+                    T* d = panel + (nint)done * nr + j;
+                    for (int p = done; p < kc; p++, d += nr) *d = src[p];
                 }
                 for (int j = cols; j < nr; j++)
                 {
@@ -84,9 +95,19 @@ internal static unsafe class GemmPacking
                 T* src = b + (nint)p0 * ldb + j0 + jr;
                 if (cols == nr)
                 {
-                    uint bytes = (uint)(nr * sizeof(T));
-                    for (int p = 0; p < kc; p++, src += ldb, panel += nr)
-                        Unsafe.CopyBlockUnaligned(panel, src, bytes);
+                    // A row of a panel is 16 to 128 bytes: whole 16-byte vector moves, not a Memmove call per row.
+                    int bytes = nr * sizeof(T);
+                    if (bytes % 16 == 0)
+                    {
+                        for (int p = 0; p < kc; p++, src += ldb, panel += nr)
+                            for (int o = 0; o < bytes; o += 16)
+                                Vector128.Store(Vector128.Load((byte*)src + o), (byte*)panel + o);
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++, src += ldb, panel += nr)
+                            Unsafe.CopyBlockUnaligned(panel, src, (uint)bytes);
+                    }
                 }
                 else
                 {
@@ -99,5 +120,32 @@ internal static unsafe class GemmPacking
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// dst[q·ldd + r] = src[r·lds + q] for an 8×8 block of floats: eight row loads, the classic unpack / shuffle /
+    /// lane-permute transpose in registers, eight row stores.
+    /// </summary>
+    private static void Transpose8(float* src, nint lds, float* dst, nint ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds),
+            r2 = Avx.LoadVector256(src + 2 * lds), r3 = Avx.LoadVector256(src + 3 * lds),
+            r4 = Avx.LoadVector256(src + 4 * lds), r5 = Avx.LoadVector256(src + 5 * lds),
+            r6 = Avx.LoadVector256(src + 6 * lds), r7 = Avx.LoadVector256(src + 7 * lds);
+        // Interleave pairs of rows: t0 = (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅), …
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
+            t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        // Gather 4-element columns within each 128-bit lane: u0 = (r0₀ r1₀ r2₀ r3₀ | r0₄ r1₄ r2₄ r3₄), …
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
+            u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        // Join the low lanes (columns 0–3) and the high lanes (columns 4–7) of rows 0–3 and 4–7.
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 }
