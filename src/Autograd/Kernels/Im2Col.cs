@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -232,15 +233,20 @@ public static class Convolution
             TensorPrimitives.Add(d, src.Slice(h0 * width, d.Length), d);
             return;
         }
-        for (int oh = h0; oh < h1; oh++)
-        {
-            ReadOnlySpan<T> s = src.Slice(oh * width + w0, w1 - w0);
-            Span<T> d = plane.Slice((oh + shift) * width + w0 + offW, w1 - w0);
-            if (s.Length >= 32)
-                TensorPrimitives.Add(d, s, d);
-            else
-                for (int i = 0; i < s.Length; i++) d[i] += s[i];
-        }
+        // One add over the whole run from (h0, w0) to (h1 − 1, w1) instead of one short add per row: the run also
+        // covers the wrapped cells between rows (ow ≥ w1, then ow < w0 of the next row), which hold gradients of the
+        // padding and must add nothing, so their destinations are saved before the add and restored after it.
+        int valid = w1 - w0, wrap = width - valid, length = (h1 - h0 - 1) * width + valid;
+        Span<T> run = plane.Slice((h0 + shift) * width + w0 + offW, length);
+        T[] saved = ArrayPool<T>.Shared.Rent((h1 - h0 - 1) * wrap);
+        int k = 0;
+        for (int r = valid; r < length; r += width)
+            for (int q = 0; q < wrap; q++) saved[k++] = run[r + q];
+        TensorPrimitives.Add(run, src.Slice(h0 * width + w0, length), run);
+        k = 0;
+        for (int r = valid; r < length; r += width)
+            for (int q = 0; q < wrap; q++) run[r + q] = saved[k++];
+        ArrayPool<T>.Shared.Return(saved);
     }
 
     /// <summary>
