@@ -167,6 +167,32 @@ public class FastPathTests
         GradCheck.Assert(x => x[0].BatchNorm(x[1], x[2]), inputs);
     }
 
+    [Fact]
+    public void OneElementTanhAndSigmoidBackwardMatchTheSpanPathAndTheHandDerivation()
+    {
+        // Oracle: tanh' = 1 − tanh², σ' = σ(1 − σ) at x = 0.3, in the same float operations as the span path, so the
+        // one-element path must give the same bits as element 0 of a two-element tensor.
+        foreach (bool tanh in new[] { true, false })
+        {
+            var one = Tensor.FromArray(new[] { 0.3f }, requiresGrad: true);
+            var two = Tensor.FromArray(new[] { 0.3f, -1.7f }, requiresGrad: true);
+            Func<Tensor<float>, Tensor<float>> f = t => tanh ? t.Tanh() : t.Sigmoid();
+            f(one).Backward(Tensor.FromArray(new[] { 1.5f }));
+            f(two).Backward(Tensor.FromArray(new[] { 1.5f, 1f }));
+            float y = f(Tensor.FromArray(new[] { 0.3f })).Item();
+            Assert.Equal(1.5f * (tanh ? 1 - y * y : y * (1 - y)), one.Grad!.Item());
+            Assert.Equal(two.Grad!.ToArray()[0], one.Grad.Item());
+        }
+    }
+
+    [Fact]
+    public void OneElementTanhAndSigmoidSecondOrderMatchFiniteDifferences()
+    {
+        // Oracle: finite differences of the first and second derivatives through the recorded TanhBackward/SigmoidBackward.
+        GradCheck.Assert(x => x[0].Tanh(), [Tensor.Scalar(0.4, requiresGrad: true)]);
+        GradCheck.Assert(x => x[0].Sigmoid(), [Tensor.Scalar(-0.8, requiresGrad: true)]);
+    }
+
     private static void AssertClose(double[] want, float[] got, double tol)
     {
         Assert.Equal(want.Length, got.Length);
