@@ -193,6 +193,23 @@ public class FastPathTests
         GradCheck.Assert(x => x[0].Sigmoid(), [Tensor.Scalar(-0.8, requiresGrad: true)]);
     }
 
+    [Fact]
+    public void ScalarProductAndQuotientRulesKeepTheirOwnConstant()
+    {
+        // d/dx (2x + 3x + x/4 + x/5) = 2 + 3 + 0.25 + 0.2 = 5.45: each op's rule uses its own constant, though rules
+        // for a repeated constant are shared.
+        var x = Tensor.Scalar(1.0, requiresGrad: true);
+        (x * 2.0 + x * 3.0 + x / 4.0 + x / 5.0 + x * 3.0 - x * 3.0).Backward();
+        Assert.Equal(5.45, x.Grad!.Item(), 12);
+        // d/dx (x·0) = +0 and d/dx (x·(−0)) = −0 with an upstream gradient of 1: the sign of a zero constant is kept.
+        foreach (double zero in new[] { 0.0, -0.0, 0.0 })
+        {
+            x.ZeroGrad();
+            (x * zero).Backward();
+            Assert.Equal(double.IsNegative(zero), double.IsNegative(x.Grad!.Item()));
+        }
+    }
+
     private static void AssertClose(double[] want, float[] got, double tol)
     {
         Assert.Equal(want.Length, got.Length);
