@@ -51,9 +51,15 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     internal Tensor(T[] storage, int[] shape) : this(storage, 0, shape, Shapes.ContiguousStrides(shape)) { }
 
     /// <summary>A new contiguous tensor over <paramref name="storage"/> with the shape of <paramref name="like"/>, sharing
-    /// its (immutable) shape array and, when it is contiguous, its strides.</summary>
+    /// its (immutable) shape array and, when it is contiguous, its strides. Its size is known, so nothing is recomputed.</summary>
     internal Tensor(T[] storage, Tensor<T> like)
-        : this(storage, 0, like.Dims, like.IsContiguous ? like.Strides : Shapes.ContiguousStrides(like.Dims)) { }
+    {
+        Storage = storage;
+        Dims = like.Dims;
+        Strides = like.IsContiguous ? like.Strides : Shapes.ContiguousStrides(like.Dims);
+        NumElements = like.NumElements;
+        IsContiguous = true;
+    }
 
     /// <summary>The size of each dimension.</summary>
     public IReadOnlyList<int> Shape => _shapeView ??= new ReadOnlyCollection<int>(Dims);

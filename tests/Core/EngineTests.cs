@@ -103,6 +103,35 @@ public class EngineTests
     }
 
     [Fact]
+    public void FailedBackwardLeavesNoPendingGradientsAndRetainedGraphStillWorks()
+    {
+        // y = a + b with a = 2x and b = fail(a): b's derivative throws after a has already received y's gradient.
+        var x = S(3.0);
+        var a = x * 2.0;
+        var b = Engine.Graph.Record(a.Detach(), "Fail", a,
+            static (_, _, _) => throw new InvalidOperationException("fail"));
+        var y = a + b;
+        Assert.Throws<InvalidOperationException>(() => y.Backward(retainGraph: true));
+        Assert.Null(a.PendingGrad);
+        Assert.Null(b.PendingGrad);
+        // Through a alone the graph is intact: d/dx (2x)² = 8x = 24 at x = 3.
+        x.ZeroGrad();
+        (a * a).Backward();
+        Assert.Equal(24.0, x.Grad!.Item(), 12);
+    }
+
+    [Fact]
+    public void NodeWithSeveralConsumersRunsOnceWithTheirSummedGradient()
+    {
+        // y = (u·u)·u with u = x + 1: dy/du = 3u², dy/dx = 3(x + 1)² = 27 at x = 2; u's node must run after both products.
+        var x = S(2.0);
+        var u = x + 1.0;
+        var y = u * u * u;
+        y.Backward();
+        Assert.Equal(27.0, x.Grad!.Item(), 12);
+    }
+
+    [Fact]
     public void RetainGraphAllowsASecondBackward()
     {
         // d/dx x³ = 3x² = 12 at x = 2, twice accumulated = 24.

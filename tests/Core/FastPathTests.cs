@@ -167,6 +167,49 @@ public class FastPathTests
         GradCheck.Assert(x => x[0].BatchNorm(x[1], x[2]), inputs);
     }
 
+    [Fact]
+    public void OneElementTanhAndSigmoidBackwardMatchTheSpanPathAndTheHandDerivation()
+    {
+        // Oracle: tanh' = 1 − tanh², σ' = σ(1 − σ) at x = 0.3, in the same float operations as the span path, so the
+        // one-element path must give the same bits as element 0 of a two-element tensor.
+        foreach (bool tanh in new[] { true, false })
+        {
+            var one = Tensor.FromArray(new[] { 0.3f }, requiresGrad: true);
+            var two = Tensor.FromArray(new[] { 0.3f, -1.7f }, requiresGrad: true);
+            Func<Tensor<float>, Tensor<float>> f = t => tanh ? t.Tanh() : t.Sigmoid();
+            f(one).Backward(Tensor.FromArray(new[] { 1.5f }));
+            f(two).Backward(Tensor.FromArray(new[] { 1.5f, 1f }));
+            float y = f(Tensor.FromArray(new[] { 0.3f })).Item();
+            Assert.Equal(1.5f * (tanh ? 1 - y * y : y * (1 - y)), one.Grad!.Item());
+            Assert.Equal(two.Grad!.ToArray()[0], one.Grad.Item());
+        }
+    }
+
+    [Fact]
+    public void OneElementTanhAndSigmoidSecondOrderMatchFiniteDifferences()
+    {
+        // Oracle: finite differences of the first and second derivatives through the recorded TanhBackward/SigmoidBackward.
+        GradCheck.Assert(x => x[0].Tanh(), [Tensor.Scalar(0.4, requiresGrad: true)]);
+        GradCheck.Assert(x => x[0].Sigmoid(), [Tensor.Scalar(-0.8, requiresGrad: true)]);
+    }
+
+    [Fact]
+    public void ScalarProductAndQuotientRulesKeepTheirOwnConstant()
+    {
+        // d/dx (2x + 3x + x/4 + x/5) = 2 + 3 + 0.25 + 0.2 = 5.45: each op's rule uses its own constant, though rules
+        // for a repeated constant are shared.
+        var x = Tensor.Scalar(1.0, requiresGrad: true);
+        (x * 2.0 + x * 3.0 + x / 4.0 + x / 5.0 + x * 3.0 - x * 3.0).Backward();
+        Assert.Equal(5.45, x.Grad!.Item(), 12);
+        // d/dx (x·0) = +0 and d/dx (x·(−0)) = −0 with an upstream gradient of 1: the sign of a zero constant is kept.
+        foreach (double zero in new[] { 0.0, -0.0, 0.0 })
+        {
+            x.ZeroGrad();
+            (x * zero).Backward();
+            Assert.Equal(double.IsNegative(zero), double.IsNegative(x.Grad!.Item()));
+        }
+    }
+
     private static void AssertClose(double[] want, float[] got, double tol)
     {
         Assert.Equal(want.Length, got.Length);

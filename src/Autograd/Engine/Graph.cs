@@ -3,8 +3,8 @@ using System.Numerics;
 namespace Autograd.Engine;
 
 /// <summary>
-/// The reverse-mode engine: records nodes, sorts the graph iteratively, seeds the root,
-/// applies each node's local derivative once, sums gradients to input shapes, accumulates.
+/// The reverse-mode engine: records nodes, counts each node's consumers iteratively, seeds the root,
+/// applies each node's local derivative once all its consumers have run, sums gradients to input shapes, accumulates.
 /// </summary>
 internal static class Graph
 {
@@ -113,37 +113,41 @@ internal static class Graph
         Dictionary<Tensor<T>, int>? targets)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var order = TopologicalOrder(roots);
+        var ready = CountConsumers(roots);
         var results = targets is null ? null : new Tensor<T>?[targets.Count == 0 ? 0 : targets.Values.Max() + 1];
         using var mode = GradMode.Set(createGraph);
+        Tensor<T>? current = null;
         try
         {
             for (int i = 0; i < roots.Length; i++)
                 Deliver(roots[i], seeds[i], createGraph, targets, results);
-            // Reverse post-order: every node is processed after all nodes that consume it.
-            for (int i = order.Count - 1; i >= 0; i--)
+            // Kahn's order: a node runs once every node consuming it has run, so its gradient is complete.
+            while (ready.Count > 0)
             {
-                var t = order[i];
+                var t = current = ready.Pop();
                 var node = t.GradFn!;
                 var g = t.PendingGrad;
                 t.PendingGrad = null;
-                if (g is null) continue;
                 var inputs = node.Inputs;
-                var grads = node.Derivative!(g, t, inputs);
+                var grads = g is null ? null : node.Derivative!(g, t, inputs);
                 for (int j = 0; j < inputs.Length; j++)
                 {
-                    var gi = grads[j];
                     var input = inputs[j];
-                    if (gi is null || !input.RequiresGrad) continue;
-                    if (!Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
-                    Deliver(input, gi, createGraph, targets, results);
+                    var gi = grads?[j];
+                    if (gi is not null && input.RequiresGrad)
+                    {
+                        if (!Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
+                        Deliver(input, gi, createGraph, targets, results);
+                    }
+                    if (input.GradFn is { } child && --child.Consumers == 0) ready.Push(input);
                 }
-                if (!retainGraph) node.Release();
+                if (g is not null && !retainGraph) node.Release();
             }
         }
-        finally
+        catch
         {
-            foreach (var t in order) t.PendingGrad = null;
+            ClearPending(ready, current);
+            throw;
         }
         return results;
     }
@@ -181,38 +185,67 @@ internal static class Graph
             Kernels.Strided.AddInto(g, t.Grad.Span);
     }
 
-    /// <summary>Post-order of the non-leaf tensors reachable from the roots, by an explicit-stack DFS (no recursion).</summary>
-    private static List<Tensor<T>> TopologicalOrder<T>(Tensor<T>[] roots) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Counts, on every node reachable from the roots, the edges into it from reachable nodes, by an explicit-stack
+    /// traversal (no recursion), and checks that none was freed. Returns a stack holding the roots no reachable node
+    /// consumes: the first nodes ready to run.
+    /// </summary>
+    private static Stack<Tensor<T>> CountConsumers<T>(Tensor<T>[] roots) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int stamp = Interlocked.Increment(ref s_stamp);
-        var order = new List<Tensor<T>>();
-        var stack = new Stack<(Tensor<T> Tensor, int Next)>();
+        var stack = new Stack<Tensor<T>>();
         foreach (var root in roots)
         {
-            if (root.GradFn is null || root.GradFn.Visit == stamp) continue;
-            CheckLive(root.GradFn);
-            root.GradFn.Visit = stamp;
-            stack.Push((root, 0));
-            while (stack.Count > 0)
+            if (root.GradFn is not { } node || node.Visit == stamp) continue;
+            CheckLive(node);
+            node.Visit = stamp;
+            node.Consumers = 0;
+            stack.Push(root);
+        }
+        while (stack.Count > 0)
+        {
+            foreach (var input in stack.Pop().GradFn!.Inputs)
             {
-                var (t, next) = stack.Pop();
-                var inputs = t.GradFn!.Inputs;
-                bool descended = false;
-                for (int i = next; i < inputs.Length; i++)
+                if (input.GradFn is not { } child) continue;
+                if (child.Visit == stamp)
                 {
-                    var child = inputs[i].GradFn;
-                    if (child is null || child.Visit == stamp) continue;
-                    CheckLive(child);
-                    child.Visit = stamp;
-                    stack.Push((t, i + 1));
-                    stack.Push((inputs[i], 0));
-                    descended = true;
-                    break;
+                    child.Consumers++;
+                    continue;
                 }
-                if (!descended) order.Add(t);
+                CheckLive(child);
+                child.Visit = stamp;
+                child.Consumers = 1;
+                stack.Push(input);
             }
         }
-        return order;
+        foreach (var root in roots)
+        {
+            if (root.GradFn is not { Consumers: 0 } node) continue;
+            node.Consumers = -1; // queued: a root listed twice runs once
+            stack.Push(root);
+        }
+        return stack;
+    }
+
+    /// <summary>
+    /// After a failed backward, drops the gradients still pending. Every tensor holding one is reachable, through nodes
+    /// not yet run (so not yet freed), from a node that was ready or running when the failure happened.
+    /// </summary>
+    private static void ClearPending<T>(Stack<Tensor<T>> ready, Tensor<T>? current) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int stamp = Interlocked.Increment(ref s_stamp);
+        if (current is not null) ready.Push(current);
+        while (ready.Count > 0)
+        {
+            var t = ready.Pop();
+            t.PendingGrad = null;
+            foreach (var input in t.GradFn!.Inputs)
+            {
+                if (input.GradFn is not { } child || child.Visit == stamp) continue;
+                child.Visit = stamp;
+                ready.Push(input);
+            }
+        }
     }
 
     private static void CheckLive<T>(Node<T> node) where T : unmanaged, IFloatingPointIeee754<T>

@@ -19,6 +19,9 @@ internal sealed class Node<T>(string name, Tensor<T>[] inputs, Derivative<T> der
     public Derivative<T>? Derivative = derivative;
     public int Visit;
 
+    /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
+    public int Consumers;
+
     public bool Released => Derivative is null;
 
     public void Release()

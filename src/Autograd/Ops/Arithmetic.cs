@@ -51,10 +51,8 @@ public sealed partial class Tensor<T>
     public static Tensor<T> operator *(Tensor<T> a, T s)
     {
         var y = Elementwise.Unary(a, new MultiplyScalarKernel<T>(s));
-        return Graph.ShouldRecord(a) ? RecordScale(y, a, s) : y;
+        return Graph.ShouldRecord(a) ? Graph.Record(y, "MulScalar", a, ConstantRule.Times(s)) : y;
     }
-
-    private static Tensor<T> RecordScale(Tensor<T> y, Tensor<T> a, T s) => Graph.Record(y, "MulScalar", a, (g, _, _) => [g * s]);
 
     /// <summary>s · a.</summary>
     public static Tensor<T> operator *(T s, Tensor<T> a) => a * s;
@@ -63,10 +61,42 @@ public sealed partial class Tensor<T>
     public static Tensor<T> operator /(Tensor<T> a, T s)
     {
         var y = Elementwise.Unary(a, new DivideScalarKernel<T>(s));
-        return Graph.ShouldRecord(a) ? RecordDivide(y, a, s) : y;
+        return Graph.ShouldRecord(a) ? Graph.Record(y, "DivScalar", a, ConstantRule.Over(s)) : y;
     }
 
-    private static Tensor<T> RecordDivide(Tensor<T> y, Tensor<T> a, T s) => Graph.Record(y, "DivScalar", a, (g, _, _) => [g / s]);
+    /// <summary>
+    /// The derivative g·s or g/s of a product or quotient by the constant s. The rule built last for each kind is
+    /// reused while s repeats (the usual case: a literal in a loop or a layer), so recording such an op then allocates
+    /// no closure. Constants match by value and sign, so 0 and −0 get rules of their own, and NaN never matches.
+    /// </summary>
+    private sealed class ConstantRule
+    {
+        private static ConstantRule? s_times, s_over;
+        private readonly T _s;
+        private readonly bool _divide;
+        private readonly Derivative<T> _derivative;
+
+        private ConstantRule(T s, bool divide)
+        {
+            _s = s;
+            _divide = divide;
+            _derivative = Apply;
+        }
+
+        public static Derivative<T> Times(T s) => Get(ref s_times, s, divide: false);
+
+        public static Derivative<T> Over(T s) => Get(ref s_over, s, divide: true);
+
+        private static Derivative<T> Get(ref ConstantRule? last, T s, bool divide)
+        {
+            var rule = last;
+            if (rule is null || rule._s != s || T.IsNegative(rule._s) != T.IsNegative(s))
+                last = rule = new ConstantRule(s, divide);
+            return rule._derivative;
+        }
+
+        private Tensor<T>?[] Apply(Tensor<T> g, Tensor<T> output, Tensor<T>[] inputs) => [_divide ? g / _s : g * _s];
+    }
 
     /// <summary>s / a. d/da = −s/a² = −y/a.</summary>
     public static Tensor<T> operator /(T s, Tensor<T> a) => Tensor.Scalar(s) / a;

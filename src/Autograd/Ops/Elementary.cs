@@ -83,26 +83,39 @@ public sealed partial class Tensor<T>
     {
         int n = y.NumElements;
         var result = Buffers.Rent<T>(n);
-        var ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
-        var gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : g.Expand(y.Dims).ToArray();
-        if (tanh)
+        if (n == 1 && g.NumElements == 1)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(ys, ys, result);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, result, result);
+            // One element: the span path's operations in the same order (so the same bits), without TensorPrimitives' dispatch.
+            T ys = y.Storage[y.Offset], gs = g.Storage[g.Offset];
+            result[0] = gs * (tanh ? T.One - ys * ys : ys * (T.One - ys));
         }
         else
         {
-            System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, ys, result);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(ys, result, result);
+            var ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
+            var gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : g.Expand(y.Dims).ToArray();
+            if (tanh)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(ys, ys, result);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, result, result);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, ys, result);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(ys, result, result);
+            }
+            System.Numerics.Tensors.TensorPrimitives.Multiply(gs, result, result);
         }
-        System.Numerics.Tensors.TensorPrimitives.Multiply(gs, result, result);
         var output = new Tensor<T>(result, y);
-        return Graph.Record(output, tanh ? "TanhBackward" : "SigmoidBackward", g, y, (u, _, x) =>
+        return Graph.ShouldRecord(g, y) ? RecordOutputDerivative(output, g, y, tanh) : output;
+    }
+
+    // Separate from OutputDerivative so that plain backward does not allocate the closure capturing tanh.
+    private static Tensor<T> RecordOutputDerivative(Tensor<T> output, Tensor<T> g, Tensor<T> y, bool tanh) =>
+        Graph.Record(output, tanh ? "TanhBackward" : "SigmoidBackward", g, y, (u, _, x) =>
         [
             x[0].RequiresGrad ? OutputDerivative(u, x[1], tanh) : null,
             x[1].RequiresGrad ? (tanh ? u * x[0] * x[1] * T.CreateChecked(-2) : u * x[0] * (T.One - x[1] * T.CreateChecked(2))) : null,
         ]);
-    }
 
     /// <summary>Elementwise error function erf x = 2/√π ∫₀ˣ e^(−t²) dt. d/dx = 2/√π · e^(−x²).</summary>
     public Tensor<T> Erf() => Map("Erf", new MathKernel<T>(UnaryFunction.Erf),
