@@ -66,7 +66,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         if (!AmsGrad)
         {
             // The same equations as below, fused into one vectorised pass over the parameters (Adam is memory-bound).
-            FusedStep(param, g, m, v, Value(beta1), Value(beta2), Value(1 / Math.Sqrt(biasCorrection2)), Value(eps), Value(-lr / biasCorrection1));
+            FusedStepParallel(param, g, m, v, Value(beta1), Value(beta2), Value(1 / Math.Sqrt(biasCorrection2)), Value(eps), Value(-lr / biasCorrection1));
             return;
         }
         var work = Scratch(1, n);
@@ -82,6 +82,33 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         TensorPrimitives.Divide(m, work, work);
         TensorPrimitives.MultiplyAdd(work, Value(-lr / biasCorrection1), param, param);        // θ ← θ − γ/(1 − β₁ᵗ) · m / (…)
     }
+
+    /// <summary>Elements per parallel chunk of <see cref="FusedStep"/>: a multiple of every vector width. Each element's update
+    /// is independent of the others, so the split never changes a result.</summary>
+    private const int ChunkElements = 1 << 14;
+
+    /// <summary><see cref="FusedStep"/> over chunks on all cores for large parameters (a weight matrix), inline for small ones.</summary>
+    private static unsafe void FusedStepParallel(Span<T> param, ReadOnlySpan<T> g, Span<T> m, Span<T> v, T beta1, T beta2, T c2, T eps, T step)
+    {
+        int n = param.Length, chunks = (n + ChunkElements - 1) / ChunkElements;
+        if (chunks < 2 || Kernels.Workers.Threads == 1)
+        {
+            FusedStep(param, g, m, v, beta1, beta2, c2, eps, step);
+            return;
+        }
+        // Spans cannot enter a lambda; their pinned addresses can, and stay valid until Workers.For returns.
+        fixed (T* pp = param, pg = g, pm = m, pv = v)
+            FusedStepChunks(n, chunks, (nint)pp, (nint)pg, (nint)pm, (nint)pv, beta1, beta2, c2, eps, step);
+    }
+
+    // Separate from FusedStepParallel so that small parameters do not allocate the closure.
+    private static unsafe void FusedStepChunks(int n, int chunks, nint ap, nint ag, nint am, nint av, T beta1, T beta2, T c2, T eps, T step) =>
+        Kernels.Workers.For(chunks, c =>
+        {
+            int s = c * ChunkElements, e = Math.Min(n, s + ChunkElements);
+            FusedStep(new Span<T>((T*)ap + s, e - s), new ReadOnlySpan<T>((T*)ag + s, e - s),
+                new Span<T>((T*)am + s, e - s), new Span<T>((T*)av + s, e - s), beta1, beta2, c2, eps, step);
+        });
 
     /// <summary>
     /// One pass of m ← m + (1 − β₁)(g − m), v ← β₂v + (1 − β₂)g², θ ← θ + step · m / (√v · c₂ + ε)
