@@ -23,7 +23,7 @@ public sealed partial class Tensor<T>
         }
         if (Rank == 1) return Unsqueeze(0).MatMul(other).Squeeze(-2);
         if (other.Rank == 1) return MatMul(other.Unsqueeze(-1)).Squeeze(-1);
-        // For an operand that is a transposed view (x·Wᵀ in Linear), its gradient is computed transposed,
+        // For an operand that is a transposed view (x·Wᵀ, or Gᵀ·x in the backward of Linear), its gradient is computed transposed,
         // as (Gᵀ·A)ᵀ = Aᵀ·G (or (B·Gᵀ)ᵀ = G·Bᵀ), so that the leaf behind the view receives a contiguous gradient instead of a strided one.
         return Graph.Record(BatchedMatMul(this, other), "MatMul", this, other, static (g, _, x) =>
         [
