@@ -136,6 +136,16 @@ public static class OpRegistry
         new("MatMul expanded and narrowed views", "MatMul(Tensor)", x => x[0].Expand(3, -1).MatMul(x[1].Narrow(1, 1, 2)),
             Two((g, k) => ([1, k], [k, 3]))),
 
+        // Fused affine map y = x·Wᵀ + b (x [*, in], W [out, in], b [out]); views of x and W take the strided paths.
+        new("Linear", "Linear(Tensor, Tensor)", x => x[0].Linear(x[1], x[2]), g => LinearCase(g, [Dim(g)])),
+        new("Linear(no bias)", "Linear(Tensor, Tensor)", x => x[0].Linear(x[1]), g => LinearCase(g, [Dim(g)])[..2]),
+        new("Linear(leading batch dims)", "Linear(Tensor, Tensor)", x => x[0].Linear(x[1], x[2]), g => LinearCase(g, [.. Batch(g), Dim(g)])),
+        new("Linear(1-D input)", "Linear(Tensor, Tensor)", x => x[0].Linear(x[1], x[2]), g => LinearCase(g, [])),
+        new("Linear of transposed input and weight views", "Linear(Tensor, Tensor)", x => x[0].MT.Linear(x[1].MT, x[2]),
+            g => LinearCase(g, [Dim(g)], transposed: true)),
+        new("Linear of a permuted batched input", "Linear(Tensor, Tensor)", x => x[0].Transpose(0, 1).Linear(x[1], x[2]),
+            g => LinearCase(g, [Dim(g), 2])),
+
         // Views and shape ops.
         new("Reshape(-1)", "Reshape(int[])", x => x[0].Reshape(-1), Uni(Any)),
         new("Reshape(2, -1)", "Reshape(int[])", x => x[0].Reshape(2, -1), g => [Uniform(g, [.. Shape(g, 0, 2), 2])]),
@@ -201,6 +211,15 @@ public static class OpRegistry
     {
         int c = Dim(g);
         return [Uniform(g, [1 + g.NextInt(2), c, 2 + g.NextInt(2), .. Shape(g, 0, 1)]), Uniform(g, [c]), Uniform(g, [c])];
+    }
+
+    /// <summary>x [.. <paramref name="leading"/>, in], W [out, in] and b [out]; when <paramref name="transposed"/>, x and W
+    /// are stored as [in, n] and [in, out] (leading is [n]) for rows that read them through MT.</summary>
+    private static Tensor<double>[] LinearCase(Generator g, int[] leading, bool transposed = false)
+    {
+        int i = Dim(g), o = Dim(g);
+        int[] x = transposed ? [i, .. leading] : [.. leading, i], w = transposed ? [i, o] : [o, i];
+        return [Uniform(g, x), Uniform(g, w), Uniform(g, [o])];
     }
 
     private static Tensor<double>[] ConvCase(Generator g)

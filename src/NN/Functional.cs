@@ -10,21 +10,13 @@ public static class Functional
 {
     /// <summary>
     /// Affine map y = x·Wᵀ + b over the last dim: x [*, in], W [out, in], b [out] → y [*, out].
-    /// ∂y/∂x = W, ∂y/∂W = x (summed over rows), ∂y/∂b = 1, all supplied by MatMul and broadcasting.
+    /// ∂/∂x = G·W, ∂/∂W = Gᵀ·x (summed over rows), ∂/∂b = Σ_rows G, from the fused primitive <see cref="Tensor{T}.Linear"/>.
     /// </summary>
     public static Tensor<T> Linear<T>(Tensor<T> input, Tensor<T> weight, Tensor<T>? bias = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(weight);
-        if (weight.Rank != 2)
-            throw new ArgumentException($"Linear: weight must be [out, in], got shape {Shapes.Format([.. weight.Shape])}");
-        if (input.Rank == 0 || input.Shape[^1] != weight.Shape[1])
-            throw new ArgumentException($"Linear: input has {(input.Rank == 0 ? 0 : input.Shape[^1])} features, weight expects {weight.Shape[1]} (input shape {Shapes.Format([.. input.Shape])})");
-        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
-            throw new ArgumentException($"Linear: bias shape {Shapes.Format([.. bias.Shape])} should be [{weight.Shape[0]}]");
-        var y = input.MatMul(weight.MT);
-        return bias is null ? y : y + bias;
+        return input.Linear(weight, bias);
     }
 
     /// <summary>

@@ -23,13 +23,76 @@ public sealed partial class Tensor<T>
         }
         if (Rank == 1) return Unsqueeze(0).MatMul(other).Squeeze(-2);
         if (other.Rank == 1) return MatMul(other.Unsqueeze(-1)).Squeeze(-1);
-        // For an operand that is a transposed view (x·Wᵀ in Linear), its gradient is computed transposed,
+        // For an operand that is a transposed view (x·Wᵀ, or Gᵀ·x in the backward of Linear), its gradient is computed transposed,
         // as (Gᵀ·A)ᵀ = Aᵀ·G (or (B·Gᵀ)ᵀ = G·Bᵀ), so that the leaf behind the view receives a contiguous gradient instead of a strided one.
         return Graph.Record(BatchedMatMul(this, other), "MatMul", this, other, static (g, _, x) =>
         [
             !x[0].RequiresGrad ? null : IsTransposedView(x[0]) ? x[1].MatMul(g.MT).MT : g.MatMul(x[1].MT),
             !x[1].RequiresGrad ? null : IsTransposedView(x[1]) ? g.MT.MatMul(x[0]).MT : x[0].MT.MatMul(g),
         ]);
+    }
+
+    /// <summary>
+    /// Affine map over the last dim (PyTorch's F.linear): y = x·Wᵀ + b for x [*, in], W [out, in] and an optional
+    /// b [out], giving y [*, out]. With G the upstream gradient viewed as [rows, out] (rows = Π*):
+    /// ∂/∂x = G·W, ∂/∂W = Gᵀ·x (over all rows), ∂/∂b = Σ_rows G.
+    /// </summary>
+    /// <remarks>
+    /// Fused: the output starts as b in every row and the product is accumulated onto it by one GEMM, so there is no
+    /// separate broadcast add in the forward nor a broadcast reduction in the backward. The derivative is written in
+    /// differentiable ops, so it also serves createGraph; ∂/∂W comes out contiguous in the weight's [out, in] layout.
+    /// </remarks>
+    public Tensor<T> Linear(Tensor<T> weight, Tensor<T>? bias = null)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (weight.Rank != 2)
+            throw new ArgumentException($"Linear: weight must be [out, in], got shape {Shapes.Format(weight.Dims)}");
+        int outFeatures = weight.Dims[0], inFeatures = weight.Dims[1];
+        if (Rank == 0 || Dims[^1] != inFeatures)
+            throw new ArgumentException($"Linear: input has {(Rank == 0 ? 0 : Dims[^1])} features, weight expects {inFeatures} (input shape {Shapes.Format(Dims)})");
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != outFeatures))
+            throw new ArgumentException($"Linear: bias shape {Shapes.Format(bias.Dims)} should be [{outFeatures}]");
+        int rows = Shapes.Size(Dims.AsSpan(0, Rank - 1));
+        var shape = (int[])Dims.Clone();
+        shape[^1] = outFeatures;
+        bool multiply = rows > 0 && outFeatures > 0 && inFeatures > 0;
+        var y = Buffers.Rent<T>(clear: !multiply && bias is null, length: rows * outFeatures);
+        if (bias is not null && outFeatures > 0)
+        {
+            var b = bias.IsContiguous ? bias.Span : bias.ToArray();
+            for (int r = 0; r < rows; r++) b.CopyTo(y.AsSpan(r * outFeatures, outFeatures));
+        }
+        if (multiply)
+        {
+            // x as a [rows, in] matrix: a 2-D operand may be read transposed or row-strided; other ranks must be contiguous.
+            var x = this;
+            bool transX = false;
+            int ldx = inFeatures;
+            if (Rank == 2 ? !MatrixLayout(x, out transX, out ldx) : !x.IsContiguous)
+            {
+                x = ContiguousCopy();
+                transX = false;
+                ldx = inFeatures;
+            }
+            var w = weight;
+            if (!MatrixLayout(w, out bool transW, out int ldw)) { w = w.ContiguousCopy(); MatrixLayout(w, out transW, out ldw); }
+            // op(B) = Wᵀ [in, out]: W stored row-major is read transposed; a transposed view of W is already Wᵀ.
+            Gemm.Multiply(x.Storage, x.Offset, ldx, transX, w.Storage, w.Offset, ldw, !transW,
+                y, 0, outFeatures, rows, outFeatures, inFeatures, accumulate: bias is not null);
+        }
+        var result = new Tensor<T>(y, shape);
+        Tensor<T>[] inputs = bias is null ? [this, weight] : [this, weight, bias];
+        return Graph.Record(result, "Linear", inputs, static (g, _, xs) =>
+        {
+            Tensor<T> x = xs[0], w = xs[1];
+            int rows = Shapes.Size(x.Dims.AsSpan(0, x.Rank - 1));
+            var g2 = g.Rank == 2 ? g : g.Reshape(rows, w.Dims[0]);
+            var grads = new Tensor<T>?[xs.Length];
+            if (x.RequiresGrad) grads[0] = x.Rank == 2 ? g2.MatMul(w) : g2.MatMul(w).Reshape(x.Dims);
+            if (w.RequiresGrad) grads[1] = g2.MT.MatMul(x.Rank == 2 ? x : x.Reshape(rows, w.Dims[1]));
+            if (xs.Length == 3 && xs[2].RequiresGrad) grads[2] = g2.Sum(0);
+            return grads;
+        });
     }
 
     private static Tensor<T> BatchedMatMul(Tensor<T> a, Tensor<T> b)

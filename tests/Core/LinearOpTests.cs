@@ -1,0 +1,110 @@
+using Autograd.Checking;
+
+namespace Autograd.Tests.Core;
+
+/// <summary>The fused affine map x.Linear(W, b) = x·Wᵀ + b against the composite it replaces, finite differences and
+/// its shape errors.</summary>
+public class LinearOpTests
+{
+    private static Tensor<float> Leaf(int seed, params int[] shape) =>
+        Tensor.Randn<float>(shape, new Generator((ulong)seed), requiresGrad: true);
+
+    private static Tensor<float> Copy(Tensor<float> t) => Tensor.FromArray(t.ToArray(), [.. t.Shape], requiresGrad: true);
+
+    private static void Close(Tensor<float> expected, Tensor<float> actual)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        float[] e = expected.ToArray(), a = actual.ToArray();
+        for (int i = 0; i < e.Length; i++) Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4f * (1 + Math.Abs(e[i])), $"element {i}: {e[i]} vs {a[i]}");
+    }
+
+    [Theory]
+    [InlineData(new[] { 37, 70 }, true)]
+    [InlineData(new[] { 128, 200 }, true)]
+    [InlineData(new[] { 3, 5, 70 }, true)]
+    [InlineData(new[] { 70 }, true)]
+    [InlineData(new[] { 37, 70 }, false)]
+    public void ValueAndGradientsMatchTheComposite(int[] xShape, bool withBias)
+    {
+        // Oracle: the composite x.MatMul(Wᵀ) + b (MatMul, broadcast Add and the engine's SumTo), on separate copies of
+        // the leaves, with the same upstream gradient v; shapes large enough for the packed, multi-threaded GEMM.
+        int outFeatures = 19;
+        var x = Leaf(1, xShape);
+        var w = Leaf(2, outFeatures, xShape[^1]);
+        var b = withBias ? Leaf(3, outFeatures) : null;
+        var (x2, w2, b2) = (Copy(x), Copy(w), b is null ? null : Copy(b));
+        var y = x.Linear(w, b);
+        var expected = x2.MatMul(w2.MT);
+        if (b2 is not null) expected = expected + b2;
+        Close(expected, y);
+        var v = Tensor.Randn<float>([.. y.Shape], new Generator(4));
+        y.Backward(v);
+        expected.Backward(v);
+        Close(x2.Grad!, x.Grad!);
+        Close(w2.Grad!, w.Grad!);
+        Assert.True(w.Grad!.IsContiguous);
+        if (b is not null) Close(b2!.Grad!, b.Grad!);
+    }
+
+    [Fact]
+    public void StridedViewsOfInputAndWeightMatchTheComposite()
+    {
+        // Oracle: the composite on the same views: a transposed input, a transposed weight and a permuted batched input.
+        var x = Leaf(5, 70, 37);
+        var w = Leaf(6, 70, 19);
+        var b = Leaf(7, 19);
+        Close(x.MT.MatMul(w.MT.MT) + b, x.MT.Linear(w.MT, b));
+        var xb = Leaf(8, 5, 3, 70);
+        var w2 = Leaf(9, 19, 70);
+        Close(xb.Transpose(0, 1).MatMul(w2.MT) + b, xb.Transpose(0, 1).Linear(w2, b));
+    }
+
+    [Fact]
+    public void OnlyTheGradientsOfInputsThatRequireThemAreComputed()
+    {
+        // Oracle: an input from data (no grad) gets nothing; the weight and bias still get theirs.
+        var x = Tensor.Randn<float>([4, 3], new Generator(10));
+        var w = Leaf(11, 2, 3);
+        var b = Leaf(12, 2);
+        x.Linear(w, b).Sum().Backward();
+        Assert.Null(x.Grad);
+        // d/db Σ y = number of rows = 4 for every output; d/dW Σ y = Σ_rows x (each row of W gets the column sums of x).
+        Assert.Equal(new float[] { 4, 4 }, b.Grad!.ToArray());
+        var columnSums = x.Sum(0).ToArray();
+        Close(Tensor.FromArray(columnSums.Concat(columnSums).ToArray(), [2, 3]), w.Grad!);
+    }
+
+    [Fact]
+    public void GradientsPassFiniteDifferencesToSecondOrder()
+    {
+        // Oracle: central finite differences of the op and of its gradient (createGraph), with and without bias.
+        var gen = new Generator(13);
+        Tensor<double> D(params int[] shape) => Tensor.Randn<double>(shape, gen, requiresGrad: true);
+        GradCheck.Assert(xs => xs[0].Linear(xs[1], xs[2]), [D(2, 3, 4), D(5, 4), D(5)], name: "Linear");
+        GradCheck.Assert(xs => xs[0].Linear(xs[1]), [D(3, 4), D(2, 4)], name: "Linear(no bias)");
+    }
+
+    [Fact]
+    public void EmptyDimsGiveBiasRowsOrEmptyResults()
+    {
+        // Oracle: with in = 0 the product is an empty sum, so y = b in every row; with no rows y is empty.
+        var b = Tensor.FromArray(new float[] { 1, 2 });
+        Assert.Equal(new float[] { 1, 2, 1, 2, 1, 2 }, Tensor.Zeros<float>(3, 0).Linear(Tensor.Zeros<float>(2, 0), b).ToArray());
+        Assert.Equal([0, 2], Tensor.Zeros<float>(0, 4).Linear(Tensor.Zeros<float>(2, 4), b).Shape);
+    }
+
+    [Fact]
+    public void BadShapesFailNamingTheOp()
+    {
+        // Oracle: the error texts required by the style guide.
+        var x = Tensor.Zeros<float>(128, 783);
+        Assert.Equal("Linear: input has 783 features, weight expects 784 (input shape [128, 783])",
+            Assert.Throws<ArgumentException>(() => x.Linear(Tensor.Zeros<float>(10, 784))).Message);
+        Assert.Equal("Linear: weight must be [out, in], got shape [783]",
+            Assert.Throws<ArgumentException>(() => x.Linear(Tensor.Zeros<float>(783))).Message);
+        Assert.Equal("Linear: bias shape [11] should be [10]",
+            Assert.Throws<ArgumentException>(() => x.Linear(Tensor.Zeros<float>(10, 783), Tensor.Zeros<float>(11))).Message);
+        Assert.Equal("Linear: input has 0 features, weight expects 3 (input shape [])",
+            Assert.Throws<ArgumentException>(() => Tensor.Scalar(1f).Linear(Tensor.Zeros<float>(2, 3))).Message);
+    }
+}
