@@ -46,6 +46,19 @@ public static class Gemm
         Run(g, KernelPaths.Resolve(path), Workers.Threads);
     }
 
+    /// <summary><see cref="Multiply{T}"/> on the calling thread only, for callers that already run one product per core.</summary>
+    internal static void MultiplyOnThisThread<T>(
+        T[] a, int aOffset, int lda, bool transA,
+        T[] b, int bOffset, int ldb, bool transB,
+        T[] c, int cOffset, int ldc,
+        int m, int n, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
+        Validate(g, nameof(Multiply));
+        Run(g, KernelPaths.Resolve(KernelPath.Auto), 1);
+    }
+
     /// <summary>
     /// For each b in [0, batch): C_b = op(A_b)·op(B_b) (+ C_b), where X_b starts at xOffset + b·xStride.
     /// A stride of 0 reuses one matrix for the whole batch (e.g. a shared weight).
