@@ -55,18 +55,21 @@ public class ConvolutionTests
     {
         // Oracle: direct loops. For y = Conv(x, w) and upstream g, dx[n, c, yi, xj] = Σ w[o, c, p, q]·g[n, o, i, j]
         // and dw[o, c, p, q] = Σ g[n, o, i, j]·x[n, c, yi, xj] over the (i, j, p, q) with yi = i·s − pad + p·d,
-        // xj = j·s − pad + q·d inside the image. The batch is large enough for the parallel layout copies.
+        // xj = j·s − pad + q·d inside the image; with a bias, y[n, o, i, j] gains b[o] and db[o] = Σ_{n,i,j} g[n, o, i, j].
+        // The batch is large enough for the one-image-per-core path and the parallel layout copies.
         int[] xs = [12, 3, 19, 17], ws = [16, 3, 3, 2];
         var x = Random(xs, 7);
         var w = Random(ws, 8);
-        double[] xv = x.ToArray(), wv = w.ToArray();
+        var b = Random([16], 10);
+        double[] xv = x.ToArray(), wv = w.ToArray(), bv = b.ToArray();
         var expected = DirectConv(xv, xs, wv, ws, stride, pad, dil, out int oh, out int ow);
-        var y = x.Conv2d(w, null, stride, pad, dil);
+        var y = x.Conv2d(w, b, stride, pad, dil);
         var actual = y.ToArray();
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i] + bv[i / (oh * ow) % 16], actual[i], 1e-12);
 
         var g = Random([12, 16, oh, ow], 9, grad: false);
-        double[] gv = g.ToArray(), dx = new double[xv.Length], dw = new double[wv.Length];
+        double[] gv = g.ToArray(), dx = new double[xv.Length], dw = new double[wv.Length], db = new double[16];
+        for (int i = 0; i < gv.Length; i++) db[i / (oh * ow) % 16] += gv[i];
         for (int n = 0; n < 12; n++)
             for (int o = 0; o < 16; o++)
                 for (int i = 0; i < oh; i++)
@@ -86,6 +89,8 @@ public class ConvolutionTests
         double[] gotDx = x.Grad!.ToArray(), gotDw = w.Grad!.ToArray();
         for (int i = 0; i < dx.Length; i++) Assert.Equal(dx[i], gotDx[i], 1e-11);
         for (int i = 0; i < dw.Length; i++) Assert.Equal(dw[i], gotDw[i], 1e-10);
+        double[] gotDb = b.Grad!.ToArray();
+        for (int i = 0; i < 16; i++) Assert.Equal(db[i], gotDb[i], 1e-10);
     }
 
     [Theory]
