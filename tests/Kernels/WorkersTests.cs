@@ -32,6 +32,20 @@ public class WorkersTests
     }
 
     [Fact]
+    public void For_NestedCallThatThrows_StillRunsEveryIndexThenRethrows()
+    {
+        // The inline form (a nested call) keeps the contract of the parallel one.
+        var hits = new int[8];
+        var e = Assert.Throws<InvalidOperationException>(() => Workers.For(2, _ => Workers.For(8, i =>
+        {
+            Interlocked.Increment(ref hits[i]);
+            if (i == 3) throw new InvalidOperationException("inner 3");
+        })));
+        Assert.Equal("inner 3", e.Message);
+        Assert.All(hits, h => Assert.Equal(2, h)); // both outer indices ran all eight inner ones
+    }
+
+    [Fact]
     public void For_NestedCallsRunInlineAndComplete()
     {
         // 16 outer × 16 inner indices: every (i, j) pair is counted once, whatever thread runs it.

@@ -50,7 +50,7 @@ internal static class Workers
         if (count <= 0) return;
         if (count == 1 || Threads == 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            for (int i = 0; i < count; i++) body(i);
+            RunInline(count, body);
             return;
         }
         try
@@ -69,6 +69,18 @@ internal static class Workers
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    /// <summary>The serial form with the same contract: every index runs, then the first exception is rethrown.</summary>
+    private static void RunInline(int count, Action<int> body)
+    {
+        Exception? error = null;
+        for (int i = 0; i < count; i++)
+        {
+            try { body(i); }
+            catch (Exception e) { error ??= e; }
+        }
+        if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
 
     private static Helper[] Create()

@@ -95,18 +95,23 @@ public sealed partial class Tensor<T>
     internal Tensor<T> ScatterFlat(int[] index, int[] shape, int blocks = 1)
     {
         var src = IsContiguous ? this : ContiguousCopy();
-        var y = Buffers.Rent<T>(Shapes.Size(shape));
+        int size = Shapes.Size(shape);
         T[] xs = src.Storage;
-        int offset = src.Offset, per = blocks > 1 ? index.Length / blocks : index.Length;
-        if (blocks <= 1 || per * blocks != index.Length)
+        int offset = src.Offset, per = blocks > 1 ? index.Length / blocks : index.Length, owned = blocks > 1 ? size / blocks : size;
+        T[] y;
+        if (blocks <= 1 || per * blocks != index.Length || owned * blocks != size)
         {
+            y = Buffers.Rent<T>(size);
             for (int j = 0; j < index.Length; j++) y[index[j]] += xs[offset + j];
         }
         else
         {
-            Chunks.ForItems(blocks, 2L * per, (b0, b1) =>
+            // Block b writes only the b-th block of y, so each block is zeroed by the thread that scatters into it.
+            var dst = y = Buffers.Rent<T>(size, clear: false);
+            Chunks.ForItems(blocks, 2L * per + owned, (b0, b1) =>
             {
-                for (int j = b0 * per; j < b1 * per; j++) y[index[j]] += xs[offset + j];
+                dst.AsSpan(b0 * owned, (b1 - b0) * owned).Clear();
+                for (int j = b0 * per; j < b1 * per; j++) dst[index[j]] += xs[offset + j];
             });
         }
         var result = new Tensor<T>(y, (int[])shape.Clone());
