@@ -81,9 +81,11 @@ internal static class QuickBenchmark
     /// <summary>
     /// Square n×n·n×n products through Tensor.MatMul (reported) and Gemm.Multiply into a preallocated C (printed, to
     /// show what the tensor layer costs). Reps are scaled as the anchor scales them, 2·10¹⁰ FLOP per size and at least
-    /// 3, split into 5 trials of which the fastest counts. Each product's result is freed when it is done, inside its
-    /// own <see cref="Tensor.Scope"/>, as the anchor frees each one with <c>using var c = a.matmul(b)</c>; without it
-    /// every product would be a fresh large-object allocation and the GC's cost would be measured with it.
+    /// 3, split into trials of a fifth of them, of which the fastest counts: at least 5 trials and 2 seconds (at most 60
+    /// trials), since one short burst of another tenant's work can cover five trials of a large product. Each product's
+    /// result is freed when it is done, inside its own <see cref="Tensor.Scope"/>, as the anchor frees each one with
+    /// <c>using var c = a.matmul(b)</c>; without it every product would be a fresh large-object allocation and the GC's
+    /// cost would be measured with it.
     /// </summary>
     private static void Gemms<T>(Dictionary<int, double> into, TextWriter log) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -96,7 +98,7 @@ internal static class QuickBenchmark
             double flop = 2.0 * n * n * n;
             int reps = Math.Max(3, (int)(2e10 / flop));
             int perTrial = Math.Max(1, reps / 5);
-            double tensor = Measure.BestSeconds(5, () => { for (int i = 0; i < perTrial; i++) Product(a, b); });
+            double tensor = Measure.BestSeconds(5, 2.0, 60, () => { for (int i = 0; i < perTrial; i++) Product(a, b); });
             var (x, y, c) = (a.ToArray(), b.ToArray(), new T[n * n]);
             double raw = Measure.BestSeconds(5, () =>
             {
