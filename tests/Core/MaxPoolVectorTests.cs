@@ -2,12 +2,17 @@ namespace Autograd.Tests.Core;
 
 public class MaxPoolVectorTests
 {
-    [Fact]
-    public void VectorisedTwoByTwoPoolPicksTheFirstMaximumInRowMajorOrder()
+    [Theory]
+    [InlineData(20)] // 10 outputs per row: one group of 8 and an overlapping group for the last 2 (AVX2)
+    [InlineData(28)] // 14: the CNN's first pool
+    [InlineData(34)] // 17: two groups of 8 and an overlapping one
+    [InlineData(14)] // 7: groups of 4 (SSE), the second overlapping
+    [InlineData(6)]  // 3: too short for a vector group, all scalar
+    public void VectorisedTwoByTwoPoolPicksTheFirstMaximumInRowMajorOrder(int w)
     {
-        // Values from {0, 1, 2} make ties common; a few NaNs force the scalar fallback inside wide rows.
+        // Values from {0, 1, 2} make ties common; a few NaNs force the scalar fallback inside rows.
         // Oracle: a naive scan of each window in row-major order with strict '>' (the first NaN wins).
-        const int n = 2, c = 3, h = 8, w = 20;
+        const int n = 2, c = 3, h = 8;
         var gen = new Generator(5);
         var values = new float[n * c * h * w];
         for (int i = 0; i < values.Length; i++) values[i] = gen.NextInt(3);

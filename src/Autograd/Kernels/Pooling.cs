@@ -111,7 +111,7 @@ public static class Pooling
                 int ow = 0;
                 if (typeof(T) == typeof(float) && Sse.IsSupported)
                 {
-                    int done = MaxPool2x2RowSse(MemoryMarshal.Cast<T, float>(x), i, width, outW, MemoryMarshal.Cast<T, float>(y).Slice(o), idx.Slice(o));
+                    int done = MaxPool2x2RowVector(MemoryMarshal.Cast<T, float>(x), i, width, outW, MemoryMarshal.Cast<T, float>(y).Slice(o), idx.Slice(o));
                     ow += done;
                     o += done;
                     i += 2 * done;
@@ -142,36 +142,81 @@ public static class Pooling
     }
 
     /// <summary>
-    /// Four outputs at a time of one 2×2/stride-2 output row for float: the same pairing and strict comparisons as the
-    /// scalar path, as vector selects (the even/odd taps are split with SSE shuffles). Stops before any group of four
-    /// that holds a NaN, or at the row's tail, and returns how many outputs it wrote; the scalar path does the rest.
+    /// One 2×2/stride-2 output row for float in vector groups (eight outputs with AVX2, four with SSE): the same pairing
+    /// and strict comparisons as the scalar path, as vector selects, the even/odd taps split with shuffles. A ragged
+    /// tail is covered by one more group ending at the row's end, overlapping outputs already written with the same
+    /// values, so short rows (7 or 14 outputs) need no scalar tail. Stops before any group that holds a NaN and returns
+    /// how many leading outputs it wrote; the scalar path does the rest.
     /// </summary>
-    private static int MaxPool2x2RowSse(ReadOnlySpan<float> x, int i, int width, int outW, Span<float> y, Span<int> idx)
+    private static int MaxPool2x2RowVector(ReadOnlySpan<float> x, int i, int width, int outW, Span<float> y, Span<int> idx)
     {
         int ow = 0;
-        for (; ow + 4 <= outW; ow += 4, i += 8)
+        if (Avx2.IsSupported && outW >= 8)
         {
-            var t0 = Vector128.Create(x.Slice(i, 4));
-            var t1 = Vector128.Create(x.Slice(i + 4, 4));
-            var b0 = Vector128.Create(x.Slice(i + width, 4));
-            var b1 = Vector128.Create(x.Slice(i + width + 4, 4));
-            if (!(Vector128.EqualsAll(t0, t0) && Vector128.EqualsAll(t1, t1) && Vector128.EqualsAll(b0, b0) && Vector128.EqualsAll(b1, b1)))
-                break;
-            Vector128<float> topEven = Sse.Shuffle(t0, t1, 0b10_00_10_00), topOdd = Sse.Shuffle(t0, t1, 0b11_01_11_01);
-            Vector128<float> bottomEven = Sse.Shuffle(b0, b1, 0b10_00_10_00), bottomOdd = Sse.Shuffle(b0, b1, 0b11_01_11_01);
-            var left = Vector128.Create(i, i + 2, i + 4, i + 6);
-            var topRight = Vector128.GreaterThan(topOdd, topEven);
-            var top = Vector128.ConditionalSelect(topRight, topOdd, topEven);
-            var topIndex = Vector128.ConditionalSelect(topRight.AsInt32(), left + Vector128<int>.One, left);
-            var bottomRight = Vector128.GreaterThan(bottomOdd, bottomEven);
-            var bottom = Vector128.ConditionalSelect(bottomRight, bottomOdd, bottomEven);
-            var below = left + Vector128.Create(width);
-            var bottomIndex = Vector128.ConditionalSelect(bottomRight.AsInt32(), below + Vector128<int>.One, below);
-            var lower = Vector128.GreaterThan(bottom, top);
-            Vector128.ConditionalSelect(lower, bottom, top).CopyTo(y.Slice(ow));
-            Vector128.ConditionalSelect(lower.AsInt32(), bottomIndex, topIndex).CopyTo(idx.Slice(ow));
+            for (; ow + 8 <= outW; ow += 8)
+                if (!Group8(x, i + 2 * ow, width, y.Slice(ow), idx.Slice(ow))) return ow;
+            if (ow < outW && Group8(x, i + 2 * (outW - 8), width, y.Slice(outW - 8), idx.Slice(outW - 8))) ow = outW;
+            return ow;
         }
+        for (; ow + 4 <= outW; ow += 4)
+            if (!Group4(x, i + 2 * ow, width, y.Slice(ow), idx.Slice(ow))) return ow;
+        if (ow < outW && outW >= 4 && Group4(x, i + 2 * (outW - 4), width, y.Slice(outW - 4), idx.Slice(outW - 4))) ow = outW;
         return ow;
+    }
+
+    /// <summary>Four outputs from input offset <paramref name="i"/> (SSE); false, writing nothing, when a tap is NaN.</summary>
+    private static bool Group4(ReadOnlySpan<float> x, int i, int width, Span<float> y, Span<int> idx)
+    {
+        var t0 = Vector128.Create(x.Slice(i, 4));
+        var t1 = Vector128.Create(x.Slice(i + 4, 4));
+        var b0 = Vector128.Create(x.Slice(i + width, 4));
+        var b1 = Vector128.Create(x.Slice(i + width + 4, 4));
+        if (!(Vector128.EqualsAll(t0, t0) && Vector128.EqualsAll(t1, t1) && Vector128.EqualsAll(b0, b0) && Vector128.EqualsAll(b1, b1)))
+            return false;
+        Vector128<float> topEven = Sse.Shuffle(t0, t1, 0b10_00_10_00), topOdd = Sse.Shuffle(t0, t1, 0b11_01_11_01);
+        Vector128<float> bottomEven = Sse.Shuffle(b0, b1, 0b10_00_10_00), bottomOdd = Sse.Shuffle(b0, b1, 0b11_01_11_01);
+        var left = Vector128.Create(i, i + 2, i + 4, i + 6);
+        var topRight = Vector128.GreaterThan(topOdd, topEven);
+        var top = Vector128.ConditionalSelect(topRight, topOdd, topEven);
+        var topIndex = Vector128.ConditionalSelect(topRight.AsInt32(), left + Vector128<int>.One, left);
+        var bottomRight = Vector128.GreaterThan(bottomOdd, bottomEven);
+        var bottom = Vector128.ConditionalSelect(bottomRight, bottomOdd, bottomEven);
+        var below = left + Vector128.Create(width);
+        var bottomIndex = Vector128.ConditionalSelect(bottomRight.AsInt32(), below + Vector128<int>.One, below);
+        var lower = Vector128.GreaterThan(bottom, top);
+        Vector128.ConditionalSelect(lower, bottom, top).CopyTo(y);
+        Vector128.ConditionalSelect(lower.AsInt32(), bottomIndex, topIndex).CopyTo(idx);
+        return true;
+    }
+
+    /// <summary>
+    /// Eight outputs from input offset <paramref name="i"/> (AVX2); false, writing nothing, when a tap is NaN. The
+    /// in-lane shuffles leave the outputs in the order 0, 1, 4, 5, 2, 3, 6, 7 (input offsets 0, 2, 8, 10, 4, 6, 12, 14);
+    /// one 64-bit permute per result restores the order.
+    /// </summary>
+    private static bool Group8(ReadOnlySpan<float> x, int i, int width, Span<float> y, Span<int> idx)
+    {
+        var t0 = Vector256.Create(x.Slice(i, 8));
+        var t1 = Vector256.Create(x.Slice(i + 8, 8));
+        var b0 = Vector256.Create(x.Slice(i + width, 8));
+        var b1 = Vector256.Create(x.Slice(i + width + 8, 8));
+        if (!(Vector256.EqualsAll(t0, t0) && Vector256.EqualsAll(t1, t1) && Vector256.EqualsAll(b0, b0) && Vector256.EqualsAll(b1, b1)))
+            return false;
+        Vector256<float> topEven = Avx.Shuffle(t0, t1, 0b10_00_10_00), topOdd = Avx.Shuffle(t0, t1, 0b11_01_11_01);
+        Vector256<float> bottomEven = Avx.Shuffle(b0, b1, 0b10_00_10_00), bottomOdd = Avx.Shuffle(b0, b1, 0b11_01_11_01);
+        var left = Vector256.Create(i, i + 2, i + 8, i + 10, i + 4, i + 6, i + 12, i + 14);
+        var topRight = Vector256.GreaterThan(topOdd, topEven);
+        var top = Vector256.ConditionalSelect(topRight, topOdd, topEven);
+        var topIndex = Vector256.ConditionalSelect(topRight.AsInt32(), left + Vector256<int>.One, left);
+        var bottomRight = Vector256.GreaterThan(bottomOdd, bottomEven);
+        var bottom = Vector256.ConditionalSelect(bottomRight, bottomOdd, bottomEven);
+        var below = left + Vector256.Create(width);
+        var bottomIndex = Vector256.ConditionalSelect(bottomRight.AsInt32(), below + Vector256<int>.One, below);
+        var lower = Vector256.GreaterThan(bottom, top);
+        const byte inOrder = 0b11_01_10_00; // 64-bit chunks 0, 2, 1, 3
+        Avx2.Permute4x64(Vector256.ConditionalSelect(lower, bottom, top).AsDouble(), inOrder).AsSingle().CopyTo(y);
+        Avx2.Permute4x64(Vector256.ConditionalSelect(lower.AsInt32(), bottomIndex, topIndex).AsInt64(), inOrder).AsInt32().CopyTo(idx);
+        return true;
     }
 
     private static bool Wins<T>(T v, T max) where T : IFloatingPointIeee754<T> => v > max || T.IsNaN(v);
