@@ -15,8 +15,9 @@ internal static class Buffers
     /// overwrite every element pass false).</summary>
     public static T[] Rent<T>(int length, bool clear = true) where T : unmanaged
     {
-        var scope = TensorScope.Current;
-        if (scope is null || length < MinPooled) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+        // Tiny arrays first: they never look up the (thread-static) scope.
+        var scope = length < MinPooled ? null : TensorScope.Current;
+        if (scope is null) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
         var array = ExactPool<T>.Take(length) ?? GC.AllocateUninitializedArray<T>(length);
         if (clear) Array.Clear(array);
         scope.Track(array, ExactPool<T>.Instance);
