@@ -170,11 +170,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// Whether to read A in place instead of packing it: packing pays off only when each packed row tile is reused
     /// across many column tiles; with few columns per thread (narrow outputs, small products) it is mostly overhead.
     /// </summary>
-    private static bool ReadAInPlace(in GemmProblem<T> g, int columns) =>
-        columns <= DirectAColumns && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
-
-    /// <summary>Largest block of A (rows × k-block) read in place: every column panel re-reads it, so it must stay in L2.</summary>
-    private const long DirectABytes = 192 * 1024;
+    private static bool ReadAInPlace(in GemmProblem<T> g, int columns) => columns <= DirectAColumns;
 
     /// <summary>
     /// Most columns per thread for which A is read in place (measured on Zen 3: at 512 and more, e.g. n = 1024 split
