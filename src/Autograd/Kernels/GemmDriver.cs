@@ -170,7 +170,16 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// Whether to read A in place instead of packing it: packing pays off only when each packed row tile is reused
     /// across many column tiles; with few columns per thread (narrow outputs, small products) it is mostly overhead.
     /// </summary>
-    private static bool ReadAInPlace(in GemmProblem<T> g, int columns) => columns <= DirectAColumns;
+    private static bool ReadAInPlace(in GemmProblem<T> g, int columns) =>
+        columns <= DirectAColumns && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
+
+    /// <summary>
+    /// Largest k-block of A (rows × depth) read in place: every column panel re-reads it, so it has to stay in the
+    /// core's L2 (512 KiB on Zen 3). Square n = 512 (a 512 KiB block) packs A instead: in side-by-side sittings its
+    /// Tensor.MatMul rate was 165 GFLOP/s packed against 108–135 read in place; n = 256 (256 KiB) stays in place, where
+    /// packing (a scalar loop) measured 100 against 116–162.
+    /// </summary>
+    private const long DirectABytes = 384 * 1024;
 
     /// <summary>
     /// Most columns per thread for which A is read in place (measured on Zen 3: at 512 and more, e.g. n = 1024 split
