@@ -51,13 +51,15 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        // Splitting rows makes every thread pack all of op(B) (k×n), splitting columns all of op(A) (m×k): split
-        // the longer side of C so the duplicated packing is the smaller operand, unless it has too few tiles
-        // to give every thread one. Ranges are whole tiles so only the last one has ragged edges.
+        // Splitting rows makes every thread pack all of op(B) (k×n), splitting columns all of op(A) (m×k): split so
+        // the duplicated packing costs less, unless a side has too few tiles to give every thread one. Packing A is a
+        // scalar scatter, packing B mostly vector moves (8×8 transposes for a transposed float B), so an element of A
+        // is weighted as about three of B. Ranges are whole tiles so only the last one has ragged edges.
         GemmProblem<T> p = g;
         // When the column ranges are narrow enough to read A in place, splitting columns duplicates no packing at all.
-        bool splitN = tilesN >= threads
-            && (g.N >= g.M || tilesM < threads || (tilesN + threads - 1) / threads * nr <= DirectAColumns);
+        bool aInPlace = ReadAInPlace(g, (tilesN + threads - 1) / threads * nr);
+        long costB = g.TransB && typeof(T) != typeof(float) ? 3 : 1;
+        bool splitN = tilesN >= threads && (aInPlace || tilesM < threads || 3L * g.M <= costB * g.N);
         int tiles = splitN ? tilesN : tilesM;
         int perThread = (tiles + threads - 1) / threads;
         int chunks = (tiles + perThread - 1) / perThread;
