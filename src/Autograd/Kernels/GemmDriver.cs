@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Numerics;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 
 namespace Autograd.Kernels;
 
