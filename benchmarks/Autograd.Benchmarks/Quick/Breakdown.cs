@@ -29,31 +29,44 @@ internal static class Breakdown
     private static void Phases(string name, Trainer trainer, TextWriter log)
     {
         var (model, optimizer) = trainer.Parts;
-        for (int b = 0; b < 10; b++) trainer.Step(b);
+        // Warm-up for at least a second (and 10 steps): tier-1 code replaces tier-0 code in the background only after
+        // a method's first 30 calls and a delay, so a few steps of a fast MLP would time unoptimised code.
+        long warm = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int b = 0; b < 10 || System.Diagnostics.Stopwatch.GetElapsedTime(warm).TotalSeconds < 1; b++) trainer.Step(b);
         var best = new double[4];
         var bytes = new double[4];
         Array.Fill(best, double.MaxValue);
         const int steps = 20;
-        for (int trial = 0; trial < 3; trial++)
+        // Three timed trials, then one pass that counts allocations: the precise allocation counter stops every
+        // thread (the workers included), which would be timed with each phase.
+        for (int trial = 0; trial < 4; trial++)
         {
+            bool count = trial == 3;
             var sum = new double[4];
-            Array.Clear(bytes);
             for (int b = 0; b < steps; b++)
             {
-                optimizer.ZeroGrad();
+                // As Workloads.TrainStep runs a step: in a scope, gradients zeroed in place (not dropped and reallocated).
+                using var scope = Tensor.Scope();
+                optimizer.ZeroGrad(setToNull: false);
                 Tensor<float> logits = null!, loss = null!;
                 int batch = b % trainer.Batches;
-                Time(0, () => logits = model.Forward(trainer.Inputs(batch)));
-                Time(1, () => loss = Losses.CrossEntropy(logits, trainer.Labels(batch)));
-                Time(2, loss.Backward);
-                Time(3, optimizer.Step);
+                Run(0, () => logits = model.Forward(trainer.Inputs(batch)));
+                Run(1, () => loss = Losses.CrossEntropy(logits, trainer.Labels(batch)));
+                Run(2, loss.Backward);
+                Run(3, optimizer.Step);
             }
-            for (int i = 0; i < 4; i++) best[i] = Math.Min(best[i], sum[i] / steps * 1e3);
+            if (!count)
+                for (int i = 0; i < 4; i++) best[i] = Math.Min(best[i], sum[i] / steps * 1e3);
 
-            void Time(int phase, Action action)
+            void Run(int phase, Action action)
             {
+                if (!count)
+                {
+                    sum[phase] += Measure.Seconds(action);
+                    return;
+                }
                 long before = Measure.TotalAllocated();
-                sum[phase] += Measure.Seconds(action);
+                action();
                 bytes[phase] += Measure.TotalAllocated() - before;
             }
         }
