@@ -41,13 +41,7 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     {
         double lr = group["lr"], lrDecay = group["lr_decay"], weightDecay = group["weight_decay"], eps = group["eps"];
         int n = param.Length;
-        ReadOnlySpan<T> g = grad;
-        if (weightDecay != 0)
-        {
-            var decayed = Scratch(0, n);
-            TensorPrimitives.MultiplyAdd(param, Value(weightDecay), grad, decayed);             // g ← g + λθ
-            g = decayed;
-        }
+        ReadOnlySpan<T> g = WithWeightDecay(param, grad, weightDecay);                          // g ← g + λθ
         double clr = lr / (1 + (state.Step - 1) * lrDecay);                                    // γₜ = γ / (1 + (t − 1)η)
         var s = Buffer(state, Sum, n, group["initial_accumulator_value"]);
         TensorPrimitives.MultiplyAdd(g, g, s, s);                                              // s ← s + g²

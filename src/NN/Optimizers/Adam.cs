@@ -54,12 +54,8 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         ReadOnlySpan<T> g = grad;
         if (weightDecay != 0 && _decoupled)
             TensorPrimitives.Multiply(param, Value(1 - lr * weightDecay), param);              // θ ← θ(1 − γλ)   (AdamW)
-        else if (weightDecay != 0)
-        {
-            var decayed = Scratch(0, n);
-            TensorPrimitives.MultiplyAdd(param, Value(weightDecay), grad, decayed);             // g ← g + λθ      (Adam)
-            g = decayed;
-        }
+        else
+            g = WithWeightDecay(param, grad, weightDecay);                                      // g ← g + λθ      (Adam)
         var m = Buffer(state, ExpAvg, n);
         var v = Buffer(state, ExpAvgSq, n);
         double biasCorrection1 = 1 - Math.Pow(beta1, state.Step), biasCorrection2 = 1 - Math.Pow(beta2, state.Step);

@@ -165,6 +165,17 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
         return _scratch[which].AsSpan(0, length);
     }
 
+    /// <summary>
+    /// The gradient with L2 weight decay added, g + λθ, in scratch span 0; <paramref name="grad"/> itself when λ = 0.
+    /// </summary>
+    protected ReadOnlySpan<T> WithWeightDecay(ReadOnlySpan<T> param, ReadOnlySpan<T> grad, double weightDecay)
+    {
+        if (weightDecay == 0) return grad;
+        var decayed = Scratch(0, grad.Length);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(param, Value(weightDecay), grad, decayed);   // g ← g + λθ
+        return decayed;
+    }
+
     /// <summary>Converts a hyper-parameter to the element type.</summary>
     protected static T Value(double value) => T.CreateChecked(value);
 

@@ -43,13 +43,7 @@ public sealed class RMSprop<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     {
         double lr = group["lr"], alpha = group["alpha"], eps = group["eps"], weightDecay = group["weight_decay"], momentum = group["momentum"];
         int n = param.Length;
-        ReadOnlySpan<T> g = grad;
-        if (weightDecay != 0)
-        {
-            var decayed = Scratch(0, n);
-            TensorPrimitives.MultiplyAdd(param, Value(weightDecay), grad, decayed);             // g ← g + λθ
-            g = decayed;
-        }
+        ReadOnlySpan<T> g = WithWeightDecay(param, grad, weightDecay);                          // g ← g + λθ
         var v = Buffer(state, SquareAvg, n);
         var d = Scratch(1, n);
         TensorPrimitives.Multiply(v, Value(alpha), v);                                         // v ← αv
