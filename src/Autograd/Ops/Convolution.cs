@@ -72,7 +72,6 @@ public sealed partial class Tensor<T>
         int l = g.ColumnCols, image = g.ImageSize;
         var y = Buffers.Rent<T>(clear: false, length: o * width);
         T[]? b = bias is null ? null : bias.ToArray();
-        bool addBias = b is not null;
         if (n >= 2 * Workers.Threads)
         {
             // Each image's columns are multiplied right after they are laid out, while they are still in the core's
@@ -84,7 +83,7 @@ public sealed partial class Tensor<T>
             {
                 Convolution.Im2Col<T>(xs.AsSpan(xo + i * image, image), g, columns.AsSpan(i * l), width);
                 if (b is not null) FillBias(y, i, b, l);
-                Gemm.MultiplyOnThisThread(ws, wo, rows, false, columns, i * l, width, false, y, i * o * l, l, o, l, rows, accumulate: addBias);
+                Gemm.MultiplyOnThisThread(ws, wo, rows, false, columns, i * l, width, false, y, i * o * l, l, o, l, rows, accumulate: b is not null);
             });
         }
         else
@@ -93,7 +92,7 @@ public sealed partial class Tensor<T>
             if (b is not null)
                 for (int i = 0; i < n; i++) FillBias(y, i, b, l);
             Gemm.MultiplyBatched(n, w.Storage, w.Offset, 0, rows, false, columns, 0, l, width, false,
-                y, 0, o * l, l, o, l, rows, accumulate: addBias);
+                y, 0, o * l, l, o, l, rows, accumulate: b is not null);
         }
         if (!keepColumns) ArrayPool<T>.Shared.Return(columns);
         var result = new Tensor<T>(y, [n, o, g.OutH, g.OutW]);
