@@ -19,13 +19,28 @@ internal static unsafe class GemmPacking
     public static void PackA<T>(T* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr, T* dst)
         where T : unmanaged
     {
-        for (int ir = 0; ir < mc; ir += mr)
+        int whole = 0;
+        if (transA)
+        {
+            // Row p of the stored matrix holds op(A)(·, p): it is read once, left to right, and each whole panel's
+            // mr values (16 to 96 bytes) are moved as vectors, instead of walking down the rows once per panel.
+            whole = mc / mr * mr;
+            int bytes = mr * sizeof(T);
+            T* src = a + (nint)p0 * lda + i0;
+            for (int p = 0; p < kc; p++, src += lda)
+            {
+                T* d = dst + (nint)p * mr;
+                for (int ir = 0; ir < whole; ir += mr, d += (nint)mr * kc)
+                    CopyRow((byte*)(src + ir), (byte*)d, bytes);
+            }
+        }
+        for (int ir = whole; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
             T* panel = dst + (nint)ir * kc;
             if (transA)
             {
-                // Row p of the stored matrix holds op(A)(·, p): copy `rows` contiguous values per p.
+                // The ragged last panel, zero past row mc.
                 T* src = a + (nint)p0 * lda + i0 + ir;
                 for (int p = 0; p < kc; p++, src += lda, panel += mr)
                 {
@@ -36,12 +51,21 @@ internal static unsafe class GemmPacking
             }
             else
             {
-                // Row i of the stored matrix holds op(A)(i, ·): scatter it with stride mr.
+                // Row i of the stored matrix holds op(A)(i, ·): a whole float panel of 6 rows goes through 8×8
+                // register transposes (8 values of each row in, 8 panel rows out); the rest is scattered with stride mr.
+                int done = 0;
+                if (rows == 6 && mr == 6 && typeof(T) == typeof(float) && Avx.IsSupported)
+                {
+                    done = kc / 8 * 8;
+                    float* src = (float*)a + (nint)(i0 + ir) * lda + p0;
+                    for (int p = 0; p < done; p += 8)
+                        Transpose6x8(src + p, lda, (float*)panel + (nint)p * 6);
+                }
                 for (int i = 0; i < rows; i++)
                 {
                     T* src = a + (nint)(i0 + ir + i) * lda + p0;
-                    T* d = panel + i;
-                    for (int p = 0; p < kc; p++, d += mr) *d = src[p];
+                    T* d = panel + (nint)done * mr + i;
+                    for (int p = done; p < kc; p++, d += mr) *d = src[p];
                 }
                 for (int i = rows; i < mr; i++)
                 {
@@ -50,6 +74,15 @@ internal static unsafe class GemmPacking
                 }
             }
         }
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> (a multiple of 8) in 16-byte vector moves and at most one 8-byte move.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(byte* src, byte* dst, int bytes)
+    {
+        int o = 0;
+        for (; o + 16 <= bytes; o += 16) Vector128.Store(Vector128.Load(src + o), dst + o);
+        if (o < bytes) *(long*)(dst + o) = *(long*)(src + o);
     }
 
     /// <summary>
@@ -123,15 +156,63 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// dst[q·ldd + r] = src[r·lds + q] for an 8×8 block of floats: eight row loads, the classic unpack / shuffle /
-    /// lane-permute transpose in registers, eight row stores.
+    /// dst[q·ldd + r] = src[r·lds + q] for an 8×8 block of floats: eight row loads, the register transpose
+    /// <see cref="Transpose"/>, eight row stores.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8(float* src, nint lds, float* dst, nint ldd)
     {
-        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds),
-            r2 = Avx.LoadVector256(src + 2 * lds), r3 = Avx.LoadVector256(src + 3 * lds),
-            r4 = Avx.LoadVector256(src + 4 * lds), r5 = Avx.LoadVector256(src + 5 * lds),
-            r6 = Avx.LoadVector256(src + 6 * lds), r7 = Avx.LoadVector256(src + 7 * lds);
+        Transpose(Avx.LoadVector256(src), Avx.LoadVector256(src + lds), Avx.LoadVector256(src + 2 * lds), Avx.LoadVector256(src + 3 * lds),
+            Avx.LoadVector256(src + 4 * lds), Avx.LoadVector256(src + 5 * lds), Avx.LoadVector256(src + 6 * lds), Avx.LoadVector256(src + 7 * lds),
+            out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+        Avx.Store(dst, c0);
+        Avx.Store(dst + ldd, c1);
+        Avx.Store(dst + 2 * ldd, c2);
+        Avx.Store(dst + 3 * ldd, c3);
+        Avx.Store(dst + 4 * ldd, c4);
+        Avx.Store(dst + 5 * ldd, c5);
+        Avx.Store(dst + 6 * ldd, c6);
+        Avx.Store(dst + 7 * ldd, c7);
+    }
+
+    /// <summary>
+    /// dst[q·6 + r] = src[r·lds + q] for 6 rows × 8 columns of floats (a panel of 6-row A, 8 steps of k): the rows
+    /// padded with two zero rows go through <see cref="Transpose"/>, and the first 6 values of each result are stored
+    /// as one 16-byte and one 8-byte move.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose6x8(float* src, nint lds, float* dst)
+    {
+        Transpose(Avx.LoadVector256(src), Avx.LoadVector256(src + lds), Avx.LoadVector256(src + 2 * lds), Avx.LoadVector256(src + 3 * lds),
+            Avx.LoadVector256(src + 4 * lds), Avx.LoadVector256(src + 5 * lds), Vector256<float>.Zero, Vector256<float>.Zero,
+            out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+        Store6(c0, dst);
+        Store6(c1, dst + 6);
+        Store6(c2, dst + 12);
+        Store6(c3, dst + 18);
+        Store6(c4, dst + 24);
+        Store6(c5, dst + 30);
+        Store6(c6, dst + 36);
+        Store6(c7, dst + 42);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store6(Vector256<float> v, float* d)
+        {
+            v.GetLower().Store(d);
+            *(double*)(d + 4) = v.GetUpper().AsDouble().ToScalar();
+        }
+    }
+
+    /// <summary>
+    /// Transposes the 8×8 float matrix whose rows are r0…r7 into columns c0…c7 (c_q holds element q of every row):
+    /// the classic unpack / shuffle / lane-permute sequence, all in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
+        out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2, out Vector256<float> c3,
+        out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7)
+    {
         // Interleave pairs of rows: t0 = (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅), …
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
             t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
@@ -139,13 +220,13 @@ internal static unsafe class GemmPacking
         Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
             u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
         // Join the low lanes (columns 0–3) and the high lanes (columns 4–7) of rows 0–3 and 4–7.
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+        c0 = Avx.Permute2x128(u0, u4, 0x20);
+        c1 = Avx.Permute2x128(u1, u5, 0x20);
+        c2 = Avx.Permute2x128(u2, u6, 0x20);
+        c3 = Avx.Permute2x128(u3, u7, 0x20);
+        c4 = Avx.Permute2x128(u0, u4, 0x31);
+        c5 = Avx.Permute2x128(u1, u5, 0x31);
+        c6 = Avx.Permute2x128(u2, u6, 0x31);
+        c7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 }
