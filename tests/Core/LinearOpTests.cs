@@ -84,6 +84,91 @@ public class LinearOpTests
         GradCheck.Assert(xs => xs[0].Linear(xs[1]), [D(3, 4), D(2, 4)], name: "Linear(no bias)");
     }
 
+    /// <summary>Gᵀ·x by naive loops in double: the oracle for ∂/∂W of Σ v ⊙ (x·Wᵀ + b).</summary>
+    private static float[] NaiveWeightGradient(Tensor<float> v, Tensor<float> x)
+    {
+        float[] g = v.ToArray(), xs = x.ToArray();
+        int rows = v.Shape[0], outF = v.Shape[1], inF = x.Shape[1];
+        var dw = new float[outF * inF];
+        for (int o = 0; o < outF; o++)
+            for (int i = 0; i < inF; i++)
+            {
+                double sum = 0;
+                for (int r = 0; r < rows; r++) sum += (double)g[r * outF + o] * xs[r * inF + i];
+                dw[o * inF + i] = (float)sum;
+            }
+        return dw;
+    }
+
+    [Fact]
+    public void WeightGradientIsAddedIntoTheExistingGradInPlace()
+    {
+        // Oracle: W.Grad = G0 + Gᵀ·x with Gᵀ·x by naive loops. A backward pass adds the weight's gradient into the
+        // existing contiguous Grad tensor itself (the GEMM accumulates into it): the same object afterwards.
+        var x = Tensor.Randn<float>([64, 70], new Generator(20));
+        var w = Leaf(21, 19, 70);
+        var b = Leaf(22, 19);
+        var v = Tensor.Randn<float>([64, 19], new Generator(23));
+        var g0 = Tensor.Randn<float>([19, 70], new Generator(24));
+        var grad = Tensor.FromArray(g0.ToArray(), [19, 70]);
+        w.Grad = grad;
+        x.Linear(w, b).Backward(v);
+        Assert.Same(grad, w.Grad);
+        var naive = NaiveWeightGradient(v, x);
+        float[] start = g0.ToArray();
+        Close(Tensor.FromArray(start.Select((s, i) => s + naive[i]).ToArray(), [19, 70]), w.Grad!);
+        // A second pass adds again: G0 + 2·Gᵀ·x.
+        x.Linear(w, b).Backward(v);
+        Close(Tensor.FromArray(start.Select((s, i) => s + 2 * naive[i]).ToArray(), [19, 70]), w.Grad!);
+    }
+
+    [Fact]
+    public void WeightGradientIsNotWrittenInPlaceWhereDeliveringWouldNotBe()
+    {
+        // Oracle: naive Gᵀ·x. (1) A strided Grad (a transposed view) is replaced by G0 + Gᵀ·x, its storage untouched.
+        // (2) Tensor.Grad returns Gᵀ·x and leaves W.Grad alone. (3) createGraph replaces W.Grad by a new (recordable) sum.
+        // (4) An input sharing storage with W.Grad (here W.Grad is the input itself) gets G0 + Gᵀ·x, computed from the input
+        // before anything is written.
+        var x = Tensor.Randn<float>([16, 8], new Generator(25));
+        var v = Tensor.Randn<float>([16, 5], new Generator(26));
+        var naive = NaiveWeightGradient(v, x);
+
+        var w = Leaf(27, 5, 8);
+        var stored = Tensor.Randn<float>([8, 5], new Generator(28));
+        float[] storedValues = stored.ToArray();
+        w.Grad = stored.MT;
+        x.Linear(w).Backward(v);
+        Assert.Equal(storedValues, stored.ToArray());
+        var g0 = stored.MT.ToArray();
+        Close(Tensor.FromArray(g0.Select((s, i) => s + naive[i]).ToArray(), [5, 8]), w.Grad!);
+
+        var w2 = Leaf(29, 5, 8);
+        var before = Tensor.Randn<float>([5, 8], new Generator(30));
+        float[] beforeValues = before.ToArray();
+        w2.Grad = before;
+        var grads = Tensor.Grad([(x.Linear(w2) * v).Sum()], [w2]);
+        Close(Tensor.FromArray(naive, [5, 8]), grads[0]);
+        Assert.Equal(beforeValues, w2.Grad!.ToArray());
+
+        var w3 = Leaf(31, 5, 8);
+        var zeros = Tensor.Zeros<float>(5, 8);
+        w3.Grad = zeros;
+        x.Linear(w3).Backward(v, retainGraph: false, createGraph: true);
+        Assert.NotSame(zeros, w3.Grad);
+        Assert.Equal(new float[40], zeros.ToArray());
+        Close(Tensor.FromArray(naive, [5, 8]), w3.Grad!);
+
+        var w4 = Leaf(32, 4, 4);
+        var shared = Tensor.Randn<float>([4, 4], new Generator(33));
+        var xs = Tensor.FromArray(shared.ToArray(), [4, 4]);
+        var v4 = Tensor.Randn<float>([4, 4], new Generator(34));
+        var naive4 = NaiveWeightGradient(v4, xs);
+        float[] sharedValues = shared.ToArray();
+        w4.Grad = shared;
+        shared.Linear(w4).Backward(v4);
+        Close(Tensor.FromArray(sharedValues.Select((s, i) => s + naive4[i]).ToArray(), [4, 4]), w4.Grad!);
+    }
+
     [Fact]
     public void EmptyDimsGiveBiasRowsOrEmptyResults()
     {

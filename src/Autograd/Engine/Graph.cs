@@ -10,6 +10,10 @@ internal static class Graph
 {
     private static int s_stamp;
 
+    /// <summary>True while this thread runs the derivatives of a <see cref="Backward{T}"/> pass that adds leaf
+    /// gradients in place (not <see cref="Grad{T}"/>, not createGraph); see <see cref="LeafGradToAccumulate{T}"/>.</summary>
+    [ThreadStatic] private static bool t_accumulateInPlace;
+
     public static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T> =>
         GradMode.IsEnabled && a.RequiresGrad;
 
@@ -117,6 +121,8 @@ internal static class Graph
         var results = targets is null ? null : new Tensor<T>?[targets.Count == 0 ? 0 : targets.Values.Max() + 1];
         using var mode = GradMode.Set(createGraph);
         Tensor<T>? current = null;
+        bool outer = t_accumulateInPlace;
+        t_accumulateInPlace = !createGraph && targets is null;
         try
         {
             for (int i = 0; i < roots.Length; i++)
@@ -149,7 +155,29 @@ internal static class Graph
             ClearPending(ready, current);
             throw;
         }
+        finally
+        {
+            t_accumulateInPlace = outer;
+        }
         return results;
+    }
+
+    /// <summary>
+    /// For a derivative that can add its contribution to <paramref name="input"/>'s gradient in place (e.g. a GEMM
+    /// that accumulates into its output): the leaf's existing <see cref="Tensor{T}.Grad"/> when this backward pass
+    /// would add into it anyway (a Backward, not Grad or createGraph; a leaf that requires grad whose Grad is contiguous,
+    /// unrecorded, of its shape, and shares no storage with <paramref name="operands"/>); otherwise null. A derivative
+    /// that adds into the returned tensor returns null for that input, so the engine adds nothing more; the result is
+    /// what delivering the gradient would have produced, without the temporary and the separate add pass.
+    /// </summary>
+    internal static Tensor<T>? LeafGradToAccumulate<T>(Tensor<T> input, params ReadOnlySpan<Tensor<T>> operands)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!t_accumulateInPlace || input.GradFn is not null || !input.RequiresGrad) return null;
+        if (input.Grad is not { IsContiguous: true, GradFn: null } grad || !Shapes.Equal(grad.Dims, input.Dims)) return null;
+        foreach (var operand in operands)
+            if (ReferenceEquals(operand.Storage, grad.Storage)) return null;
+        return grad;
     }
 
     private static Tensor<T> SumToInput<T>(string op, Tensor<T> grad, Tensor<T> input)
