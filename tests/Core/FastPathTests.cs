@@ -2,7 +2,7 @@ using Autograd.Checking;
 
 namespace Autograd.Tests.Core;
 
-/// <summary>The fast paths of elementwise ops, reductions, masks, pooling and batch norm against naive loops, large
+/// <summary>The fast paths of elementwise ops, reductions, masks, pooling, softmax and batch norm against naive loops, large
 /// enough to run in parallel chunks, with lengths that leave vector tails.</summary>
 public class FastPathTests
 {
@@ -207,6 +207,43 @@ public class FastPathTests
             x.ZeroGrad();
             (x * zero).Backward();
             Assert.Equal(double.IsNegative(zero), double.IsNegative(x.Grad!.Item()));
+        }
+    }
+
+    [Theory]
+    [InlineData(10)]  // short rows: plain loops
+    [InlineData(77)]  // long rows: vectorised reductions, with a vector tail
+    public void SoftmaxAndLogSoftmaxMatchNaiveRowsForwardAndBackward(int n)
+    {
+        // Oracle: per row in double, p = exp(x − m) / Σ exp(x − m); log-softmax = log p; the first-order backward
+        // (fused kernel) of Σ v ⊙ y is p ⊙ (v − Σ v ⊙ p) for softmax and v − p·Σ v for log-softmax.
+        int rows = 33;
+        var x = T(20, rows, n);
+        var v = T(21, rows, n);
+        float[] xs = x.ToArray(), vs = v.ToArray();
+        var p = new double[xs.Length];
+        var wantSoft = new double[xs.Length];
+        var wantLog = new double[xs.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            double m = double.NegativeInfinity, sum = 0, vSum = 0, vDot = 0;
+            for (int j = 0; j < n; j++) m = Math.Max(m, xs[r * n + j]);
+            for (int j = 0; j < n; j++) sum += Math.Exp(xs[r * n + j] - m);
+            for (int j = 0; j < n; j++) p[r * n + j] = Math.Exp(xs[r * n + j] - m) / sum;
+            for (int j = 0; j < n; j++) { vSum += vs[r * n + j]; vDot += vs[r * n + j] * p[r * n + j]; }
+            for (int j = 0; j < n; j++)
+            {
+                wantSoft[r * n + j] = p[r * n + j] * (vs[r * n + j] - vDot);
+                wantLog[r * n + j] = vs[r * n + j] - p[r * n + j] * vSum;
+            }
+        }
+        foreach (bool log in new[] { false, true })
+        {
+            var leaf = Tensor.FromArray(xs, [rows, n], requiresGrad: true);
+            var y = log ? leaf.LogSoftmax(-1) : leaf.Softmax(-1);
+            AssertClose(log ? [.. p.Select(q => Math.Log(q))] : p, y.ToArray(), 1e-5);
+            y.Backward(v);
+            AssertClose(log ? wantLog : wantSoft, leaf.Grad!.ToArray(), 1e-5);
         }
     }
 
