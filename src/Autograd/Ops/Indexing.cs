@@ -38,9 +38,10 @@ public sealed partial class Tensor<T>
         if (!Shapes.Equal(index.Dims, source.Dims))
             throw new ArgumentException($"ScatterAdd: index shape {Shapes.Format(index.Dims)} must equal source shape {Shapes.Format(source.Dims)}");
         var idx = ReadIndex("ScatterAdd", d, index, checkOtherDims: true);
-        var result = ToArray();
+        var result = Buffers.Rent<T>(NumElements, clear: false);
+        Strided.CopyTo(this, result);
         var strides = Shapes.ContiguousStrides(Dims);
-        var src = source.ToArray();
+        ReadOnlySpan<T> src = source.IsContiguous ? source.Storage.AsSpan(source.Offset, source.NumElements) : source.ToArray();
         var walk = new IndexWalk(index.Dims);
         for (int p = 0; p < idx.Length; p++)
         {

@@ -205,5 +205,10 @@ public sealed partial class Tensor<T>
         return Graph.Record(ContiguousCopy(), "Contiguous", this, static (g, _, _) => [g]);
     }
 
-    private Tensor<T> ContiguousCopy() => new(ToArray(), (int[])Dims.Clone());
+    private Tensor<T> ContiguousCopy()
+    {
+        var data = Buffers.Rent<T>(NumElements, clear: false);
+        Kernels.Strided.CopyTo(this, data);
+        return new(data, (int[])Dims.Clone());
+    }
 }
