@@ -148,13 +148,13 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
-    /// A partial tile: the same micro-kernel writes a full MR×NR scratch tile, then the valid
-    /// rows×cols corner is added to C, reproducing the full-tile arithmetic exactly.
+    /// A partial tile: the micro-kernel's edge form computes the rows×cols corner (or more) into a scratch tile, which
+    /// is then added to C, reproducing the full-tile arithmetic exactly.
     /// </summary>
     private static void EdgeTile(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols, bool addC, T* scratch)
     {
         int nr = TKernel.NR;
-        TKernel.Run(kc, a, rs, cs, b, scratch, nr, addC: false);
+        TKernel.RunEdge(kc, a, rs, cs, b, scratch, nr, rows, cols);
         for (int i = 0; i < rows; i++)
         {
             T* src = scratch + i * nr;

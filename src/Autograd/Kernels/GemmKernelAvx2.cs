@@ -62,6 +62,81 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
     }
 
 
+    /// <inheritdoc cref="IGemmMicroKernel{T}.RunEdge"/>
+    public static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols)
+    {
+        if (cols > Vector256<T>.Count)
+            Rows<Count2>(kc, a, rs, cs, b, c, ldc, rows);
+        else
+            Rows<Count1>(kc, a, rs, cs, b, c, ldc, rows);
+    }
+
+    private static void Rows<TVectors>(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows)
+        where TVectors : struct, ICount
+    {
+        switch (rows)
+        {
+            case 1: Partial<Count1, TVectors>(kc, a, rs, cs, b, c, ldc); break;
+            case 2: Partial<Count2, TVectors>(kc, a, rs, cs, b, c, ldc); break;
+            case 3: Partial<Count3, TVectors>(kc, a, rs, cs, b, c, ldc); break;
+            case 4: Partial<Count4, TVectors>(kc, a, rs, cs, b, c, ldc); break;
+            case 5: Partial<Count5, TVectors>(kc, a, rs, cs, b, c, ldc); break;
+            default: Partial<Count6, TVectors>(kc, a, rs, cs, b, c, ldc); break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> (addC false) restricted to the first TRows rows and TVectors of the two vectors of columns:
+    /// the same multiply-add chain per element, compiled once per shape so the unused rows and vector cost nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Partial<TRows, TVectors>(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc)
+        where TRows : struct, ICount where TVectors : struct, ICount
+    {
+        int w = Vector256<T>.Count;
+        bool two = TVectors.Value == 2;
+        int rows = TRows.Value;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        nint r2 = 2 * rs;
+        T* a3 = a + 3 * rs;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<T> b0 = Vector256.Load(b), b1 = two ? Vector256.Load(b + w) : default;
+            Accumulate(a[0], b0, b1, two, ref c00, ref c01);
+            if (rows > 1) Accumulate(a[rs], b0, b1, two, ref c10, ref c11);
+            if (rows > 2) Accumulate(a[r2], b0, b1, two, ref c20, ref c21);
+            if (rows > 3) Accumulate(a3[0], b0, b1, two, ref c30, ref c31);
+            if (rows > 4) Accumulate(a3[rs], b0, b1, two, ref c40, ref c41);
+            if (rows > 5) Accumulate(a3[r2], b0, b1, two, ref c50, ref c51);
+            a += cs;
+            a3 += cs;
+            b += 2 * w;
+        }
+        StorePartial(c00, c01, c, two);
+        if (rows > 1) StorePartial(c10, c11, c + ldc, two);
+        if (rows > 2) StorePartial(c20, c21, c + 2 * ldc, two);
+        if (rows > 3) StorePartial(c30, c31, c + 3 * ldc, two);
+        if (rows > 4) StorePartial(c40, c41, c + 4 * ldc, two);
+        if (rows > 5) StorePartial(c50, c51, c + 5 * ldc, two);
+    }
+
+    /// <summary>One row of A times the B row: c0 += a·b0 and, with two vectors, c1 += a·b1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(T a, Vector256<T> b0, Vector256<T> b1, bool two, ref Vector256<T> c0, ref Vector256<T> c1)
+    {
+        Vector256<T> av = Vector256.Create(a);
+        c0 = Fma(av, b0, c0);
+        if (two) c1 = Fma(av, b1, c1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePartial(Vector256<T> v0, Vector256<T> v1, T* c, bool two)
+    {
+        v0.Store(c);
+        if (two) v1.Store(c + Vector256<T>.Count);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
     {

@@ -15,6 +15,10 @@ internal readonly unsafe struct PortableKernel<T> : IGemmMicroKernel<T> where T 
     public static int KC => 1024 / sizeof(T);
     public static int NC => 4096;
 
+    /// <inheritdoc cref="IGemmMicroKernel{T}.RunEdge"/>
+    public static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols) =>
+        Run(kc, a, rs, cs, b, c, ldc, addC: false);
+
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, bool addC)

@@ -31,4 +31,26 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
     /// has rs = 1, cs = MR; A read in place has rs, cs = its strides (lda, 1 or 1, lda), which skips packing it.
     /// </summary>
     static abstract void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, bool addC);
+
+    /// <summary>
+    /// The first <paramref name="rows"/> × <paramref name="cols"/> elements of <see cref="Run"/>'s tile with addC false
+    /// (each one the same chain of multiply-adds, so the same value), written to c with row stride
+    /// <paramref name="ldc"/>; columns up to NR of those rows may be written too. A kernel with narrower forms computes
+    /// only the rows and vectors needed; the others run the whole tile.
+    /// </summary>
+    static abstract void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols);
 }
+
+/// <summary>A count known when a generic method is compiled (one value type per count), so loops over it unroll and
+/// branches on it disappear.</summary>
+internal interface ICount
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Count1 : ICount { public static int Value => 1; }
+internal readonly struct Count2 : ICount { public static int Value => 2; }
+internal readonly struct Count3 : ICount { public static int Value => 3; }
+internal readonly struct Count4 : ICount { public static int Value => 4; }
+internal readonly struct Count5 : ICount { public static int Value => 5; }
+internal readonly struct Count6 : ICount { public static int Value => 6; }
