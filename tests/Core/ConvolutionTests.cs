@@ -49,15 +49,16 @@ public class ConvolutionTests
     }
 
     [Theory]
-    [InlineData(1, 1, 1)]
-    [InlineData(2, 0, 2)]
-    public void LargeBatchForwardAndGradientsMatchDirectLoops(int stride, int pad, int dil)
+    [InlineData(1, 1, 1, 3)]
+    [InlineData(2, 0, 2, 3)]
+    [InlineData(1, 1, 1, 1)] // 1·3·2 = 6 weight columns per output channel: the transposed weight-gradient product
+    public void LargeBatchForwardAndGradientsMatchDirectLoops(int stride, int pad, int dil, int channels)
     {
         // Oracle: direct loops. For y = Conv(x, w) and upstream g, dx[n, c, yi, xj] = Σ w[o, c, p, q]·g[n, o, i, j]
         // and dw[o, c, p, q] = Σ g[n, o, i, j]·x[n, c, yi, xj] over the (i, j, p, q) with yi = i·s − pad + p·d,
         // xj = j·s − pad + q·d inside the image; with a bias, y[n, o, i, j] gains b[o] and db[o] = Σ_{n,i,j} g[n, o, i, j].
         // The batch is large enough for the one-image-per-core path and the parallel layout copies.
-        int[] xs = [12, 3, 19, 17], ws = [16, 3, 3, 2];
+        int[] xs = [12, channels, 19, 17], ws = [16, channels, 3, 2];
         var x = Random(xs, 7);
         var w = Random(ws, 8);
         var b = Random([16], 10);
@@ -74,13 +75,13 @@ public class ConvolutionTests
             for (int o = 0; o < 16; o++)
                 for (int i = 0; i < oh; i++)
                     for (int j = 0; j < ow; j++)
-                        for (int c = 0; c < 3; c++)
+                        for (int c = 0; c < channels; c++)
                             for (int p = 0; p < 3; p++)
                                 for (int q = 0; q < 2; q++)
                                 {
                                     int yi = i * stride - pad + p * dil, xj = j * stride - pad + q * dil;
                                     if (yi < 0 || yi >= 19 || xj < 0 || xj >= 17) continue;
-                                    int xi = ((n * 3 + c) * 19 + yi) * 17 + xj, wi = ((o * 3 + c) * 3 + p) * 2 + q;
+                                    int xi = ((n * channels + c) * 19 + yi) * 17 + xj, wi = ((o * channels + c) * 3 + p) * 2 + q;
                                     double gi = gv[((n * 16 + o) * oh + i) * ow + j];
                                     dx[xi] += wv[wi] * gi;
                                     dw[wi] += xv[xi] * gi;

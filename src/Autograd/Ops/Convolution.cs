@@ -160,6 +160,10 @@ public sealed partial class Tensor<T>
         ]);
     }
 
+    /// <summary>Weight columns (C·kh·kw) below which the weight gradient is computed transposed: the width of a float
+    /// register tile on AVX2 (16).</summary>
+    private const int FewWeightColumns = 16;
+
     /// <summary>dW = G'·COLSᵀ: the adjoint of <see cref="ConvForward"/> in w. Reuses the forward's columns when given.</summary>
     private static Tensor<T> ConvWeightGrad(Tensor<T> x, Tensor<T> grad, ConvSpec spec, int[] weightShape, T[]? columns)
     {
@@ -176,7 +180,21 @@ public sealed partial class Tensor<T>
         T[] gradRows = ArrayPool<T>.Shared.Rent(checked(o * width));
         Convolution.BatchToRows(grad.Storage, grad.Offset, gradRows, n, o, l);
         var dw = Buffers.Rent<T>(clear: false, length: o * rows);
-        Gemm.Multiply(gradRows, 0, width, false, columns, 0, width, true, dw, 0, rows, o, rows, width, accumulate: false);
+        if (rows < FewWeightColumns && o > rows)
+        {
+            // Fewer weight columns (C·kh·kw, e.g. 9 for a first 3×3 layer on one channel) than a register tile is wide:
+            // dWᵀ = COLS·G'ᵀ fills whole tiles and splits over threads without packing B twice. Each element is the same
+            // chain of products over the batch either way, so the transpose copied back is bit-identical.
+            T[] transposed = ArrayPool<T>.Shared.Rent(rows * o);
+            Gemm.Multiply(columns, 0, width, false, gradRows, 0, width, true, transposed, 0, o, rows, o, width, accumulate: false);
+            for (int q = 0; q < o; q++)
+                for (int r = 0; r < rows; r++) dw[q * rows + r] = transposed[r * o + q];
+            ArrayPool<T>.Shared.Return(transposed);
+        }
+        else
+        {
+            Gemm.Multiply(gradRows, 0, width, false, columns, 0, width, true, dw, 0, rows, o, rows, width, accumulate: false);
+        }
         ArrayPool<T>.Shared.Return(gradRows);
         if (rented is not null) ArrayPool<T>.Shared.Return(rented);
         var result = new Tensor<T>(dw, (int[])weightShape.Clone());
