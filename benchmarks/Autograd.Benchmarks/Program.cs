@@ -7,7 +7,9 @@ namespace Autograd.Benchmarks;
 /// <summary>
 /// Entry point. <c>--quick [--json PATH] [--compare LIBTORCH.json] [--breakdown]</c> runs the quick side-by-side
 /// benchmark; <c>--compare LIBTORCH.json --ours OURS.json</c> only compares two files; anything else goes to
-/// BenchmarkDotNet (e.g. <c>--filter *Gemm*</c>). See benchmarks/README.md.
+/// BenchmarkDotNet (e.g. <c>--filter *Gemm*</c>); <c>--sittings DIR…</c> summarises several saved sittings (each DIR
+/// holding ours.json, libtorch.json and optionally libtorch.maxrss_kb, as benchmarks/compare.sh writes them).
+/// See benchmarks/README.md.
 /// </summary>
 public static class Program
 {
@@ -16,6 +18,12 @@ public static class Program
         bool quick = args.Contains("--quick"), breakdown = args.Contains("--breakdown");
         string? json = Value(args, "--json"), compare = Value(args, "--compare"), oursPath = Value(args, "--ours");
         string? libtorchPeakMb = Value(args, "--libtorch-peak-mb");
+        int sittings = Array.IndexOf(args, "--sittings");
+        if (sittings >= 0)
+        {
+            Comparison.PrintSittings([.. args.Skip(sittings + 1).Select(LoadSitting)], Console.Out);
+            return 0;
+        }
         if (!quick && !breakdown && compare is null)
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new MicroConfig());
@@ -43,6 +51,17 @@ public static class Program
         int failures = Comparison.Print(ours, libtorch, Console.Out);
         Console.WriteLine($"{failures} target(s) failed.");
         return 0;
+    }
+
+    /// <summary>One sitting saved by compare.sh: our results, the anchor's, and the anchor's peak resident set if recorded.</summary>
+    private static (string, QuickResults, QuickResults?) LoadSitting(string dir)
+    {
+        var ours = QuickResults.FromJson(File.ReadAllText(Path.Combine(dir, "ours.json")));
+        string anchor = Path.Combine(dir, "libtorch.json"), rss = Path.Combine(dir, "libtorch.maxrss_kb");
+        QuickResults? libtorch = File.Exists(anchor) ? QuickResults.FromJson(File.ReadAllText(anchor)) : null;
+        if (libtorch is not null && libtorch.PeakMemoryMb is null && File.Exists(rss))
+            libtorch.PeakMemoryMb = double.Parse(File.ReadAllText(rss).Trim(), CultureInfo.InvariantCulture) / 1024;
+        return (Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), ours, libtorch);
     }
 
     private static string? Value(string[] args, string name)

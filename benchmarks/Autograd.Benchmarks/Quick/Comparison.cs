@@ -8,10 +8,45 @@ namespace Autograd.Benchmarks.Quick;
 /// </summary>
 internal static class Comparison
 {
-    private sealed record Row(string Metric, string Ours, string Libtorch, string Ratio, string Target, string Status);
+    /// <summary>One line of the table; <paramref name="Value"/> is the number the target is checked on (a ratio to
+    /// libtorch, a share of the peak, or our own figure), null for lines without a target.</summary>
+    private sealed record Row(string Metric, string Ours, string Libtorch, string Ratio, string Target, string Status, double? Value = null);
 
     /// <summary>Prints the table; returns the number of FAILs.</summary>
     public static int Print(QuickResults ours, QuickResults? libtorch, TextWriter output)
+    {
+        var rows = Rows(ours, libtorch);
+        Write(rows, output);
+        double best = ours.GemmF32.Values.DefaultIfEmpty(0).Max();
+        if ((ours.PeakFp32Gflops ?? libtorch?.PeakFp32Gflops) is double p && best > p)
+            output.WriteLine($"Note: a GEMM ran at {best:F1} GFLOP/s, above the measured peak {p:F1}: the peak measurement was disturbed, so the % of peak rows overstate.");
+        return rows.Count(r => r.Status == "FAIL");
+    }
+
+    /// <summary>
+    /// Several sittings (each a pair of our results and the anchor's, run back to back) side by side: per target, the
+    /// checked value of every sitting, how many sittings met it, and the median. On a shared machine one sitting can
+    /// catch either side in a disturbed moment; the spread shows how much of a margin is noise.
+    /// </summary>
+    public static void PrintSittings(IReadOnlyList<(string Name, QuickResults Ours, QuickResults? Libtorch)> sittings, TextWriter output)
+    {
+        var tables = sittings.Select(s => Rows(s.Ours, s.Libtorch).Where(r => r.Target.Length > 0).ToList()).ToList();
+        string[] header = ["target", .. sittings.Select(s => s.Name), "met", "median"];
+        var lines = new List<string[]>();
+        for (int i = 0; i < tables[0].Count; i++)
+        {
+            var row = tables.Select(t => t[i]).ToList();
+            var values = row.Where(r => r.Value is not null).Select(r => r.Value!.Value).Order().ToList();
+            string median = values.Count == 0 ? "n/a"
+                : Short(values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2);
+            lines.Add([$"{row[0].Metric}: {row[0].Target}", .. row.Select(r => r.Value is double v ? $"{Short(v)} {r.Status}" : r.Status),
+                $"{row.Count(r => r.Status == "PASS")}/{row.Count}", median]);
+        }
+        WriteTable(header, lines, output);
+    }
+
+    /// <summary>The table's rows for one sitting.</summary>
+    private static List<Row> Rows(QuickResults ours, QuickResults? libtorch)
     {
         var rows = new List<Row>();
         double? peak = ours.PeakFp32Gflops ?? libtorch?.PeakFp32Gflops;
@@ -50,30 +85,33 @@ internal static class Comparison
         rows.Add(Check("peak_memory MiB (MLP)", mem, memL, F1(mem), F1(memL), RatioText(mem, memL, "×"), "≤ libtorch",
             mem / memL, x => x <= 1.0));
         rows.Add(new Row("peak_fp32 GFLOP/s", F1(ours.PeakFp32Gflops), F1(libtorch?.PeakFp32Gflops), "", "", ""));
-
-        Write(rows, output);
-        double best = ours.GemmF32.Values.DefaultIfEmpty(0).Max();
-        if (peak is double p && best > p)
-            output.WriteLine($"Note: a GEMM ran at {best:F1} GFLOP/s, above the measured peak {p:F1}: the peak measurement was disturbed, so the % of peak rows overstate.");
-        return rows.Count(r => r.Status == "FAIL");
+        return rows;
     }
 
     /// <summary>A row whose status is PASS/FAIL from <paramref name="pass"/> applied to <paramref name="value"/>, or n/a if an input is missing.</summary>
     private static Row Check(string metric, double? a, double? b, string ours, string other, string ratio, string target,
         double? value, Func<double, bool> pass) =>
-        new(metric, ours, other, ratio, target,
-            a is null || b is null || value is not double v || !double.IsFinite(v) ? "n/a" : pass(v) ? "PASS" : "FAIL");
+        a is null || b is null || value is not double v || !double.IsFinite(v)
+            ? new(metric, ours, other, ratio, target, "n/a")
+            : new(metric, ours, other, ratio, target, pass(v) ? "PASS" : "FAIL", v);
 
-    private static void Write(List<Row> rows, TextWriter output)
+    private static void Write(List<Row> rows, TextWriter output) =>
+        WriteTable(["metric", "ours", "libtorch", "ours/libtorch", "target", "status"],
+            [.. rows.Select(r => new[] { r.Metric, r.Ours, r.Libtorch, r.Ratio, r.Target, r.Status })], output, leftAligned: 4);
+
+    /// <summary>A Markdown table: the first column (and <paramref name="leftAligned"/>) left-aligned, the rest right-aligned.</summary>
+    private static void WriteTable(string[] header, List<string[]> cells, TextWriter output, int leftAligned = 0)
     {
-        string[] header = ["metric", "ours", "libtorch", "ours/libtorch", "target", "status"];
-        var cells = rows.Select(r => new[] { r.Metric, r.Ours, r.Libtorch, r.Ratio, r.Target, r.Status }).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => Math.Max(header[i].Length, cells.Max(c => c[i].Length))).ToArray();
-        string Line(string[] c) => "| " + string.Join(" | ", c.Select((s, i) => i is 0 or 4 ? s.PadRight(widths[i]) : s.PadLeft(widths[i]))) + " |";
+        bool Left(int i) => i == 0 || i == leftAligned;
+        string Line(string[] c) => "| " + string.Join(" | ", c.Select((s, i) => Left(i) ? s.PadRight(widths[i]) : s.PadLeft(widths[i]))) + " |";
         output.WriteLine(Line(header));
-        output.WriteLine("|" + string.Join("|", widths.Select((w, i) => i is 0 or 4 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
+        output.WriteLine("|" + string.Join("|", widths.Select((w, i) => Left(i) ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
         foreach (var c in cells) output.WriteLine(Line(c));
     }
+
+    /// <summary>Three significant digits, without an exponent for large values (bytes).</summary>
+    private static string Short(double v) => Math.Abs(v) >= 100 ? F0(v) : v.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static double? Get(Dictionary<int, double> d, int n) => d.TryGetValue(n, out double v) ? v : null;
     private static string RatioText(double? ours, double? other, string unit) => ours / other is double r ? $"{r:F2}{unit}" : "";
