@@ -140,16 +140,22 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
     {
+        // Without the instruction set (tests forcing this path elsewhere) the portable form gives the same, once-rounded result.
         if (typeof(T) == typeof(float))
-            return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+            return System.Runtime.Intrinsics.X86.Fma.IsSupported
+                ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+                : Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double))
-            return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+            return System.Runtime.Intrinsics.X86.Fma.IsSupported
+                ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>()
+                : Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
         throw new NotSupportedException();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(T* row, int w)
     {
+        if (!Sse.IsSupported) return;
         Sse.Prefetch0(row);
         Sse.Prefetch0(row + 2 * w - 1);
     }

@@ -99,16 +99,22 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
     {
+        // Without the instruction set (tests forcing this path elsewhere) the portable form gives the same, once-rounded result.
         if (typeof(T) == typeof(float))
-            return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
+            return Avx512F.IsSupported
+                ? Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>()
+                : Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), z.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double))
-            return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
+            return Avx512F.IsSupported
+                ? Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>()
+                : Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), z.AsDouble()).As<double, T>();
         throw new NotSupportedException();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(T* row, int w)
     {
+        if (!Sse.IsSupported) return;
         Sse.Prefetch0(row);
         Sse.Prefetch0(row + 2 * w - 1);
     }
