@@ -95,6 +95,38 @@ public class ConvolutionTests
     }
 
     [Theory]
+    [InlineData(3)]   // small batch: one wide product
+    [InlineData(13)]  // one image per core
+    public void BiasGradientEqualsTheChannelSumOfTheUpstreamGradientBitForBit(int batch)
+    {
+        // Oracle: ∂/∂b Σ g ⊙ y = Σ_{n,i,j} g[n, o, i, j], computed independently by Sum([0, 2, 3]) on the same float
+        // gradient; the fused sum (taken while the weight gradient lays the batch out) adds in the same order.
+        var gen = new Generator(40);
+        var x = Tensor.Randn<float>([batch, 3, 11, 9], gen);
+        var w = Tensor.Randn<float>([5, 3, 3, 3], gen, requiresGrad: true);
+        var b = Tensor.Randn<float>([5], gen, requiresGrad: true);
+        var y = x.Conv2d(w, b, padding: 1);
+        var g = Tensor.Randn<float>([.. y.Shape], gen);
+        y.Backward(g);
+        Assert.Equal(g.Sum([0, 2, 3]).ToArray(), b.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void EmptyBatchGivesZeroWeightAndBiasGradients()
+    {
+        // Oracle: a sum over no images is zero; the input's gradient has the input's (empty) shape.
+        var x = Tensor.Zeros<float>(0, 2, 6, 6);
+        x.RequiresGrad = true;
+        var w = Tensor.Randn<float>([4, 2, 3, 3], new Generator(41), requiresGrad: true);
+        var b = Tensor.Randn<float>([4], new Generator(42), requiresGrad: true);
+        var y = x.Conv2d(w, b, padding: 1);
+        y.Backward(Tensor.Zeros<float>(0, 4, 6, 6));
+        Assert.Equal(new float[4], b.Grad!.ToArray());
+        Assert.Equal(new float[72], w.Grad!.ToArray());
+        Assert.Equal([0, 2, 6, 6], x.Grad!.Shape);
+    }
+
+    [Theory]
     [InlineData(1, 0, 1)]
     [InlineData(2, 1, 1)]
     [InlineData(1, 1, 2)]

@@ -251,7 +251,9 @@ public static class Convolution
 
     /// <summary>
     /// Lays a batch [N, O, L] out as one matrix [O, N·L]: rows[o, b·L + l] = batch[b, o, l], so that a convolution
-    /// over the whole batch is one matrix product. Copies whole runs of L elements, images in parallel.
+    /// over the whole batch is one matrix product. Copies whole runs of L elements, images in parallel. With
+    /// <paramref name="runSums"/>, also sums each run while it is in cache: runSums[b·O + o] = Σ_l batch[b, o, l]
+    /// (a bias gradient without a second pass over the batch).
     /// </summary>
     /// <param name="batch">Source [N, O, L], row-major, starting at <paramref name="batchOffset"/>.</param>
     /// <param name="batchOffset">Index of the source's first element.</param>
@@ -259,18 +261,25 @@ public static class Convolution
     /// <param name="n">Images N.</param>
     /// <param name="channels">Channels O.</param>
     /// <param name="length">Elements per channel L.</param>
-    public static void BatchToRows<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length)
+    /// <param name="runSums">Optional destination of the N·O run sums.</param>
+    public static void BatchToRows<T>(T[] batch, int batchOffset, T[] rows, int n, int channels, int length, T[]? runSums = null)
+        where T : INumberBase<T>
     {
         long total = (long)n * channels * length;
-        if (n < 0 || channels < 0 || length < 0 || batchOffset < 0 || batchOffset + total > batch.Length || total > rows.Length)
+        if (n < 0 || channels < 0 || length < 0 || batchOffset < 0 || batchOffset + total > batch.Length || total > rows.Length
+            || (runSums is not null && runSums.Length < (long)n * channels))
             throw new ArgumentException(
                 $"{nameof(BatchToRows)}: [{n}, {channels}, {length}] does not fit the batch ({batch.Length} elements " +
-                $"from {batchOffset}) or the rows ({rows.Length} elements).");
+                $"from {batchOffset}), the rows ({rows.Length} elements) or the run sums ({runSums?.Length ?? 0} elements).");
         int ld = n * length;
         void Image(int b)
         {
             for (int o = 0; o < channels; o++)
-                batch.AsSpan(batchOffset + (b * channels + o) * length, length).CopyTo(rows.AsSpan(o * ld + b * length, length));
+            {
+                var run = batch.AsSpan(batchOffset + (b * channels + o) * length, length);
+                run.CopyTo(rows.AsSpan(o * ld + b * length, length));
+                if (runSums is not null) runSums[b * channels + o] = TensorPrimitives.Sum<T>(run);
+            }
         }
         // Below ~256 KiB of floats a copy is faster than waking a second thread.
         if (total < 64 * 1024)

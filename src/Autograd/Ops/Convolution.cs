@@ -100,11 +100,16 @@ public sealed partial class Tensor<T>
         T[]? saved = keepColumns ? columns : null;
         Tensor<T>[] recorded = bias is null ? [x, w] : [x, w, bias];
         return Graph.Record(result, "Conv2d", recorded, (grad, _, inputs) =>
-        [
-            inputs[0].RequiresGrad ? ConvInputGrad(grad, inputs[1], spec, inputs[0].Dims) : null,
-            inputs[1].RequiresGrad ? ConvWeightGrad(inputs[0], grad, spec, inputs[1].Dims, saved) : null,
-            .. inputs.Length == 3 ? [inputs[2].RequiresGrad ? grad.Sum([0, 2, 3]) : null] : Array.Empty<Tensor<T>?>(),
-        ]);
+        {
+            var grads = new Tensor<T>?[inputs.Length];
+            bool biasGrad = inputs.Length == 3 && inputs[2].RequiresGrad;
+            if (inputs[0].RequiresGrad) grads[0] = ConvInputGrad(grad, inputs[1], spec, inputs[0].Dims);
+            // A first-order bias gradient comes with the weight gradient, which reads the upstream gradient anyway.
+            T[]? biasSums = biasGrad && inputs[1].RequiresGrad && !GradMode.IsEnabled ? new T[inputs[1].Dims[0]] : null;
+            if (inputs[1].RequiresGrad) grads[1] = ConvWeightGrad(inputs[0], grad, spec, inputs[1].Dims, saved, biasSums);
+            if (biasGrad) grads[2] = biasSums is not null ? Tensor.FromArray(biasSums) : grad.Sum([0, 2, 3]);
+            return grads;
+        });
     }
 
     /// <summary>Rows o of image i of y [N, O, L] set to b[o].</summary>
@@ -122,7 +127,12 @@ public sealed partial class Tensor<T>
         var g = spec.Geometry(inputShape, w.Dims);
         int n = inputShape[0], o = w.Dims[0], rows = g.ColumnRows, l = g.ColumnCols, width = checked(n * l), image = g.ImageSize;
         T[] dx;
-        if (n >= 2 * Workers.Threads)
+        if (width == 0)
+        {
+            // No images: the gradient is as empty as the input.
+            dx = Buffers.Rent<T>(Shapes.Size(inputShape));
+        }
+        else if (n >= 2 * Workers.Threads)
         {
             // One image per core: dCOLS_n = Wᵀ·G_n reads G_n = grad[n] in place and lands in a per-image buffer that
             // col2im then reads from the core's cache, instead of the whole batch's columns going through memory.
@@ -164,8 +174,12 @@ public sealed partial class Tensor<T>
     /// register tile on AVX2 (16).</summary>
     private const int FewWeightColumns = 16;
 
-    /// <summary>dW = G'·COLSᵀ: the adjoint of <see cref="ConvForward"/> in w. Reuses the forward's columns when given.</summary>
-    private static Tensor<T> ConvWeightGrad(Tensor<T> x, Tensor<T> grad, ConvSpec spec, int[] weightShape, T[]? columns)
+    /// <summary>
+    /// dW = G'·COLSᵀ: the adjoint of <see cref="ConvForward"/> in w. Reuses the forward's columns when given. With
+    /// <paramref name="biasSums"/> (one per output channel), also writes Σ_{n,i,j} G[n, o, i, j] there, summed as
+    /// <c>grad.Sum([0, 2, 3])</c> sums it (each image's run, then the images in order), so the values are the same.
+    /// </summary>
+    private static Tensor<T> ConvWeightGrad(Tensor<T> x, Tensor<T> grad, ConvSpec spec, int[] weightShape, T[]? columns, T[]? biasSums = null)
     {
         x = x.IsContiguous ? x : x.ContiguousCopy();
         grad = grad.IsContiguous ? grad : grad.ContiguousCopy();
@@ -178,9 +192,25 @@ public sealed partial class Tensor<T>
             Im2ColBatch(x, g, columns);
         }
         T[] gradRows = ArrayPool<T>.Shared.Rent(checked(o * width));
-        Convolution.BatchToRows(grad.Storage, grad.Offset, gradRows, n, o, l);
+        T[]? runSums = biasSums is null ? null : ArrayPool<T>.Shared.Rent(n * o);
+        Convolution.BatchToRows(grad.Storage, grad.Offset, gradRows, n, o, l, runSums);
+        if (runSums is not null)
+        {
+            for (int q = 0; q < o; q++)
+            {
+                T sum = n > 0 ? runSums[q] : T.Zero;
+                for (int b = 1; b < n; b++) sum += runSums[b * o + q];
+                biasSums![q] = sum;
+            }
+            ArrayPool<T>.Shared.Return(runSums);
+        }
         var dw = Buffers.Rent<T>(clear: false, length: o * rows);
-        if (rows < FewWeightColumns && o > rows)
+        if (width == 0)
+        {
+            // No images (or an empty output): dW is an empty sum.
+            Array.Clear(dw);
+        }
+        else if (rows < FewWeightColumns && o > rows)
         {
             // Fewer weight columns (C·kh·kw, e.g. 9 for a first 3×3 layer on one channel) than a register tile is wide:
             // dWᵀ = COLS·G'ᵀ fills whole tiles and splits over threads without packing B twice. Each element is the same
