@@ -170,6 +170,45 @@ public class LinearOpTests
     }
 
     [Fact]
+    public void MatMulOperandGradientsAreAddedIntoExistingGradsInPlace()
+    {
+        // Oracle: for y = X·W and upstream V, ∂/∂X = V·Wᵀ and ∂/∂W = Xᵀ·V by naive loops in double, added to the Grads
+        // set beforehand (G1, G0); both operands are matrix leaves, so both sums are written into their Grads in place.
+        int m = 37, k = 70, n = 19;
+        var x = Leaf(50, m, k);
+        var w = Leaf(51, k, n);
+        var v = Tensor.Randn<float>([m, n], new Generator(52));
+        var g0 = Tensor.Randn<float>([k, n], new Generator(53));
+        var g1 = Tensor.Randn<float>([m, k], new Generator(54));
+        var wGrad = Tensor.FromArray(g0.ToArray(), [k, n]);
+        var xGrad = Tensor.FromArray(g1.ToArray(), [m, k]);
+        w.Grad = wGrad;
+        x.Grad = xGrad;
+        x.MatMul(w).Backward(v);
+        Assert.Same(wGrad, w.Grad);
+        Assert.Same(xGrad, x.Grad);
+        float[] xs = x.ToArray(), ws = w.ToArray(), vs = v.ToArray(), w0 = g0.ToArray(), x0 = g1.ToArray();
+        var wantW = new float[k * n];
+        var wantX = new float[m * k];
+        for (int p = 0; p < k; p++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int i = 0; i < m; i++) sum += (double)xs[i * k + p] * vs[i * n + j];
+                wantW[p * n + j] = (float)(w0[p * n + j] + sum);
+            }
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+            {
+                double sum = 0;
+                for (int j = 0; j < n; j++) sum += (double)vs[i * n + j] * ws[p * n + j];
+                wantX[i * k + p] = (float)(x0[i * k + p] + sum);
+            }
+        Close(Tensor.FromArray(wantW, [k, n]), w.Grad!);
+        Close(Tensor.FromArray(wantX, [m, k]), x.Grad!);
+    }
+
+    [Fact]
     public void EmptyDimsGiveBiasRowsOrEmptyResults()
     {
         // Oracle: with in = 0 the product is an empty sum, so y = b in every row; with no rows y is empty.

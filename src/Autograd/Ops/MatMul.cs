@@ -25,10 +25,13 @@ public sealed partial class Tensor<T>
         if (other.Rank == 1) return MatMul(other.Unsqueeze(-1)).Squeeze(-1);
         // For an operand that is a transposed view (x·Wᵀ, or Gᵀ·x in the backward of Linear), its gradient is computed transposed,
         // as (Gᵀ·A)ᵀ = Aᵀ·G (or (B·Gᵀ)ᵀ = G·Bᵀ), so that the leaf behind the view receives a contiguous gradient instead of a strided one.
+        // A 2-D leaf whose .Grad this pass adds into gets its product added by the GEMM itself (as in Linear).
         return Graph.Record(BatchedMatMul(this, other), "MatMul", this, other, static (g, _, x) =>
         [
-            !x[0].RequiresGrad ? null : IsTransposedView(x[0]) ? x[1].MatMul(g.MT).MT : g.MatMul(x[1].MT),
-            !x[1].RequiresGrad ? null : IsTransposedView(x[1]) ? g.MT.MatMul(x[0]).MT : x[0].MT.MatMul(g),
+            !x[0].RequiresGrad || AddedInPlace(x[0], g, x[1].MT) ? null
+                : IsTransposedView(x[0]) ? x[1].MatMul(g.MT).MT : g.MatMul(x[1].MT),
+            !x[1].RequiresGrad || AddedInPlace(x[1], x[0].MT, g) ? null
+                : IsTransposedView(x[1]) ? g.MT.MatMul(x[0]).MT : x[0].MT.MatMul(g),
         ]);
     }
 
@@ -99,6 +102,19 @@ public sealed partial class Tensor<T>
             if (xs.Length == 3 && xs[2].RequiresGrad) grads[2] = g2.Sum(0);
             return grads;
         });
+    }
+
+    /// <summary>
+    /// For the backward of a 2-D product: when <paramref name="input"/> is a matrix leaf whose .Grad this pass adds into
+    /// (<see cref="Graph.LeafGradToAccumulate{T}"/>), adds a·b to that .Grad with one accumulating GEMM and returns true;
+    /// otherwise (batched or broadcast products, views, createGraph, Tensor.Grad) returns false and does nothing.
+    /// </summary>
+    private static bool AddedInPlace(Tensor<T> input, Tensor<T> a, Tensor<T> b)
+    {
+        if (input.Rank != 2 || a.Rank != 2 || b.Rank != 2) return false;
+        if (Graph.LeafGradToAccumulate(input, a, b) is not { } grad) return false;
+        MatMulInto(a, b, grad, accumulate: true);
+        return true;
     }
 
     /// <summary>C = A·B (+ C when <paramref name="accumulate"/>) for matrices A [m, k], B [k, n] and a contiguous C [m, n]
