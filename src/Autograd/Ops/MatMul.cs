@@ -96,8 +96,7 @@ public sealed partial class Tensor<T>
             {
                 var x2 = x.Rank == 2 ? x : x.Reshape(rows, w.Dims[1]);
                 // A weight whose .Grad this pass adds into gets Gᵀ·x added by the GEMM itself (no temporary, no add pass).
-                if (Graph.LeafGradToAccumulate(w, g2, x2) is { } wGrad) MatMulInto(g2.MT, x2, wGrad, accumulate: true);
-                else grads[1] = g2.MT.MatMul(x2);
+                if (!AddedInPlace(w, g2.MT, x2)) grads[1] = g2.MT.MatMul(x2);
             }
             if (xs.Length == 3 && xs[2].RequiresGrad) grads[2] = g2.Sum(0);
             return grads;
@@ -113,23 +112,19 @@ public sealed partial class Tensor<T>
     {
         if (input.Rank != 2 || a.Rank != 2 || b.Rank != 2) return false;
         if (Graph.LeafGradToAccumulate(input, a, b) is not { } grad) return false;
-        MatMulInto(a, b, grad, accumulate: true);
+        AddMatMulInto(a, b, grad);
         return true;
     }
 
-    /// <summary>C = A·B (+ C when <paramref name="accumulate"/>) for matrices A [m, k], B [k, n] and a contiguous C [m, n]
-    /// that shares no storage with them; not recorded.</summary>
-    private static void MatMulInto(Tensor<T> a, Tensor<T> b, Tensor<T> c, bool accumulate)
+    /// <summary>C += A·B for matrices A [m, k], B [k, n] and a contiguous C [m, n] that shares no storage with them;
+    /// not recorded.</summary>
+    private static void AddMatMulInto(Tensor<T> a, Tensor<T> b, Tensor<T> c)
     {
         int m = a.Dims[0], k = a.Dims[1], n = b.Dims[1];
-        if (m == 0 || n == 0 || k == 0)
-        {
-            if (!accumulate) c.AsSpan().Clear();
-            return;
-        }
+        if (m == 0 || n == 0 || k == 0) return;
         if (!MatrixLayout(a, out bool transA, out int lda)) { a = a.ContiguousCopy(); MatrixLayout(a, out transA, out lda); }
         if (!MatrixLayout(b, out bool transB, out int ldb)) { b = b.ContiguousCopy(); MatrixLayout(b, out transB, out ldb); }
-        Gemm.Multiply(a.Storage, a.Offset, lda, transA, b.Storage, b.Offset, ldb, transB, c.Storage, c.Offset, n, m, n, k, accumulate);
+        Gemm.Multiply(a.Storage, a.Offset, lda, transA, b.Storage, b.Offset, ldb, transB, c.Storage, c.Offset, n, m, n, k, accumulate: true);
     }
 
     private static Tensor<T> BatchedMatMul(Tensor<T> a, Tensor<T> b)
