@@ -232,6 +232,14 @@ public static class OpRegistry
     public static readonly IReadOnlyDictionary<string, string> Exceptions = new Dictionary<string, string>
     {
         ["Detach()"] = "cuts the graph by definition: no derivative to check",
+        ["AddInPlace"] = "in-place change: not recorded (refused on tensors that require grad under grad mode); tested in InPlaceTests",
+        ["SubInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["MulInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["DivInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["ClampInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["FillInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["ZeroInPlace()"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["CopyFrom"] = "in-place change: not recorded; tested in InPlaceTests",
         ["Keep()"] = "returns the same tensor (it only exempts its storage from TensorScope recycling): not an op",
         ["Sign()"] = "piecewise constant (derivative 0 almost everywhere); records nothing",
         ["Eq"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",

@@ -14,22 +14,35 @@ namespace Autograd;
 /// <typeparam name="T">Element type: <see cref="float"/> for training, <see cref="double"/> for gradient checks.</typeparam>
 public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal readonly T[] Storage;
+    /// <summary>The memory this tensor views (shared with every view and with <see cref="Detach"/>).</summary>
+    internal readonly TensorStorage<T> Store;
     internal readonly int Offset;
     internal readonly int[] Dims;
     internal readonly int[] Strides;
     private ReadOnlyCollection<int>? _shapeView;
     private bool _requiresGrad;
 
-    /// <summary>The node that produced this tensor, or null for a leaf (or a tensor created without grad).</summary>
-    internal Node<T>? GradFn;
+    /// <summary>
+    /// The recorded op that produced this tensor (PyTorch's <c>grad_fn</c>): a read-only view of the graph behind it,
+    /// with the op's name, its inputs and their local-derivative formulas. Null for a leaf or a tensor made without grad.
+    /// </summary>
+    public Node<T>? GradFn { get; internal set; }
+
+    /// <summary>Hooks registered on this tensor, or null (the usual case: nothing to check during backward).</summary>
+    internal TensorHooks<T>? Hooks;
 
     /// <summary>Gradient being accumulated for this tensor during one backward pass.</summary>
     internal Tensor<T>? PendingGrad;
 
-    internal Tensor(T[] storage, int offset, int[] shape, int[] strides)
+    /// <summary>The element array; throws when the storage went back to the pool at the end of its scope.</summary>
+    internal T[] Storage => Store.Array;
+
+    internal Tensor(T[] storage, int offset, int[] shape, int[] strides) : this(new TensorStorage<T>(storage), offset, shape, strides) { }
+
+    /// <summary>A view of <paramref name="store"/> (shares its elements and version counter).</summary>
+    internal Tensor(TensorStorage<T> store, int offset, int[] shape, int[] strides)
     {
-        Storage = storage;
+        Store = store;
         Offset = offset;
         Dims = shape;
         Strides = strides;
@@ -54,7 +67,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// its (immutable) shape array and, when it is contiguous, its strides. Its size is known, so nothing is recomputed.</summary>
     internal Tensor(T[] storage, Tensor<T> like)
     {
-        Storage = storage;
+        Store = new TensorStorage<T>(storage);
         Dims = like.Dims;
         Strides = like.IsContiguous ? like.Strides : Shapes.ContiguousStrides(like.Dims);
         NumElements = like.NumElements;
@@ -95,6 +108,10 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Name of the op that produced this tensor (null for leaves).</summary>
     public string? GradFnName => GradFn?.Name;
 
+    /// <summary>How many in-place changes the storage behind this tensor (shared with its views) has had.
+    /// A backward that reads a tensor saved at an older version throws.</summary>
+    public int Version => Store.Version;
+
     /// <summary>True when elements are laid out row-major without gaps, starting at <see cref="Offset"/> (fixed at construction: shape and strides never change).</summary>
     public bool IsContiguous { get; }
 
@@ -121,12 +138,24 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>
     /// Direct access to the elements of a contiguous tensor, for optimizers and data loaders that update
-    /// values in place. Writing through it is not recorded by autograd.
+    /// values in place. Writing through it is not recorded by autograd, so the call counts as an in-place change: it
+    /// bumps <see cref="Version"/>, and a backward that saved this tensor earlier throws instead of using the new
+    /// values. To only read, use <see cref="AsReadOnlySpan"/>.
     /// </summary>
     public Span<T> AsSpan()
     {
         if (!IsContiguous)
             throw new InvalidOperationException($"AsSpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
+        var span = Storage.AsSpan(Offset, NumElements);
+        Store.Version++;
+        return span;
+    }
+
+    /// <summary>Read-only access to the elements of a contiguous tensor (does not count as a change).</summary>
+    public ReadOnlySpan<T> AsReadOnlySpan()
+    {
+        if (!IsContiguous)
+            throw new InvalidOperationException($"AsReadOnlySpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
         return Storage.AsSpan(Offset, NumElements);
     }
 
@@ -138,23 +167,9 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>A tensor sharing this one's storage but cut off from the graph (requires no grad).</summary>
-    public Tensor<T> Detach() => new(Storage, Offset, Dims, Strides);
+    public Tensor<T> Detach() => new(Store, Offset, Dims, Strides);
 
-    /// <summary>An independent copy with its own storage, recorded in the graph (the gradient passes through unchanged).</summary>
-    public Tensor<T> Clone()
-    {
-        var result = new Tensor<T>(ToArray(), (int[])Dims.Clone());
-        return Graph.Record(result, "Clone", this, static (g, _, _) => [g]);
-    }
 
-    /// <summary>Copies <paramref name="source"/>'s values into this tensor in place (not recorded; shapes must match).</summary>
-    public void CopyFrom(Tensor<T> source)
-    {
-        if (!Shapes.Equal(Dims, source.Dims))
-            throw new ArgumentException($"CopyFrom: source shape {Shapes.Format(source.Dims)} differs from destination shape {Shapes.Format(Dims)}");
-        if (!IsContiguous) throw new InvalidOperationException("CopyFrom: destination must be contiguous");
-        Kernels.Strided.CopyTo(source, AsSpan());
-    }
 
     /// <summary>Sets <see cref="Grad"/> to null.</summary>
     public void ZeroGrad() => Grad = null;

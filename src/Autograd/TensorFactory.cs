@@ -130,7 +130,7 @@ public static partial class Tensor
     /// after the scope ends unless <see cref="Tensor{T}.Keep"/> was called on them; read values you need
     /// (<c>loss.Item()</c>, predictions) inside the scope. Leaves, parameters, gradients and optimizer state are unaffected.
     /// </summary>
-    public static TensorScope Scope() => new();
+    public static TensorScope Scope(string? name = null) => new(name);
 
     /// <summary>True when ops on this thread record graph nodes.</summary>
     public static bool IsGradEnabled => GradMode.IsEnabled;

@@ -152,8 +152,9 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
                 problems.Add($"size mismatch for '{name}': state dict has shape {Shapes.Format([.. source.Shape])}, module has {Shapes.Format([.. target.Shape])}");
         if (problems.Count > 0)
             throw new ArgumentException($"LoadStateDict ({TypeName}): {string.Join("; ", problems)}; nothing was loaded");
-        foreach (var (name, target) in own)
-            if (state.TryGetValue(name, out var source)) target.CopyFrom(source);
+        using (Tensor.NoGrad())
+            foreach (var (name, target) in own)
+                if (state.TryGetValue(name, out var source)) target.CopyFrom(source);
         return new LoadStateDictResult(missing, unexpected);
     }
 

@@ -108,8 +108,7 @@ public class EngineTests
         // y = a + b with a = 2x and b = fail(a): b's derivative throws after a has already received y's gradient.
         var x = S(3.0);
         var a = x * 2.0;
-        var b = Engine.Graph.Record(a.Detach(), "Fail", a,
-            static (_, _, _) => throw new InvalidOperationException("fail"));
+        var b = new Failing().Apply(a);
         var y = a + b;
         Assert.Throws<InvalidOperationException>(() => y.Backward(retainGraph: true));
         Assert.Null(a.PendingGrad);
@@ -257,5 +256,14 @@ public class EngineTests
         Assert.Equal(new[] { 1 }, result.InputElement);
         Assert.Equal(3.0, result.Analytic, 6);
         Assert.Equal(6.0, result.Numeric, 4);
+    }
+
+    /// <summary>The identity, whose backward throws.</summary>
+    private sealed class Failing : Function<double>
+    {
+        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs) => inputs[0].Clone();
+
+        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> gradOutput) =>
+            throw new InvalidOperationException("fail");
     }
 }

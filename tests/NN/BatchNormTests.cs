@@ -29,8 +29,11 @@ public class BatchNormTests
         // and γ = [2, 3], β = [1, −1]; x = [5, 7] ⇒ [(5 − 0.25)/√(1.0666…+1e-5)·2 + 1, (7 − 0.3)/√(1.3+1e-5)·3 − 1].
         var bn = new BatchNorm1d<double>(2);
         bn.Forward(Tensor.FromArray(new double[] { 1, 2, 2, 2, 3, 2, 4, 6 }, [4, 2]));
-        bn.Weight!.CopyFrom(Tensor.FromArray(new double[] { 2, 3 }));
-        bn.Bias!.CopyFrom(Tensor.FromArray(new double[] { 1, -1 }));
+        using (Tensor.NoGrad())
+        {
+            bn.Weight!.CopyFrom(Tensor.FromArray(new double[] { 2, 3 }));
+            bn.Bias!.CopyFrom(Tensor.FromArray(new double[] { 1, -1 }));
+        }
         bn.Eval();
         var y = bn.Forward(Tensor.FromArray(new double[] { 5, 7 }, [1, 2])).ToArray();
         Assert.Equal((5 - 0.25) / Math.Sqrt(0.9 + 0.1 * 5.0 / 3 + 1e-5) * 2 + 1, y[0], 12);

@@ -20,8 +20,11 @@ public class LayerNormTests
     {
         // Oracle: y = x̂·γ + β; x̂ of [1, 2, 3, 4] is ±1.3416/±0.4472 (= (x − 2.5)/√1.25), γ = [1, 2, 3, 4], β = 1.
         var ln = new LayerNorm<double>(4, eps: 0);
-        ln.Weight!.CopyFrom(Tensor.FromArray(new double[] { 1, 2, 3, 4 }));
-        ln.Bias!.CopyFrom(Tensor.Full([4], 1.0));
+        using (Tensor.NoGrad())
+        {
+            ln.Weight!.CopyFrom(Tensor.FromArray(new double[] { 1, 2, 3, 4 }));
+            ln.Bias!.CopyFrom(Tensor.Full([4], 1.0));
+        }
         var y = ln.Forward(Tensor.FromArray(new double[] { 1, 2, 3, 4 }, [1, 4])).ToArray();
         double s = Math.Sqrt(1.25);
         Assert.Equal(new[] { -1.5 / s + 1, -0.5 / s * 2 + 1, 0.5 / s * 3 + 1, 1.5 / s * 4 + 1 }, y, (a, b) => Math.Abs(a - b) < 1e-12);

@@ -10,8 +10,11 @@ public class LinearTests
         // Oracle: hand-computed y = x·Wᵀ + b with W = [[1, 2, 3], [4, 5, 6]], b = [0.5, −1]:
         // row [1, 0, −1]: [1 − 3 + 0.5, 4 − 6 − 1] = [−1.5, −3]; row [2, 1, 1]: [2 + 2 + 3 + 0.5, 8 + 5 + 6 − 1] = [7.5, 18].
         var layer = new Linear<double>(3, 2, new Generator(1));
-        layer.Weight.CopyFrom(Tensor.FromArray(new double[] { 1, 2, 3, 4, 5, 6 }, [2, 3]));
-        layer.Bias!.CopyFrom(Tensor.FromArray(new double[] { 0.5, -1 }));
+        using (Tensor.NoGrad())
+        {
+            layer.Weight.CopyFrom(Tensor.FromArray(new double[] { 1, 2, 3, 4, 5, 6 }, [2, 3]));
+            layer.Bias!.CopyFrom(Tensor.FromArray(new double[] { 0.5, -1 }));
+        }
         var y = layer.Forward(Tensor.FromArray(new double[] { 1, 0, -1, 2, 1, 1 }, [2, 3]));
         Assert.Equal([2, 2], y.Shape);
         Assert.Equal(new double[] { -1.5, -3, 7.5, 18 }, y.ToArray());

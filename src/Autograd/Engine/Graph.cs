@@ -10,38 +10,37 @@ internal static class Graph
 {
     private static int s_stamp;
 
-    /// <summary>True while this thread runs the derivatives of a <see cref="Backward{T}"/> pass that adds leaf
-    /// gradients in place (not <see cref="Grad{T}"/>, not createGraph); see <see cref="LeafGradToAccumulate{T}"/>.</summary>
-    [ThreadStatic] private static bool t_accumulateInPlace;
-
     public static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T> =>
         GradMode.IsEnabled && a.RequiresGrad;
 
     public static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
         GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad);
 
-    public static Tensor<T> Record<T>(Tensor<T> result, string name, Tensor<T> a, Derivative<T> derivative)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Records a one-input op when its input requires grad (and grad mode is on).</summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
+        Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ShouldRecord(a)) result.GradFn = new Node<T>(name, [a], derivative);
+        if (ShouldRecord(a)) result.GradFn = new Node<T>(op, [a], derivative, result) { Fused = fused };
         return result;
     }
 
-    public static Tensor<T> Record<T>(Tensor<T> result, string name, Tensor<T> a, Tensor<T> b, Derivative<T> derivative)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Records a two-input op when either input requires grad (and grad mode is on).</summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Tensor<T> b, Derivative<T> derivative,
+        Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ShouldRecord(a, b)) result.GradFn = new Node<T>(name, [a, b], derivative);
+        if (ShouldRecord(a, b)) result.GradFn = new Node<T>(op, [a, b], derivative, result) { Fused = fused, Accumulate = accumulate };
         return result;
     }
 
-    public static Tensor<T> Record<T>(Tensor<T> result, string name, Tensor<T>[] inputs, Derivative<T> derivative)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Records an op of any arity when some input requires grad (and grad mode is on).</summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative,
+        Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!GradMode.IsEnabled) return result;
         foreach (var input in inputs)
         {
             if (!input.RequiresGrad) continue;
-            result.GradFn = new Node<T>(name, inputs, derivative);
+            result.GradFn = new Node<T>(op, inputs, derivative, result) { Fused = fused, Accumulate = accumulate };
             break;
         }
         return result;
@@ -117,16 +116,18 @@ internal static class Graph
         Dictionary<Tensor<T>, int>? targets)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var ready = CountConsumers(roots);
-        var results = targets is null ? null : new Tensor<T>?[targets.Count == 0 ? 0 : targets.Values.Max() + 1];
+        int stamp = Interlocked.Increment(ref s_stamp);
+        var ready = CountConsumers(roots, stamp);
+        var pass = new Pass<T>(stamp, createGraph, targets,
+            targets is null ? null : new Tensor<T>?[targets.Count == 0 ? 0 : targets.Values.Max() + 1]);
         using var mode = GradMode.Set(createGraph);
         Tensor<T>? current = null;
-        bool outer = t_accumulateInPlace;
-        t_accumulateInPlace = !createGraph && targets is null;
         try
         {
             for (int i = 0; i < roots.Length; i++)
-                Deliver(roots[i], seeds[i], createGraph, targets, results);
+                Deliver(roots[i], seeds[i], pass);
+            foreach (var root in roots)
+                if (root.GradFn is null && root.Hooks is { } h && h.Visit == stamp && h.Consumers == 0) FinishLeaf(root, h, pass);
             // Kahn's order: a node runs once every node consuming it has run, so its gradient is complete.
             while (ready.Count > 0)
             {
@@ -134,18 +135,41 @@ internal static class Graph
                 var node = t.GradFn!;
                 var g = t.PendingGrad;
                 t.PendingGrad = null;
+                if (g is not null && t.Hooks is { } hooks)
+                {
+                    g = hooks.RunGrad(t, g);
+                    if (hooks.RetainGrad && targets is null) AccumulateGrad(t, g, createGraph);
+                }
+                if (g is not null && targets is not null && targets.TryGetValue(t, out int k)) pass.Results![k] = g;
                 var inputs = node.Inputs;
-                var grads = g is null ? null : node.Derivative!(g, t, inputs);
+                Tensor<T>?[]? grads = null;
+                bool[]? accumulated = null;
+                if (g is not null)
+                {
+                    node.CheckSaved();
+                    var ruleInputs = inputs;
+                    if (node.Accumulate is not null && !createGraph && targets is null)
+                        accumulated = AccumulateInPlace(node, g, ref ruleInputs);
+                    // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
+                    var rule = !createGraph && node.Fused is not null ? node.Fused : node.Derivative!;
+                    grads = rule(g, t, ruleInputs);
+                    if (grads.Length != inputs.Length)
+                        throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {inputs.Length} inputs");
+                }
                 for (int j = 0; j < inputs.Length; j++)
                 {
                     var input = inputs[j];
                     var gi = grads?[j];
-                    if (gi is not null && input.RequiresGrad)
+                    if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
                         if (!Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
-                        Deliver(input, gi, createGraph, targets, results);
+                        Deliver(input, gi, pass);
                     }
-                    if (input.GradFn is { } child && --child.Consumers == 0) ready.Push(input);
+                    if (input.GradFn is { } child)
+                    {
+                        if (--child.Consumers == 0) ready.Push(input);
+                    }
+                    else if (input.Hooks is { } h && h.Visit == stamp && --h.Consumers == 0) FinishLeaf(input, h, pass);
                 }
                 if (g is not null && !retainGraph) node.Release();
             }
@@ -155,29 +179,38 @@ internal static class Graph
             ClearPending(ready, current);
             throw;
         }
-        finally
-        {
-            t_accumulateInPlace = outer;
-        }
-        return results;
+        return pass.Results;
     }
 
+    /// <summary>What one backward pass needs to hand gradients out.</summary>
+    private sealed record Pass<T>(int Stamp, bool CreateGraph, Dictionary<Tensor<T>, int>? Targets, Tensor<T>?[]? Results)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>
-    /// For a derivative that can add its contribution to <paramref name="input"/>'s gradient in place (e.g. a GEMM
-    /// that accumulates into its output): the leaf's existing <see cref="Tensor{T}.Grad"/> when this backward pass
-    /// would add into it anyway (a Backward, not Grad or createGraph; a leaf that requires grad whose Grad is contiguous,
-    /// unrecorded, of its shape, and shares no storage with <paramref name="operands"/>); otherwise null. A derivative
-    /// that adds into the returned tensor returns null for that input, so the engine adds nothing more; the result is
-    /// what delivering the gradient would have produced, without the temporary and the separate add pass.
+    /// An engine optimisation any rule can offer through <see cref="Node{T}.Accumulate"/>: for each input that is a leaf
+    /// whose existing gradient this pass would add into (a plain Backward, not createGraph or Grad; no hooks; a
+    /// contiguous, unrecorded .Grad of the leaf's shape), the node adds its contribution in place (e.g. a GEMM
+    /// accumulating into .Grad: no temporary, no separate add pass). Those inputs are hidden from the rule as tensors
+    /// that require no grad, so it computes only the others. Returns which inputs were done, or null.
     /// </summary>
-    internal static Tensor<T>? LeafGradToAccumulate<T>(Tensor<T> input, params ReadOnlySpan<Tensor<T>> operands)
+    private static bool[]? AccumulateInPlace<T>(Node<T> node, Tensor<T> g, ref Tensor<T>[] ruleInputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!t_accumulateInPlace || input.GradFn is not null || !input.RequiresGrad) return null;
-        if (input.Grad is not { IsContiguous: true, GradFn: null } grad || !Shapes.Equal(grad.Dims, input.Dims)) return null;
-        foreach (var operand in operands)
-            if (ReferenceEquals(operand.Storage, grad.Storage)) return null;
-        return grad;
+        var inputs = node.Inputs;
+        bool[]? done = null;
+        for (int j = 0; j < inputs.Length; j++)
+        {
+            var input = inputs[j];
+            if (input.GradFn is not null || !input.RequiresGrad || input.Hooks is not null) continue;
+            if (input.Grad is not { IsContiguous: true, GradFn: null } grad || !Shapes.Equal(grad.Dims, input.Dims)) continue;
+            if (!node.Accumulate!(j, g, inputs, grad)) continue;
+            grad.Store.Version++;
+            done ??= new bool[inputs.Length];
+            done[j] = true;
+            if (ReferenceEquals(ruleInputs, inputs)) ruleInputs = (Tensor<T>[])inputs.Clone();
+            ruleInputs[j] = input.Detach();
+        }
+        return done;
     }
 
     private static Tensor<T> SumToInput<T>(string op, Tensor<T> grad, Tensor<T> input)
@@ -193,24 +226,60 @@ internal static class Graph
         }
     }
 
-    /// <summary>Hands a gradient to a tensor: pending for a non-leaf, accumulated into .Grad (or the result) for a leaf.</summary>
-    private static void Deliver<T>(Tensor<T> t, Tensor<T> g, bool createGraph, Dictionary<Tensor<T>, int>? targets, Tensor<T>?[]? results)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Hands a gradient to a tensor: pending for a non-leaf (and for a leaf with hooks, until its last consumer has
+    /// run), otherwise accumulated into .Grad (or into the result, for Grad).
+    /// </summary>
+    private static void Deliver<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (targets is not null && targets.TryGetValue(t, out int k))
-            results![k] = results[k] is null ? g : results[k]! + g;
         if (t.GradFn is not null)
         {
             t.PendingGrad = t.PendingGrad is null ? g : t.PendingGrad + g;
             return;
         }
-        if (targets is not null) return;
+        if (t.Hooks is { } h && h.Visit == pass.Stamp)
+        {
+            h.Pending = h.Pending is null ? g : h.Pending + g;
+            return;
+        }
+        AccumulateLeaf(t, g, pass);
+    }
+
+    /// <summary>A leaf with hooks whose consumers have all run: its hooks see the whole gradient, then it is accumulated
+    /// and the post-accumulate hooks run.</summary>
+    private static void FinishLeaf<T>(Tensor<T> t, TensorHooks<T> hooks, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = hooks.Pending;
+        hooks.Pending = null;
+        hooks.Visit = 0;
+        if (g is null) return;
+        AccumulateLeaf(t, hooks.RunGrad(t, g), pass);
+        if (pass.Targets is null && hooks.HasPostAccumulate) hooks.RunPostAccumulate(t);
+    }
+
+    private static void AccumulateLeaf<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (pass.Targets is not null)
+        {
+            if (pass.Targets.TryGetValue(t, out int k)) pass.Results![k] = pass.Results[k] is null ? g : pass.Results[k]! + g;
+            return;
+        }
+        AccumulateGrad(t, g, pass.CreateGraph);
+    }
+
+    /// <summary>Adds <paramref name="g"/> into <paramref name="t"/>.Grad: a fresh copy the first time (a gradient outlives
+    /// any TensorScope), in place after that, or as a recorded sum under createGraph.</summary>
+    private static void AccumulateGrad<T>(Tensor<T> t, Tensor<T> g, bool createGraph) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (createGraph || (t.Grad is not null && (t.Grad.GradFn is not null || !t.Grad.IsContiguous)))
-            t.Grad = (t.Grad is null ? g : t.Grad + g).Keep(); // a leaf's gradient outlives any TensorScope
+            t.Grad = (t.Grad is null ? g : t.Grad + g).Keep();
         else if (t.Grad is null)
             t.Grad = new Tensor<T>(g.ToArray(), (int[])t.Dims.Clone());
         else
+        {
             Kernels.Strided.AddInto(g, t.Grad.Span);
+            t.Grad.Store.Version++;
+        }
     }
 
     /// <summary>
@@ -218,9 +287,8 @@ internal static class Graph
     /// traversal (no recursion), and checks that none was freed. Returns a stack holding the roots no reachable node
     /// consumes: the first nodes ready to run.
     /// </summary>
-    private static Stack<Tensor<T>> CountConsumers<T>(Tensor<T>[] roots) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Stack<Tensor<T>> CountConsumers<T>(Tensor<T>[] roots, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int stamp = Interlocked.Increment(ref s_stamp);
         var stack = new Stack<Tensor<T>>();
         foreach (var root in roots)
         {
@@ -234,7 +302,11 @@ internal static class Graph
         {
             foreach (var input in stack.Pop().GradFn!.Inputs)
             {
-                if (input.GradFn is not { } child) continue;
+                if (input.GradFn is not { } child)
+                {
+                    if (input.Hooks is { } hooks) CountLeaf(hooks, stamp);
+                    continue;
+                }
                 if (child.Visit == stamp)
                 {
                     child.Consumers++;
@@ -248,11 +320,28 @@ internal static class Graph
         }
         foreach (var root in roots)
         {
+            if (root.GradFn is null && root.Hooks is { } hooks && hooks.Visit != stamp)
+            {
+                hooks.Visit = stamp; // a leaf root with hooks and no consumer: finished right after seeding
+                hooks.Consumers = 0;
+                hooks.Pending = null;
+            }
             if (root.GradFn is not { Consumers: 0 } node) continue;
             node.Consumers = -1; // queued: a root listed twice runs once
             stack.Push(root);
         }
         return stack;
+    }
+
+    private static void CountLeaf<T>(TensorHooks<T> hooks, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (hooks.Visit != stamp)
+        {
+            hooks.Visit = stamp;
+            hooks.Consumers = 0;
+            hooks.Pending = null;
+        }
+        hooks.Consumers++;
     }
 
     /// <summary>
@@ -278,7 +367,7 @@ internal static class Graph
 
     private static void CheckLive<T>(Node<T> node) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (node.Released)
+        if (node.IsReleased)
             throw new InvalidOperationException($"Backward: the graph through '{node.Name}' was already freed by an earlier backward; pass retainGraph: true to the first Backward/Grad call to backpropagate twice");
     }
 }

@@ -1,32 +1,186 @@
+using System.Collections.ObjectModel;
 using System.Numerics;
+using Autograd.Engine;
 
-namespace Autograd.Engine;
-
-/// <summary>
-/// Local derivative of one op: given d(loss)/d(output), returns d(loss)/d(input) for each input
-/// (null where an input gets no gradient). Written with differentiable tensor ops, so the same
-/// closure serves plain backward and <c>createGraph</c>. Broadcasting is undone by the engine.
-/// </summary>
-internal delegate Tensor<T>?[] Derivative<T>(Tensor<T> grad, Tensor<T> output, Tensor<T>[] inputs)
-    where T : unmanaged, IFloatingPointIeee754<T>;
-
-/// <summary>One recorded op in the graph: its inputs and its local derivative.</summary>
-internal sealed class Node<T>(string name, Tensor<T>[] inputs, Derivative<T> derivative)
-    where T : unmanaged, IFloatingPointIeee754<T>
+namespace Autograd.Engine
 {
-    public readonly string Name = name;
-    public Tensor<T>[] Inputs = inputs;
-    public Derivative<T>? Derivative = derivative;
-    public int Visit;
+    /// <summary>
+    /// Local derivative of one op: given d(loss)/d(output), returns d(loss)/d(input) for each input
+    /// (null where an input gets no gradient). Written with differentiable tensor ops, so the same
+    /// closure serves plain backward and <c>createGraph</c>. Broadcasting is undone by the engine. A rule is pure: it
+    /// returns gradients and changes nothing.
+    /// </summary>
+    internal delegate Tensor<T>?[] Derivative<T>(Tensor<T> grad, Tensor<T> output, Tensor<T>[] inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
-    public int Consumers;
+    /// <summary>
+    /// An optional first-order form of one input's derivative that adds it straight into <paramref name="destination"/>
+    /// (a leaf's existing gradient), e.g. a GEMM that accumulates into its output. Returns false, having changed
+    /// nothing, when it cannot (then the rule computes that gradient). The engine decides when to use it; the rule
+    /// never knows.
+    /// </summary>
+    internal delegate bool Accumulate<T>(int input, Tensor<T> grad, Tensor<T>[] inputs, Tensor<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>;
 
-    public bool Released => Derivative is null;
-
-    public void Release()
+    /// <summary>Which tensors a rule reads when it runs: their versions are checked before it does.</summary>
+    [Flags]
+    internal enum Saved
     {
-        Derivative = null;
-        Inputs = [];
+        /// <summary>The rule reads no tensor (only the upstream gradient and shapes).</summary>
+        None = 0,
+        /// <summary>The first input.</summary>
+        Input0 = 1,
+        /// <summary>The second input.</summary>
+        Input1 = 2,
+        /// <summary>The third input.</summary>
+        Input2 = 4,
+        /// <summary>The first two inputs.</summary>
+        Inputs = Input0 | Input1 | Input2,
+        /// <summary>The output.</summary>
+        Output = 8,
+    }
+
+    /// <summary>
+    /// What a graph view shows of a built-in rule: the op's name, which tensors its rule reads, and for each input the
+    /// local derivative as a formula (the last formula serves every further input of a variadic op). Declared once per
+    /// op beside its forward.
+    /// </summary>
+    internal sealed class OpInfo(string name, Saved saved, params string[] formulas)
+    {
+        public readonly string Name = name;
+        public readonly Saved Saved = saved;
+        public readonly string[] Formulas = formulas.Length > 0 ? formulas
+            : throw new ArgumentException($"OpInfo '{name}': every rule states the formula of its local derivative");
+
+        public string Formula(int input) => Formulas[Math.Min(input, Formulas.Length - 1)];
+    }
+}
+
+namespace Autograd
+{
+    /// <summary>One operand slot of a <see cref="Node{T}"/>: the input tensor and the local derivative with respect to it.</summary>
+    /// <param name="Input">The tensor in this slot (the same tensor may fill several slots, as in a + a).</param>
+    /// <param name="Slot">The operand position, from 0.</param>
+    /// <param name="Formula">The local derivative with respect to this operand, e.g. <c>∂(a·b)/∂a = b</c>.</param>
+    public readonly record struct Edge<T>(Tensor<T> Input, int Slot, string Formula) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>The node that produced the input, or null when it is a leaf.</summary>
+        public Node<T>? Node => Input.GradFn;
+    }
+
+    /// <summary>
+    /// One recorded op in the graph (PyTorch's <c>grad_fn</c>): its name, a sequence number, one edge per operand slot,
+    /// the tensors its rule saved for backward, and the local-derivative formula of each input. Built-in ops and
+    /// users' <see cref="Function{T}"/> subclasses record the same kind of node. Read-only; reach it through
+    /// <see cref="Tensor{T}.GradFn"/>.
+    /// </summary>
+    public sealed class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static long t_sequence;
+
+        internal readonly OpInfo Info;
+        internal Tensor<T>[] Inputs;
+        internal Derivative<T>? Derivative;
+        /// <summary>An optional fused first-order form of <see cref="Derivative"/> (same maths, one pass); the engine
+        /// uses it when the backward is not recorded (no createGraph), and a registry property checks it agrees.</summary>
+        internal Derivative<T>? Fused;
+        internal Accumulate<T>? Accumulate;
+        internal FunctionContext<T>? Context;
+        internal Tensor<T>? Output;
+        internal int Visit;
+        /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
+        internal int Consumers;
+        private readonly int _v0, _v1, _v2, _vOut;
+
+        internal Node(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output)
+        {
+            Info = info;
+            Inputs = inputs;
+            Derivative = derivative;
+            Output = output;
+            SequenceNumber = t_sequence++;
+            var saved = info.Saved;
+            if (saved == Saved.None) return;
+            if ((saved & Saved.Input0) != 0 && inputs.Length > 0) _v0 = inputs[0].Store.Version;
+            if ((saved & Saved.Input1) != 0 && inputs.Length > 1) _v1 = inputs[1].Store.Version;
+            if ((saved & Saved.Input2) != 0 && inputs.Length > 2) _v2 = inputs[2].Store.Version;
+            if ((saved & Saved.Output) != 0) _vOut = output.Store.Version;
+        }
+
+        /// <summary>The op's name, e.g. "Mul", or the <see cref="Function{T}"/>'s name.</summary>
+        public string Name => Info.Name;
+
+        /// <summary>Order of recording on the recording thread (later nodes have larger numbers); stable across runs of
+        /// the same program, unlike addresses.</summary>
+        public long SequenceNumber { get; }
+
+        /// <summary>True once a backward without <c>retainGraph</c> has run through this node and freed it.</summary>
+        public bool IsReleased => Derivative is null;
+
+        /// <summary>One edge per operand slot, in operand order (empty once the node is released).</summary>
+        public IReadOnlyList<Edge<T>> Edges
+        {
+            get
+            {
+                var edges = new Edge<T>[Inputs.Length];
+                for (int i = 0; i < edges.Length; i++) edges[i] = new Edge<T>(Inputs[i], i, Formula(i));
+                return edges;
+            }
+        }
+
+        /// <summary>The local derivative with respect to operand <paramref name="input"/>, in words and symbols.</summary>
+        public string Formula(int input)
+        {
+            if (input < 0) throw new ArgumentOutOfRangeException(nameof(input), $"{Name}: operand {input} does not exist");
+            return Context is { } ctx ? ctx.Function.Formula(input) : Info.Formula(input);
+        }
+
+        /// <summary>The tensors the rule reads when it runs (inputs, output, or what a <see cref="Function{T}"/> saved).</summary>
+        public IReadOnlyList<Tensor<T>> SavedTensors
+        {
+            get
+            {
+                if (Context is { } ctx) return ctx.SavedUnchecked;
+                var list = new List<Tensor<T>>();
+                var saved = Info.Saved;
+                for (int i = 0; i < Math.Min(3, Inputs.Length); i++)
+                    if (((int)saved & (1 << i)) != 0) list.Add(Inputs[i]);
+                if ((saved & Saved.Output) != 0 && Output is not null) list.Add(Output);
+                return new ReadOnlyCollection<Tensor<T>>(list);
+            }
+        }
+
+        /// <inheritdoc />
+        public override string ToString() => $"{Name}#{SequenceNumber}";
+
+        /// <summary>Throws, naming this op, when a tensor its rule reads was changed in place after it was saved.</summary>
+        internal void CheckSaved()
+        {
+            var saved = Info.Saved;
+            if (saved == Saved.None) return;
+            if ((saved & Saved.Input0) != 0 && Inputs.Length > 0) Check(Inputs[0], _v0, "input 0");
+            if ((saved & Saved.Input1) != 0 && Inputs.Length > 1) Check(Inputs[1], _v1, "input 1");
+            if ((saved & Saved.Input2) != 0 && Inputs.Length > 2) Check(Inputs[2], _v2, "input 2");
+            if ((saved & Saved.Output) != 0) Check(Output!, _vOut, "its output");
+        }
+
+        internal void Check(Tensor<T> tensor, int version, string what)
+        {
+            int now = tensor.Store.Version;
+            if (now != version)
+                throw new InvalidOperationException(
+                    $"Backward of '{Name}' (node #{SequenceNumber}): {what}, a tensor of shape {Shapes.Format(tensor.Dims)} that it saved for backward, " +
+                    $"was modified in place after it was saved (version {version} when saved, {now} now). Make the change on a Clone(), or after backward.");
+        }
+
+        internal void Release()
+        {
+            Derivative = null;
+            Fused = null;
+            Accumulate = null;
+            Inputs = [];
+            Output = null;
+            Context?.Release();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Autograd.Engine;
 using Autograd.Kernels;
 
 namespace Autograd;
@@ -6,15 +7,20 @@ namespace Autograd;
 // Activation functions: primitives where a fused kernel pays, composites of primitives otherwise.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo ReluOp = new("Relu", Saved.Input0, "∂relu(x)/∂x = 1 for x > 0, else 0");
+    private static readonly OpInfo LeakyReluOp = new("LeakyRelu", Saved.Input0, "∂leakyrelu(x)/∂x = 1 for x > 0, else slope");
+    private static readonly OpInfo ClampOp = new("Clamp", Saved.Input0, "∂clamp(x, lo, hi)/∂x = 1 for lo ≤ x ≤ hi, else 0");
+    private static readonly OpInfo SoftplusOp = new("Softplus", Saved.Input0, "∂softplus(x)/∂x = σ(βx), 1 where βx > threshold");
+
     /// <summary>Rectified linear unit max(x, 0). d/dx = 1 for x &gt; 0, else 0.</summary>
-    public Tensor<T> Relu() => MapMasked("Relu", new ClampKernel<T>(T.Zero, T.PositiveInfinity),
+    public Tensor<T> Relu() => MapMasked(ReluOp, new ClampKernel<T>(T.Zero, T.PositiveInfinity),
         new RangeMask<T>(T.Zero, T.PositiveInfinity, false, T.One, T.Zero));
 
     /// <summary>Leaky ReLU: x for x &gt; 0, slope·x otherwise. d/dx = 1 or slope.</summary>
     public Tensor<T> LeakyRelu(T negativeSlope)
     {
         T slope = negativeSlope;
-        return MapMasked("LeakyRelu", new LeakyReluKernel<T>(slope), new RangeMask<T>(T.Zero, T.PositiveInfinity, false, T.One, slope));
+        return MapMasked(LeakyReluOp, new LeakyReluKernel<T>(slope), new RangeMask<T>(T.Zero, T.PositiveInfinity, false, T.One, slope));
     }
 
     /// <summary>Leaky ReLU with PyTorch's default slope 0.01.</summary>
@@ -24,14 +30,14 @@ public sealed partial class Tensor<T>
     public Tensor<T> Clamp(T min, T max)
     {
         if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}");
-        return MapMasked("Clamp", new ClampKernel<T>(min, max), new RangeMask<T>(min, max, true, T.One, T.Zero));
+        return MapMasked(ClampOp, new ClampKernel<T>(min, max), new RangeMask<T>(min, max, true, T.One, T.Zero));
     }
 
     /// <summary>Softplus log(1 + e^(βx))/β, linear where βx &gt; threshold. d/dx = σ(βx), and 1 where it is linear.</summary>
     public Tensor<T> Softplus(T? beta = null, T? threshold = null)
     {
         T b = beta ?? T.One, t = threshold ?? T.CreateChecked(20);
-        return Map("Softplus", new SoftplusKernel<T>(b, t), (x, _) =>
+        return Map(SoftplusOp, new SoftplusKernel<T>(b, t), (x, _) =>
         {
             var bx = x * b;
             return Tensor.Where(bx.Gt(t), Tensor.Scalar(T.One), bx.Sigmoid());

@@ -8,35 +8,46 @@ namespace Autograd;
 // so these rules never deal with broadcasting themselves.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo AddOp = new("Add", Saved.None, "∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1");
+    private static readonly OpInfo SubOp = new("Sub", Saved.None, "∂(a − b)/∂a = 1", "∂(a − b)/∂b = −1");
+    private static readonly OpInfo MulOp = new("Mul", Saved.Input0 | Saved.Input1, "∂(a·b)/∂a = b", "∂(a·b)/∂b = a");
+    private static readonly OpInfo DivOp = new("Div", Saved.Input1 | Saved.Output, "∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b² = −y/b");
+    private static readonly OpInfo NegOp = new("Neg", Saved.None, "∂(−a)/∂a = −1");
+    private static readonly OpInfo AddScalarOp = new("AddScalar", Saved.None, "∂(a + s)/∂a = 1");
+    private static readonly OpInfo MulScalarOp = new("MulScalar", Saved.None, "∂(a·s)/∂a = s");
+    private static readonly OpInfo DivScalarOp = new("DivScalar", Saved.None, "∂(a/s)/∂a = 1/s");
+    private static readonly OpInfo PowScalarOp = new("Pow", Saved.Input0, "∂(xᵖ)/∂x = p·xᵖ⁻¹");
+    private static readonly OpInfo PowOp = new("Pow", Saved.Input0 | Saved.Input1 | Saved.Output, "∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a");
+
     /// <summary>Elementwise a + b with broadcasting. ∂/∂a = 1, ∂/∂b = 1.</summary>
     public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Add", a, b, new AddKernel<T>()), "Add", a, b,
+        Graph.Record(Elementwise.Binary("Add", a, b, new AddKernel<T>()), AddOp, a, b,
             static (g, _, x) => [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g : null]);
 
     /// <summary>Elementwise a − b with broadcasting. ∂/∂a = 1, ∂/∂b = −1.</summary>
     public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Sub", a, b, new SubtractKernel<T>()), "Sub", a, b,
+        Graph.Record(Elementwise.Binary("Sub", a, b, new SubtractKernel<T>()), SubOp, a, b,
             static (g, _, x) => [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? -g : null]);
 
     /// <summary>Elementwise a · b with broadcasting. ∂/∂a = b, ∂/∂b = a.</summary>
     public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Mul", a, b, new MultiplyKernel<T>()), "Mul", a, b,
+        Graph.Record(Elementwise.Binary("Mul", a, b, new MultiplyKernel<T>()), MulOp, a, b,
             static (g, _, x) => [x[0].RequiresGrad ? g * x[1] : null, x[1].RequiresGrad ? g * x[0] : null]);
 
     /// <summary>Elementwise a / b with broadcasting. ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.</summary>
     public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Div", a, b, new DivideKernel<T>()), "Div", a, b,
+        Graph.Record(Elementwise.Binary("Div", a, b, new DivideKernel<T>()), DivOp, a, b,
             static (g, y, x) => [x[0].RequiresGrad ? g / x[1] : null, x[1].RequiresGrad ? -(g * y) / x[1] : null]);
 
     /// <summary>Elementwise negation −a.</summary>
     public static Tensor<T> operator -(Tensor<T> a) =>
-        Graph.Record(Elementwise.Unary(a, new MathKernel<T>(UnaryFunction.Negate)), "Neg", a, static (g, _, _) => [-g]);
+        Graph.Record(Elementwise.Unary(a, new MathKernel<T>(UnaryFunction.Negate)), NegOp, a, static (g, _, _) => [-g]);
 
     // Scalar operands: one-input kernels, so no 0-d tensor is created and no broadcasting is worked out.
 
     /// <summary>a + s. d/da = 1.</summary>
     public static Tensor<T> operator +(Tensor<T> a, T s) =>
-        Graph.Record(Elementwise.Unary(a, new AddScalarKernel<T>(s)), "AddScalar", a, static (g, _, _) => [g]);
+        Graph.Record(Elementwise.Unary(a, new AddScalarKernel<T>(s)), AddScalarOp, a, static (g, _, _) => [g]);
 
     /// <summary>s + a.</summary>
     public static Tensor<T> operator +(T s, Tensor<T> a) => a + s;
@@ -51,7 +62,7 @@ public sealed partial class Tensor<T>
     public static Tensor<T> operator *(Tensor<T> a, T s)
     {
         var y = Elementwise.Unary(a, new MultiplyScalarKernel<T>(s));
-        return Graph.ShouldRecord(a) ? Graph.Record(y, "MulScalar", a, ConstantRule.Times(s)) : y;
+        return Graph.ShouldRecord(a) ? Graph.Record(y, MulScalarOp, a, ConstantRule.Times(s)) : y;
     }
 
     /// <summary>s · a.</summary>
@@ -61,7 +72,7 @@ public sealed partial class Tensor<T>
     public static Tensor<T> operator /(Tensor<T> a, T s)
     {
         var y = Elementwise.Unary(a, new DivideScalarKernel<T>(s));
-        return Graph.ShouldRecord(a) ? Graph.Record(y, "DivScalar", a, ConstantRule.Over(s)) : y;
+        return Graph.ShouldRecord(a) ? Graph.Record(y, DivScalarOp, a, ConstantRule.Over(s)) : y;
     }
 
     /// <summary>
@@ -106,12 +117,12 @@ public sealed partial class Tensor<T>
     {
         var y = Elementwise.Binary("Pow", this, Tensor.Scalar(exponent), new PowKernel<T>());
         if (!Graph.ShouldRecord(this)) return y;
-        return Graph.Record(y, "Pow", this, (g, _, x) => [g * exponent * x[0].Pow(exponent - T.One)]);
+        return Graph.Record(y, PowScalarOp, this, (g, _, x) => [g * exponent * x[0].Pow(exponent - T.One)]);
     }
 
     /// <summary>Elementwise aᵇ with broadcasting. ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a.</summary>
     public Tensor<T> Pow(Tensor<T> exponent) =>
-        Graph.Record(Elementwise.Binary("Pow", this, exponent, new PowKernel<T>()), "Pow", this, exponent,
+        Graph.Record(Elementwise.Binary("Pow", this, exponent, new PowKernel<T>()), PowOp, this, exponent,
             static (g, y, x) =>
             [
                 x[0].RequiresGrad ? g * x[1] * x[0].Pow(x[1] - T.One) : null,

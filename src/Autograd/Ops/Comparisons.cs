@@ -76,6 +76,8 @@ public sealed partial class Tensor<T>
 
 public static partial class Tensor
 {
+    private static readonly OpInfo WhereOp = new("Where", Saved.None, "∂where(c, a, b)/∂a = 1 where c", "∂where(c, a, b)/∂b = 1 where not c");
+
     /// <summary>
     /// Elementwise select: <paramref name="a"/> where <paramref name="mask"/> ≠ 0, else <paramref name="b"/>, all three broadcast.
     /// ∂/∂a = mask, ∂/∂b = 1 − mask; the mask gets no gradient.
@@ -90,7 +92,7 @@ public static partial class Tensor
         var y = new Tensor<T>(result, shape);
         if (!Graph.ShouldRecord(a, b)) return y;
         var zero = Scalar(T.Zero);
-        return Graph.Record(y, "Where", a, b, (g, _, x) =>
+        return Graph.Record(y, WhereOp, a, b, (g, _, x) =>
             [x[0].RequiresGrad ? Where(mask, g, zero) : null, x[1].RequiresGrad ? Where(mask, zero, g) : null]);
     }
 
@@ -101,7 +103,7 @@ public static partial class Tensor
     private static T[] Broadcast<T>(Tensor<T> t, int[] shape, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var values = Buffers.Rent<T>(n);
-        var view = new Tensor<T>(t.Storage, t.Offset, shape, Shapes.BroadcastStrides(t.Dims, t.Strides, shape));
+        var view = new Tensor<T>(t.Store, t.Offset, shape, Shapes.BroadcastStrides(t.Dims, t.Strides, shape));
         Kernels.Strided.CopyTo(view, values);
         return values;
     }

@@ -19,6 +19,13 @@ internal readonly record struct ConvSpec(int StrideH, int StrideW, int PadH, int
 // so gradients of gradients of convolutions need no further rules.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo Conv2dOp = new("Conv2d", Saved.Input0 | Saved.Input1,
+        "∂conv(x, W)/∂x = conv_transpose(g, W)", "∂conv(x, W)/∂W = Σₙ gₙ · im2col(xₙ)ᵀ", "∂conv(x, W, b)/∂b = Σ_{n,h,w} g");
+    private static readonly OpInfo Conv2dInputGradOp = new("Conv2dInputGrad", Saved.Input0 | Saved.Input1,
+        "∂conv_transpose(u, W)/∂u = conv(·, W)", "∂conv_transpose(u, W)/∂W = weight gradient of conv with input g and upstream u");
+    private static readonly OpInfo Conv2dWeightGradOp = new("Conv2dWeightGrad", Saved.Input0 | Saved.Input1,
+        "∂(Σₙ uₙ·im2col(xₙ)ᵀ)/∂x = conv_transpose(u, g)", "∂(Σₙ uₙ·im2col(xₙ)ᵀ)/∂u = conv(x, g)");
+
     /// <summary>
     /// 2-D convolution (cross-correlation, as in PyTorch) of input [N, C, H, W] with weight [O, C, kh, kw] plus an
     /// optional bias [O]: y[n, o, i, j] = b[o] + Σ_{c,p,q} w[o, c, p, q] · x[n, c, i·s − pad + p·d, j·s − pad + q·d].
@@ -99,17 +106,24 @@ public sealed partial class Tensor<T>
         if (!record) return result;
         T[]? saved = keepColumns ? columns : null;
         Tensor<T>[] recorded = bias is null ? [x, w] : [x, w, bias];
-        return Graph.Record(result, "Conv2d", recorded, (grad, _, inputs) =>
-        {
-            var grads = new Tensor<T>?[inputs.Length];
-            bool biasGrad = inputs.Length == 3 && inputs[2].RequiresGrad;
-            if (inputs[0].RequiresGrad) grads[0] = ConvInputGrad(grad, inputs[1], spec, inputs[0].Dims);
-            // A first-order bias gradient comes with the weight gradient, which reads the upstream gradient anyway.
-            T[]? biasSums = biasGrad && inputs[1].RequiresGrad && !GradMode.IsEnabled ? new T[inputs[1].Dims[0]] : null;
-            if (inputs[1].RequiresGrad) grads[1] = ConvWeightGrad(inputs[0], grad, spec, inputs[1].Dims, saved, biasSums);
-            if (biasGrad) grads[2] = biasSums is not null ? Tensor.FromArray(biasSums) : grad.Sum([0, 2, 3]);
-            return grads;
-        });
+        return Graph.Record(result, Conv2dOp, recorded, (grad, _, inputs) => ConvGrads(grad, inputs, spec, saved, fusedBias: false),
+            fused: (grad, _, inputs) => ConvGrads(grad, inputs, spec, saved, fusedBias: true));
+    }
+
+    /// <summary>
+    /// The gradients of a convolution. With <paramref name="fusedBias"/> (the fused first-order form, registered beside
+    /// the composite one), the bias gradient is summed by the weight-gradient pass, which reads the upstream gradient
+    /// anyway, in the same order as Sum([0, 2, 3]); otherwise it is that differentiable sum.
+    /// </summary>
+    private static Tensor<T>?[] ConvGrads(Tensor<T> grad, Tensor<T>[] inputs, ConvSpec spec, T[]? saved, bool fusedBias)
+    {
+        var grads = new Tensor<T>?[inputs.Length];
+        bool biasGrad = inputs.Length == 3 && inputs[2].RequiresGrad;
+        if (inputs[0].RequiresGrad) grads[0] = ConvInputGrad(grad, inputs[1], spec, inputs[0].Dims);
+        T[]? biasSums = fusedBias && biasGrad && inputs[1].RequiresGrad ? new T[inputs[1].Dims[0]] : null;
+        if (inputs[1].RequiresGrad) grads[1] = ConvWeightGrad(inputs[0], grad, spec, inputs[1].Dims, saved, biasSums);
+        if (biasGrad) grads[2] = biasSums is not null ? Tensor.FromArray(biasSums) : grad.Sum([0, 2, 3]);
+        return grads;
     }
 
     /// <summary>Rows o of image i of y [N, O, L] set to b[o].</summary>
@@ -163,7 +177,7 @@ public sealed partial class Tensor<T>
         }
         var result = new Tensor<T>(dx, (int[])inputShape.Clone());
         if (!Graph.ShouldRecord(grad, w)) return result;
-        return Graph.Record(result, "Conv2dInputGrad", grad, w, (u, _, inputs) =>
+        return Graph.Record(result, Conv2dInputGradOp, grad, w, (u, _, inputs) =>
         [
             inputs[0].RequiresGrad ? ConvForward(u, inputs[1], spec) : null,
             inputs[1].RequiresGrad ? ConvWeightGrad(u, inputs[0], spec, inputs[1].Dims, null) : null,
@@ -229,7 +243,7 @@ public sealed partial class Tensor<T>
         if (rented is not null) ArrayPool<T>.Shared.Return(rented);
         var result = new Tensor<T>(dw, (int[])weightShape.Clone());
         if (!Graph.ShouldRecord(x, grad)) return result;
-        return Graph.Record(result, "Conv2dWeightGrad", x, grad, (v, _, inputs) =>
+        return Graph.Record(result, Conv2dWeightGradOp, x, grad, (v, _, inputs) =>
         [
             inputs[0].RequiresGrad ? ConvInputGrad(inputs[1], v, spec, inputs[0].Dims) : null,
             inputs[1].RequiresGrad ? ConvForward(inputs[0], v, spec) : null,

@@ -9,27 +9,39 @@ namespace Autograd;
 public sealed partial class Tensor<T>
 {
     private static readonly T Half = T.CreateChecked(0.5);
+    private static readonly OpInfo ExpOp = new("Exp", Saved.Output, "∂eˣ/∂x = eˣ = y");
+    private static readonly OpInfo LogOp = new("Log", Saved.Input0, "∂ln x/∂x = 1/x");
+    private static readonly OpInfo SqrtOp = new("Sqrt", Saved.Output, "∂√x/∂x = 1/(2√x) = 0.5/y");
+    private static readonly OpInfo AbsOp = new("Abs", Saved.Input0, "∂|x|/∂x = sign(x)");
+    private static readonly OpInfo SinOp = new("Sin", Saved.Input0, "∂sin x/∂x = cos x");
+    private static readonly OpInfo CosOp = new("Cos", Saved.Input0, "∂cos x/∂x = −sin x");
+    private static readonly OpInfo TanhOp = new("Tanh", Saved.Output, "∂tanh x/∂x = 1 − tanh² x = 1 − y²");
+    private static readonly OpInfo SigmoidOp = new("Sigmoid", Saved.Output, "∂σ(x)/∂x = σ(x)(1 − σ(x)) = y(1 − y)");
+    private static readonly OpInfo TanhBackwardOp = new("TanhBackward", Saved.Input0 | Saved.Input1, "∂(g·(1 − y²))/∂g = 1 − y²", "∂(g·(1 − y²))/∂y = −2y·g");
+    private static readonly OpInfo SigmoidBackwardOp = new("SigmoidBackward", Saved.Input0 | Saved.Input1, "∂(g·y(1 − y))/∂g = y(1 − y)", "∂(g·y(1 − y))/∂y = g·(1 − 2y)");
+    private static readonly OpInfo ErfOp = new("Erf", Saved.Input0, "∂erf x/∂x = 2/√π · e^(−x²)");
+    private static readonly OpInfo MaskedByOp = new("MaskedBy", Saved.None, "∂(g ⊙ mask(x))/∂g = mask(x) (mask piecewise constant in x)");
 
     /// <summary>Applies an elementwise kernel and records g·dfdx(x, y) as the derivative.</summary>
-    internal Tensor<T> Map<TKernel>(string name, TKernel kernel, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx)
+    internal Tensor<T> Map<TKernel>(OpInfo op, TKernel kernel, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx)
         where TKernel : struct, IUnaryKernel<T>
     {
         var y = Elementwise.Unary(this, kernel);
-        return Graph.ShouldRecord(this) ? RecordMap(y, name, dfdx) : y;
+        return Graph.ShouldRecord(this) ? RecordMap(y, op, dfdx) : y;
     }
 
-    private Tensor<T> RecordMap(Tensor<T> y, string name, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx) =>
-        Graph.Record(y, name, this, (g, output, x) => [g * dfdx(x[0], output)]);
+    private Tensor<T> RecordMap(Tensor<T> y, OpInfo op, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx) =>
+        Graph.Record(y, op, this, (g, output, x) => [g * dfdx(x[0], output)]);
 
     /// <summary>
     /// Applies a piecewise-linear kernel whose derivative is a piecewise-constant <paramref name="mask"/> of x (relu,
     /// leaky relu, clamp): the derivative g·mask(x) is one fused pass, <see cref="MaskedBy"/>.
     /// </summary>
-    internal Tensor<T> MapMasked<TKernel>(string name, TKernel kernel, RangeMask<T> mask)
+    internal Tensor<T> MapMasked<TKernel>(OpInfo op, TKernel kernel, RangeMask<T> mask)
         where TKernel : struct, IUnaryKernel<T>
     {
         var y = Elementwise.Unary(this, kernel);
-        return Graph.Record(y, name, this, (g, _, x) => [g.MaskedBy(x[0], mask)]);
+        return Graph.Record(y, op, this, (g, _, x) => [g.MaskedBy(x[0], mask)]);
     }
 
     /// <summary>
@@ -45,33 +57,33 @@ public sealed partial class Tensor<T>
         int go = g.Offset, xo = src.Offset;
         Chunks.For(d.Length, Chunks.Grain, (s, e) => mask.Scale(gs.AsSpan(go + s, e - s), xs.AsSpan(xo + s, e - s), d.AsSpan(s, e - s)));
         var result = new Tensor<T>(d, (int[])Dims.Clone());
-        return Graph.Record(result, "MaskedBy", this, (gg, _, _) => [gg.MaskedBy(x, mask)]);
+        return Graph.Record(result, MaskedByOp, this, (gg, _, _) => [gg.MaskedBy(x, mask)]);
     }
 
     /// <summary>Elementwise eˣ. d/dx = eˣ = y.</summary>
-    public Tensor<T> Exp() => Map("Exp", new MathKernel<T>(UnaryFunction.Exp), static (_, y) => y);
+    public Tensor<T> Exp() => Map(ExpOp, new MathKernel<T>(UnaryFunction.Exp), static (_, y) => y);
 
     /// <summary>Elementwise natural logarithm ln x. d/dx = 1/x.</summary>
-    public Tensor<T> Log() => Map("Log", new MathKernel<T>(UnaryFunction.Log), static (x, _) => x.Reciprocal());
+    public Tensor<T> Log() => Map(LogOp, new MathKernel<T>(UnaryFunction.Log), static (x, _) => x.Reciprocal());
 
     /// <summary>Elementwise √x. d/dx = 1/(2√x) = 0.5/y.</summary>
-    public Tensor<T> Sqrt() => Map("Sqrt", new MathKernel<T>(UnaryFunction.Sqrt), static (_, y) => Half / y);
+    public Tensor<T> Sqrt() => Map(SqrtOp, new MathKernel<T>(UnaryFunction.Sqrt), static (_, y) => Half / y);
 
     /// <summary>Elementwise |x|. d/dx = sign(x) (0 at 0).</summary>
-    public Tensor<T> Abs() => Map("Abs", new MathKernel<T>(UnaryFunction.Abs), static (x, _) => x.Sign());
+    public Tensor<T> Abs() => Map(AbsOp, new MathKernel<T>(UnaryFunction.Abs), static (x, _) => x.Sign());
 
     /// <summary>Elementwise sin x. d/dx = cos x.</summary>
-    public Tensor<T> Sin() => Map("Sin", new MathKernel<T>(UnaryFunction.Sin), static (x, _) => x.Cos());
+    public Tensor<T> Sin() => Map(SinOp, new MathKernel<T>(UnaryFunction.Sin), static (x, _) => x.Cos());
 
     /// <summary>Elementwise cos x. d/dx = −sin x.</summary>
-    public Tensor<T> Cos() => Map("Cos", new MathKernel<T>(UnaryFunction.Cos), static (x, _) => -x.Sin());
+    public Tensor<T> Cos() => Map(CosOp, new MathKernel<T>(UnaryFunction.Cos), static (x, _) => -x.Sin());
 
     /// <summary>Elementwise tanh x. d/dx = 1 − tanh² x = 1 − y².</summary>
-    public Tensor<T> Tanh() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Tanh)), "Tanh", this,
+    public Tensor<T> Tanh() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Tanh)), TanhOp, this,
         static (g, y, _) => [OutputDerivative(g, y, tanh: true)]);
 
     /// <summary>Elementwise logistic sigmoid σ(x) = 1/(1 + e⁻ˣ). d/dx = σ(x)(1 − σ(x)) = y(1 − y).</summary>
-    public Tensor<T> Sigmoid() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sigmoid)), "Sigmoid", this,
+    public Tensor<T> Sigmoid() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sigmoid)), SigmoidOp, this,
         static (g, y, _) => [OutputDerivative(g, y, tanh: false)]);
 
     /// <summary>
@@ -111,14 +123,14 @@ public sealed partial class Tensor<T>
 
     // Separate from OutputDerivative so that plain backward does not allocate the closure capturing tanh.
     private static Tensor<T> RecordOutputDerivative(Tensor<T> output, Tensor<T> g, Tensor<T> y, bool tanh) =>
-        Graph.Record(output, tanh ? "TanhBackward" : "SigmoidBackward", g, y, (u, _, x) =>
+        Graph.Record(output, tanh ? TanhBackwardOp : SigmoidBackwardOp, g, y, (u, _, x) =>
         [
             x[0].RequiresGrad ? OutputDerivative(u, x[1], tanh) : null,
             x[1].RequiresGrad ? (tanh ? u * x[0] * x[1] * T.CreateChecked(-2) : u * x[0] * (T.One - x[1] * T.CreateChecked(2))) : null,
         ]);
 
     /// <summary>Elementwise error function erf x = 2/√π ∫₀ˣ e^(−t²) dt. d/dx = 2/√π · e^(−x²).</summary>
-    public Tensor<T> Erf() => Map("Erf", new MathKernel<T>(UnaryFunction.Erf),
+    public Tensor<T> Erf() => Map(ErfOp, new MathKernel<T>(UnaryFunction.Erf),
         static (x, _) => (x * x).Neg().Exp() * T.CreateChecked(1.1283791670955126));
 
     /// <summary>Elementwise −x (same as the unary minus operator).</summary>

@@ -8,6 +8,11 @@ namespace Autograd;
 // so every derivative here is written with the other op of its pair.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo GatherOp = new("Gather", Saved.None, "∂gather(x, dim, index)/∂x = scatter-add of g to index");
+    private static readonly OpInfo ScatterAddOp = new("ScatterAdd", Saved.None, "∂scatteradd(x, dim, index, s)/∂x = 1", "∂scatteradd(x, dim, index, s)/∂s = gather(g, dim, index)");
+    private static readonly OpInfo IndexSelectOp = new("IndexSelect", Saved.None, "∂indexselect(x, dim, i)/∂x = index-add of g at i");
+    private static readonly OpInfo IndexAddOp = new("IndexAdd", Saved.None, "∂indexadd(x, dim, i, s)/∂x = 1", "∂indexadd(x, dim, i, s)/∂s = indexselect(g, dim, i)");
+
     /// <summary>
     /// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (likewise for any dim); index holds whole numbers.
     /// ∂/∂x = zeros.ScatterAdd(dim, index, g).
@@ -25,7 +30,7 @@ public sealed partial class Tensor<T>
             walk.Next();
         }
         var y = new Tensor<T>(result, outShape);
-        return Graph.Record(y, "Gather", this, (g, _, x) => [Tensor.ZerosLike(x[0]).ScatterAdd(d, index, g)]);
+        return Graph.Record(y, GatherOp, this, (g, _, x) => [Tensor.ZerosLike(x[0]).ScatterAdd(d, index, g)]);
     }
 
     /// <summary>
@@ -49,7 +54,7 @@ public sealed partial class Tensor<T>
             walk.Next();
         }
         var y = new Tensor<T>(result, (int[])Dims.Clone());
-        return Graph.Record(y, "ScatterAdd", this, source, (g, _, x) =>
+        return Graph.Record(y, ScatterAddOp, this, source, (g, _, x) =>
             [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g.Gather(d, index) : null]);
     }
 
@@ -68,7 +73,7 @@ public sealed partial class Tensor<T>
                 src.Storage.AsSpan(src.Offset + (o * n + indices[j]) * inner, inner)
                     .CopyTo(result.AsSpan((o * indices.Length + j) * inner, inner));
         var y = new Tensor<T>(result, shape);
-        return Graph.Record(y, "IndexSelect", this, (g, _, x) => [Tensor.ZerosLike(x[0]).IndexAdd(d, indices, g)]);
+        return Graph.Record(y, IndexSelectOp, this, (g, _, x) => [Tensor.ZerosLike(x[0]).IndexAdd(d, indices, g)]);
     }
 
     /// <summary>A copy with source slice j added to slice indices[j] along <paramref name="dim"/>. ∂/∂src = g.IndexSelect(dim, indices).</summary>
@@ -90,7 +95,7 @@ public sealed partial class Tensor<T>
                 System.Numerics.Tensors.TensorPrimitives.Add(dst, src.AsSpan((o * indices.Length + j) * inner, inner), dst);
             }
         var y = new Tensor<T>(result, (int[])Dims.Clone());
-        return Graph.Record(y, "IndexAdd", this, source, (g, _, x) =>
+        return Graph.Record(y, IndexAddOp, this, source, (g, _, x) =>
             [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g.IndexSelect(d, indices) : null]);
     }
 

@@ -5,6 +5,8 @@ namespace Autograd;
 
 public static partial class Tensor
 {
+    private static readonly OpInfo ConcatOp = new("Concat", Saved.None, "∂cat(x₀, x₁, …)/∂xₖ = 1 on xₖ's slice: gₖ = g narrowed to xₖ's place along dim");
+
     /// <summary>Joins tensors along an existing dim; all other dims must match. The derivative narrows the gradient back into pieces.</summary>
     public static Tensor<T> Concat<T>(IReadOnlyList<Tensor<T>> tensors, int dim = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -34,7 +36,7 @@ public static partial class Tensor
                 offset += sizes[k];
             }
         }
-        return Graph.Record(result, "Concat", [.. tensors], (g, _, x) =>
+        return Graph.Record(result, ConcatOp, [.. tensors], (g, _, x) =>
         {
             var grads = new Tensor<T>?[x.Length];
             for (int k = 0, offset = 0; k < x.Length; offset += sizes[k], k++)

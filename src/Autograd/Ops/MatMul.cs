@@ -6,6 +6,23 @@ namespace Autograd;
 
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo MatMulOp = new("MatMul", Saved.Input0 | Saved.Input1, "∂(A·B)/∂A = G·Bᵀ", "∂(A·B)/∂B = Aᵀ·G");
+    private static readonly OpInfo LinearOp = new("Linear", Saved.Input0 | Saved.Input1,
+        "∂(x·Wᵀ + b)/∂x = G·W", "∂(x·Wᵀ + b)/∂W = Gᵀ·x", "∂(x·Wᵀ + b)/∂b = Σ_rows G");
+
+    /// <summary>The in-place form of MatMul's derivative for a matrix leaf: .Grad += G·Bᵀ (operand 0) or Aᵀ·G (operand 1).</summary>
+    private static readonly Accumulate<T> MatMulAccumulate = static (j, g, x, grad) =>
+        j == 0 ? AddProductInto(x[0], g, x[1].MT, grad) : AddProductInto(x[1], x[0].MT, g, grad);
+
+    /// <summary>The in-place form of Linear's weight derivative: W.Grad += Gᵀ·x over all rows.</summary>
+    private static readonly Accumulate<T> LinearAccumulate = static (j, g, xs, grad) =>
+    {
+        if (j != 1) return false;
+        Tensor<T> x = xs[0], w = xs[1];
+        int rows = Shapes.Size(x.Dims.AsSpan(0, x.Rank - 1));
+        var g2 = g.Rank == 2 ? g : g.Reshape(rows, w.Dims[0]);
+        return AddProductInto(w, g2.MT, x.Rank == 2 ? x : x.Reshape(rows, w.Dims[1]), grad);
+    };
     /// <summary>
     /// Matrix product with PyTorch's rules: 1-D·1-D is a dot product, a 1-D operand is treated as a row
     /// (left) or column (right) vector and its dim removed afterwards, and leading batch dims broadcast.
@@ -25,14 +42,12 @@ public sealed partial class Tensor<T>
         if (other.Rank == 1) return MatMul(other.Unsqueeze(-1)).Squeeze(-1);
         // For an operand that is a transposed view (x·Wᵀ, or Gᵀ·x in the backward of Linear), its gradient is computed transposed,
         // as (Gᵀ·A)ᵀ = Aᵀ·G (or (B·Gᵀ)ᵀ = G·Bᵀ), so that the leaf behind the view receives a contiguous gradient instead of a strided one.
-        // A 2-D leaf whose .Grad this pass adds into gets its product added by the GEMM itself (as in Linear).
-        return Graph.Record(BatchedMatMul(this, other), "MatMul", this, other, static (g, _, x) =>
+        // A 2-D leaf whose .Grad the engine adds into may get its product added by the GEMM itself (MatMulAccumulate).
+        return Graph.Record(BatchedMatMul(this, other), MatMulOp, this, other, static (g, _, x) =>
         [
-            !x[0].RequiresGrad || AddedInPlace(x[0], g, x[1].MT) ? null
-                : IsTransposedView(x[0]) ? x[1].MatMul(g.MT).MT : g.MatMul(x[1].MT),
-            !x[1].RequiresGrad || AddedInPlace(x[1], x[0].MT, g) ? null
-                : IsTransposedView(x[1]) ? g.MT.MatMul(x[0]).MT : x[0].MT.MatMul(g),
-        ]);
+            !x[0].RequiresGrad ? null : IsTransposedView(x[0]) ? x[1].MatMul(g.MT).MT : g.MatMul(x[1].MT),
+            !x[1].RequiresGrad ? null : IsTransposedView(x[1]) ? g.MT.MatMul(x[0]).MT : x[0].MT.MatMul(g),
+        ], accumulate: MatMulAccumulate);
     }
 
     /// <summary>
@@ -85,33 +100,29 @@ public sealed partial class Tensor<T>
         }
         var result = new Tensor<T>(y, shape);
         Tensor<T>[] inputs = bias is null ? [this, weight] : [this, weight, bias];
-        return Graph.Record(result, "Linear", inputs, static (g, _, xs) =>
+        return Graph.Record(result, LinearOp, inputs, static (g, _, xs) =>
         {
             Tensor<T> x = xs[0], w = xs[1];
             int rows = Shapes.Size(x.Dims.AsSpan(0, x.Rank - 1));
             var g2 = g.Rank == 2 ? g : g.Reshape(rows, w.Dims[0]);
             var grads = new Tensor<T>?[xs.Length];
             if (x.RequiresGrad) grads[0] = x.Rank == 2 ? g2.MatMul(w) : g2.MatMul(w).Reshape(x.Dims);
-            if (w.RequiresGrad)
-            {
-                var x2 = x.Rank == 2 ? x : x.Reshape(rows, w.Dims[1]);
-                // A weight whose .Grad this pass adds into gets Gᵀ·x added by the GEMM itself (no temporary, no add pass).
-                if (!AddedInPlace(w, g2.MT, x2)) grads[1] = g2.MT.MatMul(x2);
-            }
+            if (w.RequiresGrad) grads[1] = g2.MT.MatMul(x.Rank == 2 ? x : x.Reshape(rows, w.Dims[1]));
             if (xs.Length == 3 && xs[2].RequiresGrad) grads[2] = g2.Sum(0);
             return grads;
-        });
+        }, accumulate: LinearAccumulate);
     }
 
     /// <summary>
-    /// For the backward of a 2-D product: when <paramref name="input"/> is a matrix leaf whose .Grad this pass adds into
-    /// (<see cref="Graph.LeafGradToAccumulate{T}"/>), adds a·b to that .Grad with one accumulating GEMM and returns true;
-    /// otherwise (batched or broadcast products, views, createGraph, Tensor.Grad) returns false and does nothing.
+    /// For the in-place form of a 2-D product's derivative: adds a·b to <paramref name="grad"/> (the .Grad of the matrix
+    /// <paramref name="input"/>, which the engine checked is contiguous and of its shape) with one accumulating GEMM
+    /// and returns true; returns false, doing nothing, for batched or broadcast products or when the gradient shares
+    /// storage with an operand.
     /// </summary>
-    private static bool AddedInPlace(Tensor<T> input, Tensor<T> a, Tensor<T> b)
+    private static bool AddProductInto(Tensor<T> input, Tensor<T> a, Tensor<T> b, Tensor<T> grad)
     {
         if (input.Rank != 2 || a.Rank != 2 || b.Rank != 2) return false;
-        if (Graph.LeafGradToAccumulate(input, a, b) is not { } grad) return false;
+        if (ReferenceEquals(a.Store, grad.Store) || ReferenceEquals(b.Store, grad.Store)) return false;
         AddMatMulInto(a, b, grad);
         return true;
     }

@@ -10,6 +10,9 @@ namespace Autograd;
 // itself is recorded (createGraph), so second and higher derivatives stay exact.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo BatchNormOp = new("BatchNorm", Saved.Input0 | Saved.Input1,
+        "∂bn/∂x = (γ/σ)·(g − mean(g) − x̂·mean(g·x̂)) with x̂ = (x − μ)/σ", "∂bn/∂γ = Σ g·x̂", "∂bn/∂β = Σ g");
+
     /// <summary>
     /// Batch normalisation with batch statistics over every dim but the channel dim 1 of x [N, C, *]:
     /// y = (x − μ_c) / √(σ²_c + ε) · γ_c + β_c, with μ_c and σ²_c the mean and biased variance of the M = N·Π* values of
@@ -48,13 +51,12 @@ public sealed partial class Tensor<T>
         var result = new Tensor<T>(y, (int[])Dims.Clone());
         Tensor<T>[] inputs = [this, .. weight is null ? Array.Empty<Tensor<T>>() : [weight], .. bias is null ? Array.Empty<Tensor<T>>() : [bias]];
         bool hasWeight = weight is not null, hasBias = bias is not null;
-        return Graph.Record(result, "BatchNorm", inputs, (g, _, xs) =>
-        {
-            var w = hasWeight ? xs[1] : null;
-            var (dx, dw, db) = GradMode.IsEnabled ? BatchNormGradComposite(g, xs[0], w, eps) : BatchNormGradFused(g, xs[0], w, stats);
-            Tensor<T>?[] grads = [dx, .. hasWeight ? [dw] : Array.Empty<Tensor<T>?>(), .. hasBias ? [db] : Array.Empty<Tensor<T>?>()];
-            return grads;
-        });
+        return Graph.Record(result, BatchNormOp, inputs,
+            (g, _, xs) => Grads(BatchNormGradComposite(g, xs[0], hasWeight ? xs[1] : null, eps)),
+            fused: (g, _, xs) => Grads(BatchNormGradFused(g, xs[0], hasWeight ? xs[1] : null, stats)));
+
+        Tensor<T>?[] Grads((Tensor<T> Dx, Tensor<T> Dw, Tensor<T> Db) d) =>
+            [d.Dx, .. hasWeight ? [d.Dw] : Array.Empty<Tensor<T>?>(), .. hasBias ? [d.Db] : Array.Empty<Tensor<T>?>()];
     }
 
     /// <summary>Per-channel statistics kept for the fused backward: mean, 1/√(σ² + ε), and the [N, C, S] layout.</summary>

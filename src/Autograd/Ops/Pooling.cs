@@ -8,6 +8,12 @@ namespace Autograd;
 // scatter's derivative gathers again); average pooling is linear, its derivative is its adjoint.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo MaxPool2dOp = new("MaxPool2d", Saved.None, "∂maxpool(x)/∂x = 1 at each window's argmax, 0 elsewhere");
+    private static readonly OpInfo AvgPool2dOp = new("AvgPool2d", Saved.None, "∂avgpool(x)/∂x = 1/(kh·kw) for every element of each window");
+    private static readonly OpInfo AvgPool2dBackwardOp = new("AvgPool2dBackward", Saved.None, "∂(avgpool adjoint)(g)/∂g = avgpool (a linear map's adjoint's adjoint)");
+    private static readonly OpInfo TakeFlatOp = new("TakeFlat", Saved.None, "∂(x.flat[index])/∂x = scatter-add of g to index");
+    private static readonly OpInfo ScatterFlatOp = new("ScatterFlat", Saved.None, "∂(scatter-add of x to index)/∂x = g.flat[index]");
+
     /// <summary>2-D max pooling of [N, C, H, W] over kernel×kernel windows (stride defaults to the kernel size).</summary>
     public Tensor<T> MaxPool2d(int kernel, int? stride = null, int padding = 0) =>
         MaxPool2d((kernel, kernel), (stride ?? kernel, stride ?? kernel), (padding, padding));
@@ -23,7 +29,7 @@ public sealed partial class Tensor<T>
         var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
         // Every argmax stays inside its own plane, so the scatter (and the gather of its derivative) run per plane.
         int planes = g.Batch * g.Channels;
-        return Graph.Record(result, "MaxPool2d", this, (grad, _, x) => [grad.ScatterFlat(argmax, x[0].Dims, planes)]);
+        return Graph.Record(result, MaxPool2dOp, this, (grad, _, x) => [grad.ScatterFlat(argmax, x[0].Dims, planes)]);
     }
 
     /// <summary>2-D average pooling of [N, C, H, W]: the mean of each window, padding counted as zeros.</summary>
@@ -43,7 +49,7 @@ public sealed partial class Tensor<T>
         var y = Buffers.Rent<T>(g.OutputSize);
         Pooling.AvgPool2dForward<T>(src.Storage.AsMemory(src.Offset, g.InputSize), g, y);
         var result = new Tensor<T>(y, [g.Batch, g.Channels, g.OutH, g.OutW]);
-        return Graph.Record(result, "AvgPool2d", x, (grad, _, _) => [AvgPoolAdjoint(grad, g)]);
+        return Graph.Record(result, AvgPool2dOp, x, (grad, _, _) => [AvgPoolAdjoint(grad, g)]);
     }
 
     private static Tensor<T> AvgPoolAdjoint(Tensor<T> grad, Pool2dGeometry g)
@@ -52,7 +58,7 @@ public sealed partial class Tensor<T>
         var dx = Buffers.Rent<T>(g.InputSize);
         Pooling.AvgPool2dBackward<T>(src.Storage.AsMemory(src.Offset, g.OutputSize), g, dx);
         var result = new Tensor<T>(dx, [g.Batch, g.Channels, g.Height, g.Width]);
-        return Graph.Record(result, "AvgPool2dBackward", grad, (u, _, _) => [AvgPool(u, g)]);
+        return Graph.Record(result, AvgPool2dBackwardOp, grad, (u, _, _) => [AvgPool(u, g)]);
     }
 
     private Pool2dGeometry PoolGeometry(string op, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding)
@@ -86,7 +92,7 @@ public sealed partial class Tensor<T>
             for (int j = s; j < e; j++) y[j] = xs[offset + index[j]];
         });
         var result = new Tensor<T>(y, shape);
-        return Graph.Record(result, "TakeFlat", this, (g, _, x) => [g.ScatterFlat(index, x[0].Dims, blocks)]);
+        return Graph.Record(result, TakeFlatOp, this, (g, _, x) => [g.ScatterFlat(index, x[0].Dims, blocks)]);
     }
 
     /// <summary>Zeros of <paramref name="shape"/> with y.flat[index[j]] += x[j]; derivative: <see cref="TakeFlat"/>.
@@ -116,6 +122,6 @@ public sealed partial class Tensor<T>
         }
         var result = new Tensor<T>(y, (int[])shape.Clone());
         var ownShape = (int[])Dims.Clone();
-        return Graph.Record(result, "ScatterFlat", this, (g, _, _) => [g.TakeFlat(index, ownShape, blocks)]);
+        return Graph.Record(result, ScatterFlatOp, this, (g, _, _) => [g.TakeFlat(index, ownShape, blocks)]);
     }
 }

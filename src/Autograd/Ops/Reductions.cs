@@ -8,6 +8,8 @@ namespace Autograd;
 // and logsumexp are composites of sum, gather and elementwise ops.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo SumOp = new("Sum", Saved.None, "∂(Σᵢ xᵢ)/∂xⱼ = 1: g expanded back over the summed dims");
+
     /// <summary>Σ of all elements, as a 0-dimensional tensor. ∂/∂xᵢ = 1.</summary>
     public Tensor<T> Sum() => Rank == 0 ? this : Sum([.. Enumerable.Range(0, Rank)], false);
 
@@ -40,7 +42,7 @@ public sealed partial class Tensor<T>
         }
         var outShape = keepDim ? keptShape : DropDims(reduce);
         var result = new Tensor<T>(current == src.Storage ? src.ToArray() : current, outShape);
-        return Graph.Record(result, "Sum", this, (g, _, x) => [g.Reshape(keptShape).Expand(x[0].Dims)]);
+        return Graph.Record(result, SumOp, this, (g, _, x) => [g.Reshape(keptShape).Expand(x[0].Dims)]);
     }
 
     /// <summary>Arithmetic mean of all elements.</summary>

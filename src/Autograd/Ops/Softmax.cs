@@ -10,13 +10,16 @@ namespace Autograd;
 // fused kernel instead (one pass per row, no temporaries), as BatchNorm does.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo SoftmaxOp = new("Softmax", Saved.Output, "∂softmax(x)/∂x: g ↦ y ⊙ (g − Σⱼ gⱼyⱼ)");
+    private static readonly OpInfo LogSoftmaxOp = new("LogSoftmax", Saved.Output, "∂logsoftmax(x)/∂x: g ↦ g − exp(y) ⊙ Σⱼ gⱼ");
+
     /// <summary>Softmax along <paramref name="dim"/>: exp(xᵢ − m) / Σⱼ exp(xⱼ − m), m the max. ∂: y ⊙ (g − Σ g ⊙ y).</summary>
     public Tensor<T> Softmax(int dim)
     {
         int d = Shapes.NormalizeDim("Softmax", dim, Rank);
         var y = RowWise(d, log: false);
-        return Graph.Record(y, "Softmax", this, (g, output, _) =>
-            [FusedRowBackward(g, output, d, log: false) ?? output * (g - (g * output).Sum(d, keepDim: true))]);
+        return Graph.Record(y, SoftmaxOp, this, (g, output, _) => [output * (g - (g * output).Sum(d, keepDim: true))],
+            fused: (g, output, _) => [FusedRowBackward(g, output, d, log: false) ?? output * (g - (g * output).Sum(d, keepDim: true))]);
     }
 
     /// <summary>Log-softmax along <paramref name="dim"/>: xᵢ − m − log Σⱼ exp(xⱼ − m). ∂: g − exp(y) ⊙ Σ g.</summary>
@@ -24,8 +27,8 @@ public sealed partial class Tensor<T>
     {
         int d = Shapes.NormalizeDim("LogSoftmax", dim, Rank);
         var y = RowWise(d, log: true);
-        return Graph.Record(y, "LogSoftmax", this, (g, output, _) =>
-            [FusedRowBackward(g, output, d, log: true) ?? g - output.Exp() * g.Sum(d, keepDim: true)]);
+        return Graph.Record(y, LogSoftmaxOp, this, (g, output, _) => [g - output.Exp() * g.Sum(d, keepDim: true)],
+            fused: (g, output, _) => [FusedRowBackward(g, output, d, log: true) ?? g - output.Exp() * g.Sum(d, keepDim: true)]);
     }
 
     /// <summary>Runs the softmax kernel on rows along dim d (moving d last if needed).</summary>
@@ -74,12 +77,13 @@ public sealed partial class Tensor<T>
 
     /// <summary>
     /// The first-order backward of Softmax (dx = y ⊙ (g − Σ g ⊙ y)) or LogSoftmax (dx = g − exp(y) ⊙ Σ g) over rows along
-    /// the last dim, in one pass per row; null when the gradient must be recorded (createGraph) or the rows are not
-    /// contiguous, so the caller uses the differentiable composite.
+    /// the last dim, in one pass per row: the fused first-order form registered beside the composite rule (the engine
+    /// uses it when the backward is not recorded). Null when the rows are not contiguous last-dim rows; then the
+    /// composite serves.
     /// </summary>
     private static Tensor<T>? FusedRowBackward(Tensor<T> g, Tensor<T> output, int d, bool log)
     {
-        if (GradMode.IsEnabled || d != output.Rank - 1 || !g.IsContiguous || !output.IsContiguous || !Shapes.Equal(g.Dims, output.Dims))
+        if (d != output.Rank - 1 || !g.IsContiguous || !output.IsContiguous || !Shapes.Equal(g.Dims, output.Dims))
             return null;
         int n = output.Dims[^1], total = output.NumElements;
         var dx = Buffers.Rent<T>(total, clear: false);

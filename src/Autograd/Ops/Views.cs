@@ -6,14 +6,20 @@ namespace Autograd;
 // View ops share storage with their input; each derivative maps the gradient back to the input's layout.
 public sealed partial class Tensor<T>
 {
+    private static readonly OpInfo ReshapeOp = new("Reshape", Saved.None, "∂reshape(x)/∂x = 1: g reshaped back");
+    private static readonly OpInfo PermuteOp = new("Permute", Saved.None, "∂permute(x)/∂x = 1: g permuted back by the inverse permutation");
+    private static readonly OpInfo ExpandOp = new("Expand", Saved.None, "∂expand(x)/∂x = 1: g summed over the expanded dims");
+    private static readonly OpInfo NarrowOp = new("Narrow", Saved.None, "∂narrow(x)/∂x = 1 on the slice: g padded with zeros");
+    private static readonly OpInfo PadNarrowOp = new("PadNarrow", Saved.None, "∂pad(x)/∂x = 1: g narrowed to x's slice");
+
     /// <summary>A tensor with the same elements in a new shape (one dim may be −1). A view when the input is contiguous, else a copy.</summary>
     public Tensor<T> Reshape(params int[] shape)
     {
         var target = Shapes.InferReshape("Reshape", Dims, shape);
         if (Shapes.Equal(target, Dims)) return this;
         var source = IsContiguous ? this : ContiguousCopy();
-        var result = new Tensor<T>(source.Storage, source.Offset, target, Shapes.ContiguousStrides(target));
-        return Graph.Record(result, "Reshape", this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+        var result = new Tensor<T>(source.Store, source.Offset, target, Shapes.ContiguousStrides(target));
+        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
     }
 
     /// <summary>Same as <see cref="Reshape"/>, named as in PyTorch.</summary>
@@ -52,8 +58,8 @@ public sealed partial class Tensor<T>
             strides[i] = Strides[d];
             inverse[d] = i;
         }
-        var result = new Tensor<T>(Storage, Offset, shape, strides);
-        return Graph.Record(result, "Permute", this, (g, _, _) => [g.Permute(inverse)]);
+        var result = new Tensor<T>(Store, Offset, shape, strides);
+        return Graph.Record(result, PermuteOp, this, (g, _, _) => [g.Permute(inverse)]);
     }
 
     /// <summary>A view with dims <paramref name="dim0"/> and <paramref name="dim1"/> swapped.</summary>
@@ -96,8 +102,8 @@ public sealed partial class Tensor<T>
         }
         if (Shapes.Equal(target, Dims)) return this;
         var strides = Shapes.BroadcastStrides(Dims, Strides, target);
-        var result = new Tensor<T>(Storage, Offset, target, strides);
-        return Graph.Record(result, "Expand", this, static (g, _, x) => [g.SumTo(x[0].Dims)]);
+        var result = new Tensor<T>(Store, Offset, target, strides);
+        return Graph.Record(result, ExpandOp, this, static (g, _, x) => [g.SumTo(x[0].Dims)]);
     }
 
     /// <summary>Sums a broadcast tensor back to <paramref name="shape"/>: the adjoint of <see cref="Expand"/>.</summary>
@@ -131,9 +137,9 @@ public sealed partial class Tensor<T>
         if (start == 0 && length == Dims[d]) return this;
         var shape = (int[])Dims.Clone();
         shape[d] = length;
-        var result = new Tensor<T>(Storage, Offset + start * Strides[d], shape, (int[])Strides.Clone());
+        var result = new Tensor<T>(Store, Offset + start * Strides[d], shape, (int[])Strides.Clone());
         int size = Dims[d];
-        return Graph.Record(result, "Narrow", this, (g, _, _) => [g.PadNarrow(d, start, size)]);
+        return Graph.Record(result, NarrowOp, this, (g, _, _) => [g.PadNarrow(d, start, size)]);
     }
 
     /// <summary>Adjoint of <see cref="Narrow"/>: zeros of size <paramref name="size"/> along <paramref name="dim"/> with this tensor placed at <paramref name="start"/>.</summary>
@@ -144,7 +150,7 @@ public sealed partial class Tensor<T>
         var result = Tensor.Zeros<T>(shape);
         using (Tensor.NoGrad()) result.Narrow(dim, start, Dims[dim]).CopyStrided(this);
         int length = Dims[dim];
-        return Graph.Record(result, "PadNarrow", this, (g, _, _) => [g.Narrow(dim, start, length)]);
+        return Graph.Record(result, PadNarrowOp, this, (g, _, _) => [g.Narrow(dim, start, length)]);
     }
 
     /// <summary>Writes <paramref name="source"/> into this (possibly strided) view element by element; not recorded.</summary>
@@ -198,11 +204,24 @@ public sealed partial class Tensor<T>
         return Reshape(shape);
     }
 
+    private static readonly OpInfo CloneOp = new("Clone", Saved.None, "∂clone(x)/∂x = 1");
+    private static readonly OpInfo ContiguousOp = new("Contiguous", Saved.None, "∂contiguous(x)/∂x = 1");
+
+    /// <summary>A copy: the gradient passes through unchanged. The one rule of <see cref="Clone"/> and <see cref="Contiguous"/>.</summary>
+    private static readonly Derivative<T> CopyRule = static (g, _, _) => [g];
+
     /// <summary>This tensor if it is contiguous, otherwise a contiguous copy (the gradient passes through).</summary>
     public Tensor<T> Contiguous()
     {
         if (IsContiguous) return this;
-        return Graph.Record(ContiguousCopy(), "Contiguous", this, static (g, _, _) => [g]);
+        return Graph.Record(ContiguousCopy(), ContiguousOp, this, CopyRule);
+    }
+
+    /// <summary>An independent copy with its own storage, recorded in the graph (the gradient passes through unchanged).</summary>
+    public Tensor<T> Clone()
+    {
+        var result = new Tensor<T>(ToArray(), (int[])Dims.Clone());
+        return Graph.Record(result, CloneOp, this, CopyRule);
     }
 
     private Tensor<T> ContiguousCopy()
