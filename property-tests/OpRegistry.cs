@@ -76,7 +76,7 @@ public static class OpRegistry
     private static Func<Nd[], Nd> Pairwise(Func<double, double, double> f) => x => Zip(x[0], x[1], f);
     private static Func<Nd[], Nd> Reduction(int[]? dims, Func<double[], double> f, bool keepDim = false) => x => Reduce(x[0], dims, keepDim, f);
     private static Func<Nd[], Nd> Lanes(int dim, Func<double[], double[]> f) => x => Along(x[0], dim, f);
-    private static Func<Nd[], Nd> Same => x => x[0];
+    private static readonly Func<Nd[], Nd> Same = x => x[0];
     private static readonly Func<Nd[], Nd> Product = x => MatMul(x[0], x[1]);
     private static readonly Func<Nd[], Nd> Affine = x => Linear(x[0], x[1], x.Length > 2 ? x[2] : null);
 
