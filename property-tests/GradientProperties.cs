@@ -19,12 +19,12 @@ public class GradientProperties
     [Theory, MemberData(nameof(Ops))]
     public void SecondOrderGradientMatchesFiniteDifferences(string op) => Run(OpRegistry.Get(op), secondOrder: true);
 
-    private static void Run(OpInfo op, bool secondOrder) =>
+    private static void Run(OpInfo<double> op, bool secondOrder) =>
         Prop.ForAll(PropertyConfig.Seeds, seed => CheckCase(op, seed, secondOrder))
             .Check(PropertyConfig.For($"{op.Name} ({(secondOrder ? "second" : "first")} order)"));
 
     /// <summary>Checks one case; throws naming the op, the order, the case seed and the input shapes.</summary>
-    internal static void CheckCase(OpInfo op, ulong seed, bool secondOrder)
+    internal static void CheckCase(OpInfo<double> op, ulong seed, bool secondOrder)
     {
         var inputs = op.Inputs(new Generator(seed));
         var result = secondOrder

@@ -114,7 +114,8 @@ public static class Sample
     }
 
     /// <summary>Reads a 1-D index tensor back as ints (for IndexSelect/IndexAdd, whose indices are int[]).</summary>
-    public static int[] Ints(Tensor<double> index) => [.. index.ToArray().Select(v => (int)v)];
+    public static int[] Ints<T>(Tensor<T> index) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+        [.. index.ToArray().Select(int.CreateChecked)];
 
     /// <summary>Number of elements of a shape.</summary>
     public static int Count(int[] shape) => shape.Aggregate(1, (p, d) => p * d);
