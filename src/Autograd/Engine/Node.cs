@@ -81,11 +81,37 @@ namespace Autograd
         internal readonly OpInfo Info;
         internal Tensor<T>[] Inputs;
         internal Derivative<T>? Derivative;
+        // What few nodes have, kept apart so that a plain node stays small.
+        private sealed class Extras
+        {
+            public Derivative<T>? Fused;
+            public Accumulate<T>? Accumulate;
+            public FunctionContext<T>? Context;
+        }
+
+        private Extras? _extras;
+
         /// <summary>An optional fused first-order form of <see cref="Derivative"/> (same maths, one pass); the engine
         /// uses it when the backward is not recorded (no createGraph), and a registry property checks it agrees.</summary>
-        internal Derivative<T>? Fused;
-        internal Accumulate<T>? Accumulate;
-        internal FunctionContext<T>? Context;
+        internal Derivative<T>? Fused
+        {
+            get => _extras?.Fused;
+            init { if (value is not null) (_extras ??= new Extras()).Fused = value; }
+        }
+
+        /// <summary>An optional in-place form of some inputs' derivatives (see <see cref="Engine.Accumulate{T}"/>).</summary>
+        internal Accumulate<T>? Accumulate
+        {
+            get => _extras?.Accumulate;
+            init { if (value is not null) (_extras ??= new Extras()).Accumulate = value; }
+        }
+
+        /// <summary>The context of a <see cref="Function{T}"/> node, or null for a built-in op.</summary>
+        internal FunctionContext<T>? Context
+        {
+            get => _extras?.Context;
+            init { if (value is not null) (_extras ??= new Extras()).Context = value; }
+        }
         internal Tensor<T>? Output;
         internal int Visit;
         /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
@@ -176,11 +202,10 @@ namespace Autograd
         internal void Release()
         {
             Derivative = null;
-            Fused = null;
-            Accumulate = null;
             Inputs = [];
             Output = null;
-            Context?.Release();
+            _extras?.Context?.Release();
+            _extras = null;
         }
     }
 }
