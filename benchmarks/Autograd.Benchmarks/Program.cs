@@ -9,7 +9,7 @@ namespace Autograd.Benchmarks;
 /// benchmark; <c>--compare LIBTORCH.json --ours OURS.json</c> only compares two files; anything else goes to
 /// BenchmarkDotNet (e.g. <c>--filter *Gemm*</c>); <c>--sittings DIR…</c> summarises several saved sittings (each DIR
 /// holding ours.json, libtorch.json and optionally libtorch.maxrss_kb, as benchmarks/compare.sh writes them).
-/// See benchmarks/README.md.
+/// <c>--only mlp,cnn,chain,gemm</c> runs only those quick workloads (for before/after comparisons). See benchmarks/README.md.
 /// </summary>
 public static class Program
 {
@@ -36,7 +36,8 @@ public static class Program
         {
             Console.WriteLine($"Quick benchmark: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
                 $"kernel path {Kernels.KernelPaths.Best}, server GC {System.Runtime.GCSettings.IsServerGC}");
-            ours = QuickBenchmark.Run(Console.Out);
+            string[]? only = Value(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            ours = QuickBenchmark.Run(Console.Out, only);
             if (json is not null) WriteAtomically(json, ours.ToJson());
             Console.WriteLine(ours.ToJson());
         }

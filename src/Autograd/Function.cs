@@ -147,7 +147,7 @@ public sealed class FunctionContext<T> where T : unmanaged, IFloatingPointIeee75
     {
         ArgumentNullException.ThrowIfNull(tensors);
         _saved = (Tensor<T>[])tensors.Clone();
-        _versions = Array.ConvertAll(_saved, t => t?.Store.Version ?? 0);
+        _versions = Array.ConvertAll(_saved, t => t?.Version ?? 0);
     }
 
     /// <summary>The tensors given to <see cref="SaveForBackward"/>, in order. Reading throws when one was modified in
@@ -160,7 +160,7 @@ public sealed class FunctionContext<T> where T : unmanaged, IFloatingPointIeee75
                 throw new InvalidOperationException($"{Function.Name}: its saved tensors were freed by an earlier backward; pass retainGraph: true to backpropagate twice");
             for (int i = 0; i < _saved.Length; i++)
             {
-                int now = _saved[i].Store.Version;
+                int now = _saved[i].Version;
                 if (now != _versions[i])
                     throw new InvalidOperationException(
                         $"Backward of '{Function.Name}': saved tensor {i}, of shape {Shapes.Format(_saved[i].Dims)}, was modified in place after it was saved " +

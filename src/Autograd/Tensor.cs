@@ -14,8 +14,12 @@ namespace Autograd;
 /// <typeparam name="T">Element type: <see cref="float"/> for training, <see cref="double"/> for gradient checks.</typeparam>
 public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>The memory this tensor views (shared with every view and with <see cref="Detach"/>).</summary>
-    internal readonly TensorStorage<T> Store;
+    // The elements, and the storage object views share (element array, version counter, pooled-scope state). A fresh
+    // tensor that is not pooled gets its storage object only when a view or an alias of it is made, so a plain op
+    // result (a scalar in a long chain, say) costs no second allocation; until then its version lives in _version.
+    private readonly T[] _array;
+    private TensorStorage<T>? _store;
+    private int _version;
     internal readonly int Offset;
     internal readonly int[] Dims;
     internal readonly int[] Strides;
@@ -35,14 +39,45 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     internal Tensor<T>? PendingGrad;
 
     /// <summary>The element array; throws when the storage went back to the pool at the end of its scope.</summary>
-    internal T[] Storage => Store.Array;
+    internal T[] Storage => _store is { } store ? store.Array : _array;
 
-    internal Tensor(T[] storage, int offset, int[] shape, int[] strides) : this(new TensorStorage<T>(storage), offset, shape, strides) { }
+    /// <summary>The storage object shared by this tensor and its views (made on first use).</summary>
+    internal TensorStorage<T> Store
+    {
+        get
+        {
+            if (_store is { } store) return store;
+            Interlocked.CompareExchange(ref _store, new TensorStorage<T>(_array, _version), null);
+            return _store;
+        }
+    }
+
+    /// <summary>Counts one in-place change of the elements (seen by every view of the same storage).</summary>
+    internal void BumpVersion()
+    {
+        if (_store is { } store) store.Version++;
+        else _version++;
+    }
+
+    /// <summary>Whether this tensor and <paramref name="other"/> view the same elements.</summary>
+    internal bool SharesStorageWith(Tensor<T> other) => ReferenceEquals(_array, other._array);
+
+    internal Tensor(T[] storage, int offset, int[] shape, int[] strides)
+    {
+        _array = storage;
+        if (storage.Length >= Buffers.MinPooled && TensorScope.Current is not null) _store = new TensorStorage<T>(storage, 0);
+        Offset = offset;
+        Dims = shape;
+        Strides = strides;
+        NumElements = Shapes.Size(shape);
+        IsContiguous = NumElements == 0 || ComputeContiguous(shape, strides);
+    }
 
     /// <summary>A view of <paramref name="store"/> (shares its elements and version counter).</summary>
     internal Tensor(TensorStorage<T> store, int offset, int[] shape, int[] strides)
     {
-        Store = store;
+        _store = store;
+        _array = store.ArrayUnchecked;
         Offset = offset;
         Dims = shape;
         Strides = strides;
@@ -67,7 +102,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// its (immutable) shape array and, when it is contiguous, its strides. Its size is known, so nothing is recomputed.</summary>
     internal Tensor(T[] storage, Tensor<T> like)
     {
-        Store = new TensorStorage<T>(storage);
+        _array = storage;
+        if (storage.Length >= Buffers.MinPooled && TensorScope.Current is not null) _store = new TensorStorage<T>(storage, 0);
         Dims = like.Dims;
         Strides = like.IsContiguous ? like.Strides : Shapes.ContiguousStrides(like.Dims);
         NumElements = like.NumElements;
@@ -110,7 +146,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>How many in-place changes the storage behind this tensor (shared with its views) has had.
     /// A backward that reads a tensor saved at an older version throws.</summary>
-    public int Version => Store.Version;
+    public int Version => _store?.Version ?? _version;
 
     /// <summary>True when elements are laid out row-major without gaps, starting at <see cref="Offset"/> (fixed at construction: shape and strides never change).</summary>
     public bool IsContiguous { get; }
@@ -147,7 +183,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         if (!IsContiguous)
             throw new InvalidOperationException($"AsSpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
         var span = Storage.AsSpan(Offset, NumElements);
-        Store.Version++;
+        BumpVersion();
         return span;
     }
 

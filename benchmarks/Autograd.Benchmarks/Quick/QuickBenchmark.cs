@@ -9,10 +9,22 @@ namespace Autograd.Benchmarks.Quick;
 /// </summary>
 internal static class QuickBenchmark
 {
-    /// <summary>Runs every workload, printing progress and a table to <paramref name="log"/>.</summary>
-    public static QuickResults Run(TextWriter log)
+    /// <summary>Runs every workload (or those named in <paramref name="only"/>: mlp, cnn, chain, gemm), printing
+    /// progress and a table to <paramref name="log"/>.</summary>
+    public static QuickResults Run(TextWriter log, string[]? only = null)
     {
         var r = new QuickResults();
+        if (only is not null)
+        {
+            foreach (var key in only)
+                if (key is not ("mlp" or "cnn" or "chain" or "gemm"))
+                    throw new ArgumentException($"--only: unknown workload '{key}' (mlp, cnn, chain, gemm)");
+            if (only.Contains("mlp")) Mlp(r, log);
+            if (only.Contains("cnn")) Cnn(r, log);
+            if (only.Contains("chain")) ScalarChain(r, log);
+            if (only.Contains("gemm")) { Gemms<float>(r.GemmF32, log); Gemms<double>(r.GemmF64, log); }
+            return r;
+        }
         // The peak is measured before and after the workloads and the best kept: another tenant on the cores lowers it.
         double? peakBefore = PeakFlops.Measure(out _);
         // MLP first: its peak working set is then the MLP's own (plus the runtime), not the GEMM benchmark's.

@@ -204,7 +204,7 @@ internal static class Graph
             if (input.GradFn is not null || !input.RequiresGrad || input.Hooks is not null) continue;
             if (input.Grad is not { IsContiguous: true, GradFn: null } grad || !Shapes.Equal(grad.Dims, input.Dims)) continue;
             if (!node.Accumulate!(j, g, inputs, grad)) continue;
-            grad.Store.Version++;
+            grad.BumpVersion();
             done ??= new bool[inputs.Length];
             done[j] = true;
             if (ReferenceEquals(ruleInputs, inputs)) ruleInputs = (Tensor<T>[])inputs.Clone();
@@ -278,7 +278,7 @@ internal static class Graph
         else
         {
             Kernels.Strided.AddInto(g, t.Grad.Span);
-            t.Grad.Store.Version++;
+            t.Grad.BumpVersion();
         }
     }
 

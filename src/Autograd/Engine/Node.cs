@@ -56,6 +56,17 @@ namespace Autograd.Engine
     }
 }
 
+namespace Autograd.Engine
+{
+    /// <summary>The recording thread's node counter (not generic, so reaching it costs one thread-local read).</summary>
+    internal static class NodeSequence
+    {
+        [ThreadStatic] private static long t_next;
+
+        public static long Next() => t_next++;
+    }
+}
+
 namespace Autograd
 {
     /// <summary>One operand slot of a <see cref="Node{T}"/>: the input tensor and the local derivative with respect to it.</summary>
@@ -76,8 +87,6 @@ namespace Autograd
     /// </summary>
     public sealed class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        [ThreadStatic] private static long t_sequence;
-
         internal readonly OpInfo Info;
         internal Tensor<T>[] Inputs;
         internal Derivative<T>? Derivative;
@@ -124,13 +133,13 @@ namespace Autograd
             Inputs = inputs;
             Derivative = derivative;
             Output = output;
-            SequenceNumber = t_sequence++;
+            SequenceNumber = NodeSequence.Next();
             var saved = info.Saved;
             if (saved == Saved.None) return;
-            if ((saved & Saved.Input0) != 0 && inputs.Length > 0) _v0 = inputs[0].Store.Version;
-            if ((saved & Saved.Input1) != 0 && inputs.Length > 1) _v1 = inputs[1].Store.Version;
-            if ((saved & Saved.Input2) != 0 && inputs.Length > 2) _v2 = inputs[2].Store.Version;
-            if ((saved & Saved.Output) != 0) _vOut = output.Store.Version;
+            if ((saved & Saved.Input0) != 0 && inputs.Length > 0) _v0 = inputs[0].Version;
+            if ((saved & Saved.Input1) != 0 && inputs.Length > 1) _v1 = inputs[1].Version;
+            if ((saved & Saved.Input2) != 0 && inputs.Length > 2) _v2 = inputs[2].Version;
+            if ((saved & Saved.Output) != 0) _vOut = output.Version;
         }
 
         /// <summary>The op's name, e.g. "Mul", or the <see cref="Function{T}"/>'s name.</summary>
@@ -192,7 +201,7 @@ namespace Autograd
 
         internal void Check(Tensor<T> tensor, int version, string what)
         {
-            int now = tensor.Store.Version;
+            int now = tensor.Version;
             if (now != version)
                 throw new InvalidOperationException(
                     $"Backward of '{Name}' (node #{SequenceNumber}): {what}, a tensor of shape {Shapes.Format(tensor.Dims)} that it saved for backward, " +

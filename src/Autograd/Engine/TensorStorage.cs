@@ -10,11 +10,18 @@ internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
     private T[]? _array;
     private TensorScope? _returnedBy;
 
-    public TensorStorage(T[] array)
+    /// <summary>Storage over <paramref name="array"/> at <paramref name="version"/>; a pooled array rented from the
+    /// current scope is tied to it, so that the scope's end marks it returned.</summary>
+    public TensorStorage(T[] array, int version)
     {
         _array = array;
+        ArrayUnchecked = array;
+        Version = version;
         if (array.Length >= Buffers.MinPooled) TensorScope.Bind(array, this);
     }
+
+    /// <summary>The array even after it was returned (to keep a reference in a view; never read through it).</summary>
+    public T[] ArrayUnchecked { get; private init; } = [];
 
     /// <summary>How many in-place changes this storage has had (0 for a fresh tensor).</summary>
     public int Version;

@@ -92,6 +92,6 @@ public sealed partial class Tensor<T>
     private void WriteInPlace(Tensor<T> values)
     {
         CopyStrided(values);
-        Store.Version++;
+        BumpVersion();
     }
 }

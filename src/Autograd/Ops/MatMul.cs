@@ -122,7 +122,7 @@ public sealed partial class Tensor<T>
     private static bool AddProductInto(Tensor<T> input, Tensor<T> a, Tensor<T> b, Tensor<T> grad)
     {
         if (input.Rank != 2 || a.Rank != 2 || b.Rank != 2) return false;
-        if (ReferenceEquals(a.Store, grad.Store) || ReferenceEquals(b.Store, grad.Store)) return false;
+        if (a.SharesStorageWith(grad) || b.SharesStorageWith(grad)) return false;
         AddMatMulInto(a, b, grad);
         return true;
     }
