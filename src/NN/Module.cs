@@ -144,12 +144,12 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         var problems = new List<string>();
         if (strict)
         {
-            problems.AddRange(missing.Select(k => $"missing key '{k}' (shape {Shapes.Format([.. own[k].Shape])})"));
+            problems.AddRange(missing.Select(k => $"missing key '{k}' (shape {TensorShape.Format([.. own[k].Shape])})"));
             problems.AddRange(unexpected.Select(k => $"unexpected key '{k}'"));
         }
         foreach (var (name, target) in own)
             if (state.TryGetValue(name, out var source) && !source.Shape.SequenceEqual(target.Shape))
-                problems.Add($"size mismatch for '{name}': state dict has shape {Shapes.Format([.. source.Shape])}, module has {Shapes.Format([.. target.Shape])}");
+                problems.Add($"size mismatch for '{name}': state dict has shape {TensorShape.Format(source.Shape)}, module has {TensorShape.Format(target.Shape)}");
         if (problems.Count > 0)
             throw new ArgumentException($"LoadStateDict ({TypeName}): {string.Join("; ", problems)}; nothing was loaded");
         foreach (var (name, target) in own)

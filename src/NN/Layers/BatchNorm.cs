@@ -64,9 +64,9 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
     {
         ArgumentNullException.ThrowIfNull(input);
         if (!AcceptsRank(input.Rank))
-            throw new ArgumentException($"{TypeName}: expected input {ExpectedLayout}, got shape {Shapes.Format([.. input.Shape])}");
+            throw new ArgumentException($"{TypeName}: expected input {ExpectedLayout}, got shape {TensorShape.Format(input.Shape)}");
         if (input.Shape[1] != NumFeatures)
-            throw new ArgumentException($"{TypeName}: input has {input.Shape[1]} channels, expected {NumFeatures} (input shape {Shapes.Format([.. input.Shape])})");
+            throw new ArgumentException($"{TypeName}: input has {input.Shape[1]} channels, expected {NumFeatures} (input shape {TensorShape.Format(input.Shape)})");
         return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
     }
 

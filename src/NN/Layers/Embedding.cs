@@ -38,8 +38,8 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(shape);
-        if (Shapes.Size(shape) != ids.Length)
-            throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {Shapes.Format(shape)}");
+        if (TensorShape.NumElements(shape) != ids.Length)
+            throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {TensorShape.Format(shape)}");
         return Forward(ids).Reshape([.. shape, EmbeddingDim]);
     }
 
@@ -52,7 +52,7 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
         for (int i = 0; i < values.Length; i++)
         {
             if (!T.IsInteger(values[i]))
-                throw new ArgumentException($"Embedding: ids must be whole numbers, got {values[i]} at flat position {i} (input shape {Shapes.Format([.. input.Shape])})");
+                throw new ArgumentException($"Embedding: ids must be whole numbers, got {values[i]} at flat position {i} (input shape {TensorShape.Format(input.Shape)})");
             ids[i] = int.CreateSaturating(values[i]);
         }
         return Forward(ids, [.. input.Shape]);

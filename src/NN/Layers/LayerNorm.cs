@@ -30,7 +30,7 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         if (normalizedShape.Length == 0 || normalizedShape.Any(static d => d <= 0))
-            throw new ArgumentException($"LayerNorm: normalized shape must be non-empty with positive sizes, got {Shapes.Format(normalizedShape)}");
+            throw new ArgumentException($"LayerNorm: normalized shape must be non-empty with positive sizes, got {TensorShape.Format(normalizedShape)}");
         _normalizedShape = (int[])normalizedShape.Clone();
         Eps = eps;
         if (elementwiseAffine)
@@ -48,5 +48,5 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
 
     /// <inheritdoc />
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Shapes.Format(_normalizedShape)}, eps={Eps.ToString("G", CultureInfo.InvariantCulture).Replace('E', 'e')}, elementwiseAffine={(Weight is not null ? "true" : "false")}");
+        string.Create(CultureInfo.InvariantCulture, $"{TensorShape.Format(_normalizedShape)}, eps={Eps.ToString("G", CultureInfo.InvariantCulture).Replace('E', 'e')}, elementwiseAffine={(Weight is not null ? "true" : "false")}");
 }

@@ -42,7 +42,7 @@ public sealed class ResidualBlock<T> : Module<T> where T : unmanaged, IFloatingP
         var fx = Body.Forward(input);
         var skip = Projection?.Forward(input) ?? input;
         if (!fx.Shape.SequenceEqual(skip.Shape))
-            throw new ArgumentException($"ResidualBlock: body output shape {Shapes.Format([.. fx.Shape])} differs from the skip path's shape {Shapes.Format([.. skip.Shape])}; give a projection");
+            throw new ArgumentException($"ResidualBlock: body output shape {TensorShape.Format(fx.Shape)} differs from the skip path's shape {TensorShape.Format(skip.Shape)}; give a projection");
         return skip + fx;
     }
 }
