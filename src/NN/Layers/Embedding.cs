@@ -26,8 +26,7 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
             throw new ArgumentOutOfRangeException(nameof(numEmbeddings), $"Embedding: sizes must be positive, got num={numEmbeddings}, dim={embeddingDim}");
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        Weight = Init.Normal(Tensor.Zeros<T>(numEmbeddings, embeddingDim), generator);
-        Weight.RequiresGrad = true;
+        Weight = Parameter(Init.Normal(Tensor.Zeros<T>(numEmbeddings, embeddingDim), generator));
     }
 
     /// <summary>Rows for <paramref name="ids"/>: shape [ids.Length, dim].</summary>
@@ -44,7 +43,7 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>Rows for a tensor of whole-number ids of any shape S: result shape [.. S, dim]. The ids get no gradient.</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
+    protected override Tensor<T> ForwardCore(Tensor<T> input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var values = input.ToArray();

@@ -35,8 +35,8 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
         Eps = eps;
         if (elementwiseAffine)
         {
-            Weight = Tensor.Full(_normalizedShape, T.One, requiresGrad: true);
-            Bias = Tensor.Full(_normalizedShape, T.Zero, requiresGrad: true);
+            Weight = Parameter(Tensor.Full(_normalizedShape, T.One));
+            Bias = Parameter(Tensor.Full(_normalizedShape, T.Zero));
         }
     }
 
@@ -44,7 +44,7 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
     public LayerNorm(int features, double eps = 1e-5, bool elementwiseAffine = true) : this([features], eps, elementwiseAffine) { }
 
     /// <summary>Normalises each sample's trailing block.</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => Functional.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => Functional.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
 
     /// <inheritdoc />
     protected override string ExtraRepr() =>

@@ -36,7 +36,7 @@ public sealed class ResidualBlock<T> : Module<T> where T : unmanaged, IFloatingP
     { }
 
     /// <summary>y = P(x) + F(x).</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
+    protected override Tensor<T> ForwardCore(Tensor<T> input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var fx = Body.Forward(input);

@@ -26,7 +26,8 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
         Defaults = new Dictionary<string, double>(defaults);
         _bufferNames = bufferNames;
         foreach (var group in groups) AddParamGroup(group);
-        if (_groups.Count == 0) throw new ArgumentException($"{Name}: no parameter groups given");
+        if (_params.Count == 0)
+            throw new ArgumentException($"{Name}: no parameters to optimize ({(_groups.Count == 0 ? "no parameter groups were given" : $"the {_groups.Count} parameter group(s) given are empty")}); pass the Parameters() of a model that has some");
     }
 
     /// <summary>Wraps a plain parameter list as one group.</summary>
