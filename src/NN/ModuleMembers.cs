@@ -90,11 +90,16 @@ internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee75
         return null;
     }
 
+    private static readonly Dictionary<Type, string> Keywords = new()
+    {
+        [typeof(float)] = "float", [typeof(double)] = "double", [typeof(string)] = "string", [typeof(int)] = "int",
+        [typeof(long)] = "long", [typeof(bool)] = "bool",
+    };
+
     /// <summary>A type as C# writes it: "Tensor&lt;float&gt;[]", "List&lt;Linear&lt;double&gt;&gt;", "Net".</summary>
     internal static string TypeName(Type type)
     {
-        if (type == typeof(float)) return "float";
-        if (type == typeof(double)) return "double";
+        if (Keywords.TryGetValue(type, out var keyword)) return keyword;
         if (type.IsArray) return TypeName(type.GetElementType()!) + "[]";
         string name = type.Name;
         int tick = name.IndexOf('`');

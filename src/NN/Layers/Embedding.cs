@@ -29,10 +29,12 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
         Weight = Parameter(Init.Normal(Tensor.Zeros<T>(numEmbeddings, embeddingDim), generator));
     }
 
-    /// <summary>Rows for <paramref name="ids"/>: shape [ids.Length, dim].</summary>
+    /// <summary>Rows for <paramref name="ids"/>: shape [ids.Length, dim]. A direct lookup: unlike
+    /// <see cref="Module{T}.Forward"/> with a tensor of ids, it does not run the module's hooks.</summary>
     public Tensor<T> Forward(int[] ids) => Functional.Embedding(ids, Weight);
 
-    /// <summary>Rows for <paramref name="ids"/> laid out in <paramref name="shape"/>: result shape [.. shape, dim].</summary>
+    /// <summary>Rows for <paramref name="ids"/> laid out in <paramref name="shape"/>: result shape [.. shape, dim]. A direct
+    /// lookup that does not run the module's hooks.</summary>
     public Tensor<T> Forward(int[] ids, int[] shape)
     {
         ArgumentNullException.ThrowIfNull(ids);
