@@ -7,24 +7,14 @@ public class OptimizerNoParametersTests
 {
     public static TheoryData<string> Names => ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"];
 
-    private static Optimizer<float> Create(string name, IEnumerable<Tensor<float>> parameters) => name switch
+    // Each optimizer's two public constructors: from a parameter list and from parameter groups.
+    private static readonly Dictionary<string, (Func<IEnumerable<Tensor<float>>, Optimizer<float>> FromList, Func<IEnumerable<ParamGroup<float>>, Optimizer<float>> FromGroups)> Constructors = new()
     {
-        "SGD" => new SGD<float>(parameters),
-        "Adam" => new Adam<float>(parameters),
-        "AdamW" => new AdamW<float>(parameters),
-        "RMSprop" => new RMSprop<float>(parameters),
-        "Adagrad" => new Adagrad<float>(parameters),
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
-
-    private static Optimizer<float> Create(string name, IEnumerable<ParamGroup<float>> groups) => name switch
-    {
-        "SGD" => new SGD<float>(groups),
-        "Adam" => new Adam<float>(groups),
-        "AdamW" => new AdamW<float>(groups),
-        "RMSprop" => new RMSprop<float>(groups),
-        "Adagrad" => new Adagrad<float>(groups),
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        ["SGD"] = (p => new SGD<float>(p), g => new SGD<float>(g)),
+        ["Adam"] = (p => new Adam<float>(p), g => new Adam<float>(g)),
+        ["AdamW"] = (p => new AdamW<float>(p), g => new AdamW<float>(g)),
+        ["RMSprop"] = (p => new RMSprop<float>(p), g => new RMSprop<float>(g)),
+        ["Adagrad"] = (p => new Adagrad<float>(p), g => new Adagrad<float>(g)),
     };
 
     [Theory]
@@ -33,11 +23,12 @@ public class OptimizerNoParametersTests
     {
         // Oracle: PyTorch raises "optimizer got an empty parameter list"; here the message names the optimizer. A model
         // without parameters (ReLU), no groups, and groups that are all empty are the three ways to give none.
-        Assert.StartsWith($"{name}: no parameters to optimize", Assert.Throws<ArgumentException>(() => Create(name, new ReLU<float>().Parameters())).Message);
-        Assert.StartsWith($"{name}: no parameters to optimize", Assert.Throws<ArgumentException>(() => Create(name, Array.Empty<ParamGroup<float>>())).Message);
+        var (fromList, fromGroups) = Constructors[name];
+        Assert.StartsWith($"{name}: no parameters to optimize", Assert.Throws<ArgumentException>(() => fromList(new ReLU<float>().Parameters())).Message);
+        Assert.StartsWith($"{name}: no parameters to optimize", Assert.Throws<ArgumentException>(() => fromGroups([])).Message);
         Assert.StartsWith($"{name}: no parameters to optimize",
-            Assert.Throws<ArgumentException>(() => Create(name, [new ParamGroup<float>([]), new ParamGroup<float>([])])).Message);
+            Assert.Throws<ArgumentException>(() => fromGroups([new ParamGroup<float>([]), new ParamGroup<float>([])])).Message);
         // One parameter is enough.
-        Assert.Equal(name, Create(name, [Tensor.Zeros<float>(1)]).Name);
+        Assert.Equal(name, fromList([Tensor.Zeros<float>(1)]).Name);
     }
 }
