@@ -309,6 +309,8 @@ public static class OpRegistry
         ["get_Grad()"] = "accessor of the accumulated gradient, not an op",
         ["Scalar"] = "creation function: a leaf, no tensor input to differentiate",
         ["FromArray"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Wrap"] = "creation function: a leaf over the caller's array, no tensor input to differentiate",
+        ["BatchNorm(Tensor, Tensor, Tensor, Tensor, bool, T, T)"] = "composite: training is the BatchNorm row's op plus an unrecorded update of the running statistics, evaluation is Mul and Add rows; tested in tests/NN",
         ["Full"] = "creation function: a leaf, no tensor input to differentiate",
         ["Zeros"] = "creation function: a leaf, no tensor input to differentiate",
         ["Ones"] = "creation function: a leaf, no tensor input to differentiate",

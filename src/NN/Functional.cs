@@ -24,56 +24,14 @@ public static class Functional
     /// y = (x − μ) / √(σ² + ε) · γ + β. In training μ and σ² are the batch mean and biased variance, and the running
     /// estimates (if given) are updated in place, not recorded: r ← (1 − momentum)·r + momentum·s, using the unbiased
     /// variance σ²·n/(n − 1) with n = N·Π* for the running variance, as PyTorch does. Otherwise the running estimates
-    /// are used as μ and σ².
+    /// are used as μ and σ². The core's <see cref="Tensor{T}.BatchNorm(Tensor{T}?, Tensor{T}?, Tensor{T}?, Tensor{T}?, bool, double, double)"/>.
     /// </summary>
     public static Tensor<T> BatchNorm<T>(Tensor<T> input, Tensor<T>? runningMean, Tensor<T>? runningVar,
         Tensor<T>? weight = null, Tensor<T>? bias = null, bool training = false, double momentum = 0.1, double eps = 1e-5)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank < 2)
-            throw new ArgumentException($"BatchNorm: input must be [N, C, *], got shape {Shapes.Format([.. input.Shape])}");
-        if ((runningMean is null) != (runningVar is null))
-            throw new ArgumentException("BatchNorm: give both running mean and running variance, or neither");
-        int channels = input.Shape[1];
-        foreach (var (name, t) in new[] { ("running mean", runningMean), ("running variance", runningVar), ("weight", weight), ("bias", bias) })
-            if (t is not null && (t.Rank != 1 || t.Shape[0] != channels))
-                throw new ArgumentException($"BatchNorm: {name} has shape {Shapes.Format([.. t.Shape])} but the input has {channels} channels (input shape {Shapes.Format([.. input.Shape])})");
-        if (training || runningMean is null)
-        {
-            int n = input.NumElements / Math.Max(channels, 1);
-            if (training && n <= 1)
-                throw new ArgumentException($"BatchNorm: expected more than 1 value per channel when training, got input shape {Shapes.Format([.. input.Shape])}");
-            // Fused primitive: batch moments, normalisation and affine in a few passes (see Tensor.BatchNorm).
-            var y = input.BatchNorm(weight, bias, eps, out var mean, out var variance);
-            if (training && runningMean is not null)
-                UpdateRunningStats(runningMean, runningVar!, mean, variance, momentum, n);
-            return y;
-        }
-        // Fixed statistics make the layer a per-channel affine map y = x·s + t with s = γ/√(r_var + ε) and
-        // t = β − r_mean·s: two passes over x, differentiable in x, γ and β (the running estimates are constants).
-        var statShape = new int[input.Rank];
-        Array.Fill(statShape, 1);
-        statShape[1] = channels;
-        Tensor<T> scale;
-        using (Tensor.NoGrad()) scale = (runningVar!.Detach() + T.CreateChecked(eps)).Sqrt().Reciprocal();
-        if (weight is not null) scale = scale * weight;
-        var shift = -(runningMean.Detach() * scale);
-        if (bias is not null) shift = shift + bias;
-        return input * scale.Reshape(statShape) + shift.Reshape(statShape);
-    }
-
-    private static void UpdateRunningStats<T>(Tensor<T> runningMean, Tensor<T> runningVar, double[] m,
-        double[] v, double momentum, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var rm = runningMean.AsSpan();
-        var rv = runningVar.AsSpan();
-        double unbias = n / (double)(n - 1);
-        for (int c = 0; c < rm.Length; c++)
-        {
-            rm[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rm[c]) + momentum * m[c]);
-            rv[c] = T.CreateChecked((1 - momentum) * double.CreateChecked(rv[c]) + momentum * v[c] * unbias);
-        }
+        return input.BatchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     /// <summary>
@@ -87,10 +45,10 @@ public static class Functional
         ArgumentNullException.ThrowIfNull(normalizedShape);
         int k = normalizedShape.Length;
         if (k == 0 || input.Rank < k || !input.Shape.Skip(input.Rank - k).SequenceEqual(normalizedShape))
-            throw new ArgumentException($"LayerNorm: input shape {Shapes.Format([.. input.Shape])} does not end with the normalized shape {Shapes.Format(normalizedShape)}");
+            throw new ArgumentException($"LayerNorm: input shape {TensorShape.Format(input.Shape)} does not end with the normalized shape {TensorShape.Format(normalizedShape)}");
         foreach (var (name, t) in new[] { ("weight", weight), ("bias", bias) })
             if (t is not null && !t.Shape.SequenceEqual(normalizedShape))
-                throw new ArgumentException($"LayerNorm: {name} has shape {Shapes.Format([.. t.Shape])}, expected {Shapes.Format(normalizedShape)}");
+                throw new ArgumentException($"LayerNorm: {name} has shape {TensorShape.Format(t.Shape)}, expected {TensorShape.Format(normalizedShape)}");
         // Each sample's trailing block is one "channel" of a [1, rows, block] view, so the fused BatchNorm primitive
         // (statistics per channel, exact higher derivatives) normalises it; γ and β then broadcast over the rows.
         int block = normalizedShape.Aggregate(1, static (a, d) => a * d);
@@ -127,7 +85,7 @@ public static class Functional
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 2)
-            throw new ArgumentException($"Embedding: weight must be [num, dim], got shape {Shapes.Format([.. weight.Shape])}");
+            throw new ArgumentException($"Embedding: weight must be [num, dim], got shape {TensorShape.Format(weight.Shape)}");
         int num = weight.Shape[0];
         for (int i = 0; i < ids.Length; i++)
             if (ids[i] < 0 || ids[i] >= num)

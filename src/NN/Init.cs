@@ -31,7 +31,7 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Count < 2)
-            throw new ArgumentException($"Init: fan in and fan out need a weight with at least 2 dims, got shape {Shapes.Format([.. shape])}");
+            throw new ArgumentException($"Init: fan in and fan out need a weight with at least 2 dims, got shape {TensorShape.Format([.. shape])}");
         int receptive = 1;
         for (int i = 2; i < shape.Count; i++) receptive *= shape[i];
         return (shape[1] * receptive, shape[0] * receptive);
@@ -124,7 +124,7 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(generator);
         if (tensor.Rank < 2)
-            throw new ArgumentException($"Init.Orthogonal: needs at least 2 dims, got shape {Shapes.Format([.. tensor.Shape])}");
+            throw new ArgumentException($"Init.Orthogonal: needs at least 2 dims, got shape {TensorShape.Format(tensor.Shape)}");
         var span = Span("Orthogonal", tensor);
         int rows = tensor.Shape[0], cols = span.Length / Math.Max(rows, 1);
         int m = Math.Max(rows, cols), n = Math.Min(rows, cols);
@@ -164,7 +164,7 @@ public static class Init
     {
         var (fanIn, fanOut) = Fans(tensor.Shape);
         int fan = mode == FanMode.FanIn ? fanIn : fanOut;
-        if (fan <= 0) throw new ArgumentException($"Init: zero {mode} for shape {Shapes.Format([.. tensor.Shape])}");
+        if (fan <= 0) throw new ArgumentException($"Init: zero {mode} for shape {TensorShape.Format(tensor.Shape)}");
         return fan;
     }
 
@@ -172,7 +172,7 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (!tensor.IsContiguous)
-            throw new ArgumentException($"Init.{name}: tensor of shape {Shapes.Format([.. tensor.Shape])} must be contiguous");
+            throw new ArgumentException($"Init.{name}: tensor of shape {TensorShape.Format(tensor.Shape)} must be contiguous");
         return tensor.AsSpan();
     }
 }

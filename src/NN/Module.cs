@@ -5,50 +5,36 @@ using System.Text;
 namespace Autograd.NN;
 
 /// <summary>
-/// Base class of every layer and model: a function <c>Forward(x)</c> together with a tree of parameters, buffers and
-/// sub-modules. Nothing needs registering: instance fields and auto-properties are found by reflection (once per type).
+/// Base class of every layer and model: a function <see cref="Forward"/> together with a tree of parameters, buffers
+/// and sub-modules. Nothing needs registering: instance fields and auto-properties are found by reflection (once per
+/// type), and what each member is follows from its declaration alone, never from the tensor it holds at some moment:
 /// <list type="bullet">
-/// <item>a <see cref="Tensor{T}"/> that requires grad when the module is first inspected, or is marked
-/// <see cref="ParameterAttribute"/>, is a parameter;</item>
-/// <item>a <see cref="Tensor{T}"/> marked <see cref="BufferAttribute"/> is a buffer (saved, not trained);</item>
-/// <item>a <see cref="Module{T}"/> is a child, named after the member; an array or list of modules gives children
-/// "name.0", "name.1", ….</item>
+/// <item>a <see cref="Tensor{T}"/> marked <see cref="ParameterAttribute"/> is a parameter (trained); its tensor is
+/// made to require grad (see <see cref="Parameter"/>);</item>
+/// <item>a <see cref="Tensor{T}"/> marked <see cref="BufferAttribute"/> is a buffer (state that is not trained);</item>
+/// <item>an unmarked <see cref="Tensor{T}"/> member is an error: it must say which of the two it is;</item>
+/// <item>a <see cref="Module{T}"/> is a child, named after the member; lists and dictionaries of modules or of
+/// parameters are held by the containers <see cref="ModuleList{T}"/>, <see cref="ModuleDict{T}"/> and
+/// <see cref="ParameterList{T}"/>, and a raw array, list or dictionary of modules or tensors is an error that says so.</item>
 /// </list>
 /// Names follow PyTorch ("fc1.weight", "layers.2.bias"), with member names in camelCase without leading underscores.
+/// A module is called through <see cref="Forward"/>, which runs its hooks around the <see cref="ForwardCore"/> that
+/// each module implements.
 /// </summary>
 /// <typeparam name="T">Element type: <see cref="float"/> for training, <see cref="double"/> for gradient checks.</typeparam>
-public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract partial class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // Which tensor members are parameters, decided the first time the module is inspected (so that a
-    // later Freeze, which clears RequiresGrad, does not make a parameter disappear).
-    private bool[]? _isParameter;
-
-    /// <summary>Computes the module's output for <paramref name="input"/>.</summary>
-    public abstract Tensor<T> Forward(Tensor<T> input);
-
     /// <summary>True in training mode (the default); false after <see cref="Eval"/>. Dropout and BatchNorm depend on it.</summary>
     public bool IsTraining { get; private set; } = true;
 
     private ModuleMember[] Members => ModuleMembers<T>.Of(GetType());
 
-    /// <summary>Direct sub-modules with their names. The default reads members by reflection; containers may override.</summary>
+    /// <summary>Direct sub-modules with their names. The default reads members by reflection; containers override it.</summary>
     public virtual IEnumerable<(string Name, Module<T> Module)> NamedChildren()
     {
         foreach (var member in Members)
-        {
-            object? value = member.Field.GetValue(this);
-            if (value is null) continue;
-            if (member.Kind == MemberKind.Module) yield return (member.Name, (Module<T>)value);
-            else if (member.Kind == MemberKind.ModuleList)
-            {
-                int i = 0;
-                foreach (var child in (IEnumerable<Module<T>>)value)
-                {
-                    if (child is not null) yield return ($"{member.Name}.{i}", child);
-                    i++;
-                }
-            }
-        }
+            if (member.Kind == MemberKind.Module && member.Field.GetValue(this) is Module<T> child)
+                yield return (member.Name, child);
     }
 
     /// <summary>Direct sub-modules.</summary>
@@ -82,51 +68,28 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Every parameter of this module and its descendants with its dotted name, each tensor once.</summary>
-    public IEnumerable<(string Name, Tensor<T> Parameter)> NamedParameters() => NamedTensors(buffers: false);
+    public IEnumerable<(string Name, Tensor<T> Parameter)> NamedParameters() => NamedTensors(static m => m.LocalParameters());
 
     /// <summary>Every parameter of this module and its descendants (what an optimizer updates).</summary>
     public IEnumerable<Tensor<T>> Parameters() => NamedParameters().Select(static p => p.Parameter);
 
-    /// <summary>Every buffer (non-trainable state such as running statistics) with its dotted name.</summary>
-    public IEnumerable<(string Name, Tensor<T> Buffer)> NamedBuffers() => NamedTensors(buffers: true);
+    /// <summary>Every buffer (non-trainable state such as running statistics) with its dotted name, persistent or not.</summary>
+    public IEnumerable<(string Name, Tensor<T> Buffer)> NamedBuffers() => NamedTensors(static m => m.LocalBuffers(persistentOnly: false));
 
-    private IEnumerable<(string, Tensor<T>)> NamedTensors(bool buffers)
+    private IEnumerable<(string, Tensor<T>)> NamedTensors(Func<Module<T>, IEnumerable<(string, Tensor<T>)>> local)
     {
         var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
         foreach (var (prefix, module) in NamedModules())
-            foreach (var (name, tensor) in module.LocalTensors(buffers))
+            foreach (var (name, tensor) in local(module))
                 if (seen.Add(tensor)) yield return (Join(prefix, name), tensor);
     }
 
-    /// <summary>This module's own parameters (or buffers), not its children's.</summary>
-    private IEnumerable<(string, Tensor<T>)> LocalTensors(bool buffers)
-    {
-        var members = Members;
-        var isParameter = _isParameter ??= Classify(members);
-        for (int i = 0; i < members.Length; i++)
-        {
-            var member = members[i];
-            if (member.Kind != MemberKind.Tensor) continue;
-            if (buffers ? !member.MarkedBuffer : !isParameter[i]) continue;
-            if (member.Field.GetValue(this) is Tensor<T> tensor) yield return (member.Name, tensor);
-        }
-    }
-
-    private bool[] Classify(ModuleMember[] members)
-    {
-        var result = new bool[members.Length];
-        for (int i = 0; i < members.Length; i++)
-            result[i] = members[i].Kind == MemberKind.Tensor && !members[i].MarkedBuffer &&
-                (members[i].MarkedParameter || members[i].Field.GetValue(this) is Tensor<T> { RequiresGrad: true });
-        return result;
-    }
-
-    /// <summary>Parameters then buffers, by dotted name, as detached tensors sharing the module's storage.</summary>
+    /// <summary>Parameters then persistent buffers, by dotted name, as detached tensors sharing the module's storage.</summary>
     public OrderedDictionary<string, Tensor<T>> StateDict()
     {
         var state = new OrderedDictionary<string, Tensor<T>>();
         foreach (var (name, p) in NamedParameters()) state.Add(name, p.Detach());
-        foreach (var (name, b) in NamedBuffers()) state.Add(name, b.Detach());
+        foreach (var (name, b) in NamedTensors(static m => m.LocalBuffers(persistentOnly: true))) state.Add(name, b.Detach());
         return state;
     }
 
@@ -144,12 +107,12 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         var problems = new List<string>();
         if (strict)
         {
-            problems.AddRange(missing.Select(k => $"missing key '{k}' (shape {Shapes.Format([.. own[k].Shape])})"));
+            problems.AddRange(missing.Select(k => $"missing key '{k}' (shape {TensorShape.Format([.. own[k].Shape])})"));
             problems.AddRange(unexpected.Select(k => $"unexpected key '{k}'"));
         }
         foreach (var (name, target) in own)
             if (state.TryGetValue(name, out var source) && !source.Shape.SequenceEqual(target.Shape))
-                problems.Add($"size mismatch for '{name}': state dict has shape {Shapes.Format([.. source.Shape])}, module has {Shapes.Format([.. target.Shape])}");
+                problems.Add($"size mismatch for '{name}': state dict has shape {TensorShape.Format(source.Shape)}, module has {TensorShape.Format(target.Shape)}");
         if (problems.Count > 0)
             throw new ArgumentException($"LoadStateDict ({TypeName}): {string.Join("; ", problems)}; nothing was loaded");
         using (Tensor.NoGrad())
@@ -174,7 +137,8 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         foreach (var p in Parameters()) p.Grad = null;
     }
 
-    /// <summary>Stops training this module's parameters (and its descendants'): sets their RequiresGrad to false.</summary>
+    /// <summary>Stops training this module's parameters (and its descendants'): sets their RequiresGrad to false. They stay
+    /// parameters (in <see cref="Parameters"/> and <see cref="StateDict"/>), and no later read turns RequiresGrad back on.</summary>
     public Module<T> Freeze() => SetRequiresGrad(false);
 
     /// <summary>Makes this module's parameters (and its descendants') trainable again.</summary>
@@ -232,7 +196,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (children.Count == 0)
         {
             sb.Append(')');
-            long count = LocalTensors(buffers: false).Sum(static p => (long)p.Item2.NumElements);
+            long count = LocalParameters().Sum(static p => (long)p.Item2.NumElements);
             if (count > 0) sb.Append(CultureInfo.InvariantCulture, $"  [{count:N0} params]");
             return;
         }

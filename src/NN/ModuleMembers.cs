@@ -4,23 +4,24 @@ using System.Reflection;
 
 namespace Autograd.NN;
 
-/// <summary>What a discovered member of a module holds.</summary>
+/// <summary>What a discovered member of a module holds, decided by its declaration alone.</summary>
 internal enum MemberKind
 {
-    /// <summary>A <see cref="Tensor{T}"/>: a parameter, a buffer, or (unmarked and not requiring grad) a plain constant.</summary>
-    Tensor,
+    /// <summary>A <see cref="Tensor{T}"/> marked [Parameter].</summary>
+    Parameter,
+    /// <summary>A <see cref="Tensor{T}"/> marked [Buffer].</summary>
+    Buffer,
     /// <summary>A single sub-module.</summary>
     Module,
-    /// <summary>An array or list of sub-modules, named "field.0", "field.1", ….</summary>
-    ModuleList,
 }
 
-/// <summary>One instance field of a module type that can hold parameters, buffers or sub-modules.</summary>
-internal sealed record ModuleMember(FieldInfo Field, string Name, MemberKind Kind, bool MarkedParameter, bool MarkedBuffer);
+/// <summary>One instance field of a module type that holds a parameter, a buffer or a sub-module.</summary>
+internal sealed record ModuleMember(FieldInfo Field, string Name, MemberKind Kind, bool Persistent);
 
 /// <summary>
-/// Finds, once per module type, the instance fields (including auto-property backing fields) that hold
-/// tensors, sub-modules or lists of sub-modules, in declaration order with base-class fields first.
+/// Finds, once per module type, the instance fields (including auto-property backing fields) that hold tensors or
+/// sub-modules, in declaration order with base-class fields first. Rejects what would silently hold state the module
+/// cannot see: an unmarked tensor, and a raw array, list or dictionary of tensors or modules.
 /// </summary>
 internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -36,34 +37,77 @@ internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee75
         chain.Reverse();
         var members = new List<ModuleMember>();
         const BindingFlags flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        string owner = TypeName(type), tensor = TypeName(typeof(Tensor<T>)), element = TypeName(typeof(T));
         foreach (var t in chain)
         {
             foreach (var field in t.GetFields(flags).OrderBy(f => f.MetadataToken))
             {
-                MemberKind? kind = KindOf(field.FieldType);
-                if (kind is null) continue;
+                if (field.IsDefined(typeof(ContainerItemsAttribute), false)) continue;
                 var property = BackingProperty(t, field, flags);
                 string name = ToCamelCase(property?.Name ?? field.Name);
-                bool buffer = Marked<BufferAttribute>(field, property);
-                bool parameter = Marked<ParameterAttribute>(field, property);
-                if (buffer && parameter)
-                    throw new InvalidOperationException($"{type.Name}.{name}: a member cannot be both [Buffer] and [Parameter]");
-                if ((buffer || parameter) && kind != MemberKind.Tensor)
-                    throw new InvalidOperationException($"{type.Name}.{name}: [Buffer] and [Parameter] apply to Tensor<{typeof(T).Name}> members only");
+                var buffer = Marked<BufferAttribute>(field, property);
+                bool parameter = Marked<ParameterAttribute>(field, property) is not null;
+                bool isTensor = field.FieldType == typeof(Tensor<T>);
+                if ((buffer is not null || parameter) && !isTensor)
+                    throw new InvalidOperationException($"{owner}.{name}: [Buffer] and [Parameter] apply to {tensor} members only");
+                if (CollectionOfState(field.FieldType) is { } held)
+                    throw new InvalidOperationException(held == typeof(Tensor<T>)
+                        ? $"{owner}.{name}: a raw {TypeName(field.FieldType)} member is not supported (its tensors would not be parameters); hold them in a ParameterList<{element}>"
+                        : $"{owner}.{name}: a raw {TypeName(field.FieldType)} member is not supported (its modules would not be children); hold them in a ModuleList<{element}>, or a ModuleDict<{element}> to name them");
+                MemberKind kind;
+                if (isTensor)
+                {
+                    if (buffer is not null && parameter)
+                        throw new InvalidOperationException($"{owner}.{name}: a member cannot be both [Buffer] and [Parameter]");
+                    if (buffer is null && !parameter)
+                        throw new InvalidOperationException($"{owner}.{name}: a {tensor} member of a module must be marked [Parameter] (trained) or [Buffer] (state saved with the module; [Buffer(Persistent = false)] for one that is not saved)");
+                    kind = parameter ? MemberKind.Parameter : MemberKind.Buffer;
+                }
+                else if (typeof(Module<T>).IsAssignableFrom(field.FieldType)) kind = MemberKind.Module;
+                else continue;
                 if (members.Any(m => m.Name == name))
-                    throw new InvalidOperationException($"{type.Name}: two members map to the name '{name}'");
-                members.Add(new ModuleMember(field, name, kind.Value, parameter, buffer));
+                    throw new InvalidOperationException($"{owner}: two members map to the name '{name}'");
+                members.Add(new ModuleMember(field, name, kind, buffer?.Persistent ?? true));
             }
         }
         return [.. members];
     }
 
-    private static MemberKind? KindOf(Type fieldType)
+    /// <summary>The tensor or module type that a collection type (not itself a module) holds, through arrays,
+    /// enumerables and dictionary values; null for anything else.</summary>
+    private static Type? CollectionOfState(Type type)
     {
-        if (fieldType == typeof(Tensor<T>)) return MemberKind.Tensor;
-        if (typeof(Module<T>).IsAssignableFrom(fieldType)) return MemberKind.Module;
-        if (typeof(IEnumerable<Module<T>>).IsAssignableFrom(fieldType)) return MemberKind.ModuleList;
+        if (typeof(Module<T>).IsAssignableFrom(type) || type == typeof(string)) return null;
+        IEnumerable<Type> interfaces = type.IsInterface ? [type, .. type.GetInterfaces()] : type.GetInterfaces();
+        foreach (var i in interfaces)
+        {
+            if (!i.IsGenericType || i.GetGenericTypeDefinition() != typeof(IEnumerable<>)) continue;
+            var item = i.GetGenericArguments()[0];
+            if (item.IsGenericType && item.GetGenericTypeDefinition() == typeof(KeyValuePair<,>)) item = item.GetGenericArguments()[1];
+            if (item == typeof(Tensor<T>)) return item;
+            if (typeof(Module<T>).IsAssignableFrom(item)) return typeof(Module<T>);
+        }
         return null;
+    }
+
+    private static readonly Dictionary<Type, string> Keywords = new()
+    {
+        [typeof(float)] = "float", [typeof(double)] = "double", [typeof(string)] = "string", [typeof(int)] = "int",
+        [typeof(long)] = "long", [typeof(bool)] = "bool",
+    };
+
+    /// <summary>A type as C# writes it: "Tensor&lt;float&gt;[]", "List&lt;Linear&lt;double&gt;&gt;", "Net".</summary>
+    internal static string TypeName(Type type)
+    {
+        if (Keywords.TryGetValue(type, out var keyword)) return keyword;
+        if (type.IsArray) return TypeName(type.GetElementType()!) + "[]";
+        string name = type.Name;
+        int tick = name.IndexOf('`');
+        if (tick < 0) return name;
+        // A nested type of a generic type repeats its outer type's arguments first; show only its own.
+        var args = type.GetGenericArguments();
+        int own = int.Parse(name[(tick + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return $"{name[..tick]}<{string.Join(", ", args.Skip(args.Length - own).Select(TypeName))}>";
     }
 
     private static PropertyInfo? BackingProperty(Type owner, FieldInfo field, BindingFlags flags)
@@ -75,8 +119,8 @@ internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee75
         return end > 1 ? owner.GetProperty(n[1..end], flags) : null;
     }
 
-    private static bool Marked<TAttribute>(FieldInfo field, PropertyInfo? property) where TAttribute : Attribute =>
-        field.IsDefined(typeof(TAttribute), true) || (property?.IsDefined(typeof(TAttribute), true) ?? false);
+    private static TAttribute? Marked<TAttribute>(FieldInfo field, PropertyInfo? property) where TAttribute : Attribute =>
+        field.GetCustomAttribute<TAttribute>(true) ?? property?.GetCustomAttribute<TAttribute>(true);
 
     /// <summary>"_fc1" → "fc1", "Weight" → "weight", "FC1" → "fc1", "RunningMean" → "runningMean", "HTTPLayer" → "httpLayer".</summary>
     internal static string ToCamelCase(string name)

@@ -9,9 +9,9 @@ public class ModuleTests
     {
         private readonly Linear<double> _fc1;
         public Sequential<double> Layers { get; }
-        private readonly List<Module<double>> _heads;
-        private readonly Tensor<double> _scale = Tensor.Ones<double>(1);
-        private readonly Tensor<double> _constant = Tensor.Ones<double>(3); // no grad, unmarked: neither parameter nor buffer
+        private readonly ModuleList<double> _heads;
+        [Parameter] private readonly Tensor<double> _scale = Tensor.Ones<double>(1);
+        [Buffer(Persistent = false)] private readonly Tensor<double> _constant = Tensor.Ones<double>(3); // a buffer that is not saved
         [Buffer] private readonly Tensor<double> _steps = Tensor.Zeros<double>(1);
 
         public Net(Generator g)
@@ -19,10 +19,9 @@ public class ModuleTests
             _fc1 = new Linear<double>(4, 3, g);
             Layers = new Sequential<double>(new Linear<double>(3, 3, g), new ReLU<double>(), new BatchNorm1d<double>(3));
             _heads = [new Linear<double>(3, 2, g, bias: false), new Linear<double>(3, 1, g)];
-            _scale.RequiresGrad = true;
         }
 
-        public override Tensor<double> Forward(Tensor<double> input)
+        protected override Tensor<double> ForwardCore(Tensor<double> input)
         {
             var h = Layers.Forward(_fc1.Forward(input)) * _scale + _constant;
             return Tensor.Concat([_heads[0].Forward(h), _heads[1].Forward(h)], 1);
@@ -41,7 +40,9 @@ public class ModuleTests
             "heads.0.weight", "heads.1.weight", "heads.1.bias",
         ];
         Assert.Equal(expected, net.NamedParameters().Select(p => p.Name).ToArray());
-        Assert.Equal(["steps", "layers.2.runningMean", "layers.2.runningVar"], net.NamedBuffers().Select(b => b.Name).ToArray());
+        Assert.Equal(["constant", "steps", "layers.2.runningMean", "layers.2.runningVar"], net.NamedBuffers().Select(b => b.Name).ToArray());
+        // The state dict holds the parameters, then the persistent buffers: all but "constant".
+        Assert.Equal([.. expected, "steps", "layers.2.runningMean", "layers.2.runningVar"], net.StateDict().Keys.ToArray());
         // 4·3+3 + 3·3+3 + 3+3 + 3·2 + 3·1+1 + 1 = 15 + 12 + 6 + 6 + 4 + 1 = 44
         Assert.Equal(44, net.ParameterCount());
         Assert.Equal(10, net.Parameters().Count());
@@ -50,11 +51,12 @@ public class ModuleTests
     [Fact]
     public void ModulesAreListedInPreOrderWithNames()
     {
-        // Oracle: the tree of Net: root, fc1, layers (with 3 children), heads.0, heads.1.
+        // Oracle: the tree of Net: root, fc1, layers (with 3 children), heads (a ModuleList, itself a module as in
+        // PyTorch's named_modules) with heads.0 and heads.1.
         var net = new Net(new Generator(1));
-        Assert.Equal(["", "fc1", "layers", "layers.0", "layers.1", "layers.2", "heads.0", "heads.1"],
+        Assert.Equal(["", "fc1", "layers", "layers.0", "layers.1", "layers.2", "heads", "heads.0", "heads.1"],
             net.NamedModules().Select(m => m.Name).ToArray());
-        Assert.Equal(["fc1", "layers", "heads.0", "heads.1"], net.NamedChildren().Select(c => c.Name).ToArray());
+        Assert.Equal(["fc1", "layers", "heads"], net.NamedChildren().Select(c => c.Name).ToArray());
         Assert.IsType<BatchNorm1d<double>>(net.GetSubmodule("layers.2"));
         Assert.Contains("no sub-module named 'nope'", Assert.Throws<ArgumentException>(() => net.GetSubmodule("nope")).Message);
     }
@@ -122,7 +124,7 @@ public class ModuleTests
     private sealed class Scaled : Module<double>
     {
         [Parameter] public Tensor<double> Gain { get; } = Tensor.Ones<double>(2); // marked, created without grad
-        public override Tensor<double> Forward(Tensor<double> input) => input * Gain;
+        protected override Tensor<double> ForwardCore(Tensor<double> input) => input * Gain;
     }
 
     [Fact]
@@ -144,7 +146,7 @@ public class ModuleTests
         var net = new Net(new Generator(1));
         var visited = new List<Module<double>>();
         net.Apply(visited.Add);
-        Assert.Equal(8, visited.Count);
+        Assert.Equal(9, visited.Count); // the 9 modules listed in ModulesAreListedInPreOrderWithNames
         Assert.Same(net, visited[^1]);
         Assert.True(visited.IndexOf(net.Layers[0]) < visited.IndexOf(net.Layers));
     }

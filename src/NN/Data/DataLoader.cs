@@ -70,8 +70,8 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
                 foreach (var transform in _transforms) transform.Apply(input, _dataset.InputShape, _generator);
             }
             yield return new Batch<T>(
-                Tensor.FromArrayNoCopy(inputs, [size, .. _dataset.InputShape]),
-                Tensor.FromArrayNoCopy(targets, [size, .. _dataset.TargetShape]));
+                Tensor.Wrap(inputs, [size, .. _dataset.InputShape]),
+                Tensor.Wrap(targets, [size, .. _dataset.TargetShape]));
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class AvgPool2d<T>(int kernelSize, int? stride = null, int padding
     public int Padding { get; } = padding;
 
     /// <inheritdoc />
-    public override Tensor<T> Forward(Tensor<T> input) => input.AvgPool2d(KernelSize, Stride, Padding);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.AvgPool2d(KernelSize, Stride, Padding);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"kernelSize={KernelSize}, stride={Stride}, padding={Padding}";

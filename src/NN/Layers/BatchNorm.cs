@@ -46,8 +46,8 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
         Momentum = momentum;
         if (affine)
         {
-            Weight = Tensor.Full([numFeatures], T.One, requiresGrad: true);
-            Bias = Tensor.Full([numFeatures], T.Zero, requiresGrad: true);
+            Weight = Parameter(Tensor.Full([numFeatures], T.One));
+            Bias = Parameter(Tensor.Full([numFeatures], T.Zero));
         }
         RunningMean = Tensor.Zeros<T>(numFeatures);
         RunningVar = Tensor.Ones<T>(numFeatures);
@@ -60,13 +60,13 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
     protected abstract string ExpectedLayout { get; }
 
     /// <summary>Normalises each channel with batch statistics (training) or running estimates (evaluation).</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
+    protected override Tensor<T> ForwardCore(Tensor<T> input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (!AcceptsRank(input.Rank))
-            throw new ArgumentException($"{TypeName}: expected input {ExpectedLayout}, got shape {Shapes.Format([.. input.Shape])}");
+            throw new ArgumentException($"{TypeName}: expected input {ExpectedLayout}, got shape {TensorShape.Format(input.Shape)}");
         if (input.Shape[1] != NumFeatures)
-            throw new ArgumentException($"{TypeName}: input has {input.Shape[1]} channels, expected {NumFeatures} (input shape {Shapes.Format([.. input.Shape])})");
+            throw new ArgumentException($"{TypeName}: input has {input.Shape[1]} channels, expected {NumFeatures} (input shape {TensorShape.Format(input.Shape)})");
         return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
     }
 

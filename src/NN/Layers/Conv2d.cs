@@ -53,18 +53,16 @@ public sealed class Conv2d<T> : Module<T> where T : unmanaged, IFloatingPointIee
         Stride = stride;
         Padding = padding;
         Dilation = dilation;
-        Weight = Init.KaimingUniform(Tensor.Zeros<T>(outChannels, inChannels, kernelSize.H, kernelSize.W), generator, a: Math.Sqrt(5));
-        Weight.RequiresGrad = true;
+        Weight = Parameter(Init.KaimingUniform(Tensor.Zeros<T>(outChannels, inChannels, kernelSize.H, kernelSize.W), generator, a: Math.Sqrt(5)));
         if (bias)
         {
             double bound = 1 / Math.Sqrt(inChannels * kernelSize.H * kernelSize.W);
-            Bias = Init.Uniform(Tensor.Zeros<T>(outChannels), generator, -bound, bound);
-            Bias.RequiresGrad = true;
+            Bias = Parameter(Init.Uniform(Tensor.Zeros<T>(outChannels), generator, -bound, bound));
         }
     }
 
     /// <summary>Convolves x of shape [N, in, H, W] into [N, out, H', W'].</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Conv2d(Weight, Bias, Stride, Padding, Dilation);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Conv2d(Weight, Bias, Stride, Padding, Dilation);
 
     /// <inheritdoc />
     protected override string ExtraRepr() =>

@@ -24,7 +24,7 @@ public sealed class Dropout<T> : Module<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>x ⊙ m / (1 − p) in training, x in evaluation.</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => Functional.Dropout(input, P, IsTraining, _generator);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => Functional.Dropout(input, P, IsTraining, _generator);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"p={P}");

@@ -12,7 +12,7 @@ public sealed class ELU<T> : Module<T> where T : unmanaged, IFloatingPointIeee75
     public ELU(double alpha = 1.0) => Alpha = alpha;
 
     /// <summary>Exponential linear unit y = x for x &gt; 0, α(eˣ − 1) otherwise (default α = 1).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Elu(T.CreateChecked(Alpha));
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Elu(T.CreateChecked(Alpha));
 
     /// <inheritdoc />
     protected override string ExtraRepr() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"alpha={Alpha}");

@@ -26,25 +26,26 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
             throw new ArgumentOutOfRangeException(nameof(numEmbeddings), $"Embedding: sizes must be positive, got num={numEmbeddings}, dim={embeddingDim}");
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        Weight = Init.Normal(Tensor.Zeros<T>(numEmbeddings, embeddingDim), generator);
-        Weight.RequiresGrad = true;
+        Weight = Parameter(Init.Normal(Tensor.Zeros<T>(numEmbeddings, embeddingDim), generator));
     }
 
-    /// <summary>Rows for <paramref name="ids"/>: shape [ids.Length, dim].</summary>
+    /// <summary>Rows for <paramref name="ids"/>: shape [ids.Length, dim]. A direct lookup: unlike
+    /// <see cref="Module{T}.Forward"/> with a tensor of ids, it does not run the module's hooks.</summary>
     public Tensor<T> Forward(int[] ids) => Functional.Embedding(ids, Weight);
 
-    /// <summary>Rows for <paramref name="ids"/> laid out in <paramref name="shape"/>: result shape [.. shape, dim].</summary>
+    /// <summary>Rows for <paramref name="ids"/> laid out in <paramref name="shape"/>: result shape [.. shape, dim]. A direct
+    /// lookup that does not run the module's hooks.</summary>
     public Tensor<T> Forward(int[] ids, int[] shape)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(shape);
-        if (Shapes.Size(shape) != ids.Length)
-            throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {Shapes.Format(shape)}");
+        if (TensorShape.NumElements(shape) != ids.Length)
+            throw new ArgumentException($"Embedding: {ids.Length} ids do not fill shape {TensorShape.Format(shape)}");
         return Forward(ids).Reshape([.. shape, EmbeddingDim]);
     }
 
     /// <summary>Rows for a tensor of whole-number ids of any shape S: result shape [.. S, dim]. The ids get no gradient.</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
+    protected override Tensor<T> ForwardCore(Tensor<T> input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var values = input.ToArray();
@@ -52,7 +53,7 @@ public sealed class Embedding<T> : Module<T> where T : unmanaged, IFloatingPoint
         for (int i = 0; i < values.Length; i++)
         {
             if (!T.IsInteger(values[i]))
-                throw new ArgumentException($"Embedding: ids must be whole numbers, got {values[i]} at flat position {i} (input shape {Shapes.Format([.. input.Shape])})");
+                throw new ArgumentException($"Embedding: ids must be whole numbers, got {values[i]} at flat position {i} (input shape {TensorShape.Format(input.Shape)})");
             ids[i] = int.CreateSaturating(values[i]);
         }
         return Forward(ids, [.. input.Shape]);

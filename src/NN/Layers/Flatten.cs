@@ -19,7 +19,7 @@ public sealed class Flatten<T> : Module<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>x.Flatten(start, end); the gradient is reshaped back.</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Flatten(StartDim, EndDim);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Flatten(StartDim, EndDim);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"startDim={StartDim}, endDim={EndDim}";

@@ -12,7 +12,7 @@ public sealed class GELU<T> : Module<T> where T : unmanaged, IFloatingPointIeee7
     public GELU(bool tanhApproximation = false) => TanhApproximation = tanhApproximation;
 
     /// <summary>GELU y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)), or with the tanh approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Gelu(TanhApproximation);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Gelu(TanhApproximation);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => TanhApproximation ? "approximate=tanh" : "";

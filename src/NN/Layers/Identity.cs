@@ -6,5 +6,5 @@ namespace Autograd.NN;
 public sealed class Identity<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The identity y = x (a placeholder, e.g. for a skipped projection).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input;
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input;
 }

@@ -30,13 +30,13 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         if (normalizedShape.Length == 0 || normalizedShape.Any(static d => d <= 0))
-            throw new ArgumentException($"LayerNorm: normalized shape must be non-empty with positive sizes, got {Shapes.Format(normalizedShape)}");
+            throw new ArgumentException($"LayerNorm: normalized shape must be non-empty with positive sizes, got {TensorShape.Format(normalizedShape)}");
         _normalizedShape = (int[])normalizedShape.Clone();
         Eps = eps;
         if (elementwiseAffine)
         {
-            Weight = Tensor.Full(_normalizedShape, T.One, requiresGrad: true);
-            Bias = Tensor.Full(_normalizedShape, T.Zero, requiresGrad: true);
+            Weight = Parameter(Tensor.Full(_normalizedShape, T.One));
+            Bias = Parameter(Tensor.Full(_normalizedShape, T.Zero));
         }
     }
 
@@ -44,9 +44,9 @@ public sealed class LayerNorm<T> : Module<T> where T : unmanaged, IFloatingPoint
     public LayerNorm(int features, double eps = 1e-5, bool elementwiseAffine = true) : this([features], eps, elementwiseAffine) { }
 
     /// <summary>Normalises each sample's trailing block.</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => Functional.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => Functional.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
 
     /// <inheritdoc />
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Shapes.Format(_normalizedShape)}, eps={Eps.ToString("G", CultureInfo.InvariantCulture).Replace('E', 'e')}, elementwiseAffine={(Weight is not null ? "true" : "false")}");
+        string.Create(CultureInfo.InvariantCulture, $"{TensorShape.Format(_normalizedShape)}, eps={Eps.ToString("G", CultureInfo.InvariantCulture).Replace('E', 'e')}, elementwiseAffine={(Weight is not null ? "true" : "false")}");
 }

@@ -12,7 +12,7 @@ public sealed class LeakyReLU<T> : Module<T> where T : unmanaged, IFloatingPoint
     public LeakyReLU(double negativeSlope = 0.01) => NegativeSlope = negativeSlope;
 
     /// <summary>Leaky ReLU y = x for x &gt; 0, a·x otherwise (a = negative slope, default 0.01).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.LeakyRelu(T.CreateChecked(NegativeSlope));
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.LeakyRelu(T.CreateChecked(NegativeSlope));
 
     /// <inheritdoc />
     protected override string ExtraRepr() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"negativeSlope={NegativeSlope}");

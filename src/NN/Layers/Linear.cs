@@ -30,18 +30,16 @@ public sealed class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIee
             throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear: feature counts must be positive, got in={inFeatures}, out={outFeatures}");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        Weight = Init.KaimingUniform(Tensor.Zeros<T>(outFeatures, inFeatures), generator, a: Math.Sqrt(5));
-        Weight.RequiresGrad = true;
+        Weight = Parameter(Init.KaimingUniform(Tensor.Zeros<T>(outFeatures, inFeatures), generator, a: Math.Sqrt(5)));
         if (bias)
         {
             double bound = 1 / Math.Sqrt(inFeatures);
-            Bias = Init.Uniform(Tensor.Zeros<T>(outFeatures), generator, -bound, bound);
-            Bias.RequiresGrad = true;
+            Bias = Parameter(Init.Uniform(Tensor.Zeros<T>(outFeatures), generator, -bound, bound));
         }
     }
 
     /// <summary>y = x·Wᵀ + b for x of shape [*, in].</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => Functional.Linear(input, Weight, Bias);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => Functional.Linear(input, Weight, Bias);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"inFeatures={InFeatures}, outFeatures={OutFeatures}, bias={(Bias is not null ? "true" : "false")}";

@@ -6,5 +6,5 @@ namespace Autograd.NN;
 public sealed class ReLU<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Rectified linear unit y = max(x, 0); dy/dx = 1 for x &gt; 0, else 0.</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Relu();
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Relu();
 }

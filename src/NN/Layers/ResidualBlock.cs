@@ -36,13 +36,13 @@ public sealed class ResidualBlock<T> : Module<T> where T : unmanaged, IFloatingP
     { }
 
     /// <summary>y = P(x) + F(x).</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
+    protected override Tensor<T> ForwardCore(Tensor<T> input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var fx = Body.Forward(input);
         var skip = Projection?.Forward(input) ?? input;
         if (!fx.Shape.SequenceEqual(skip.Shape))
-            throw new ArgumentException($"ResidualBlock: body output shape {Shapes.Format([.. fx.Shape])} differs from the skip path's shape {Shapes.Format([.. skip.Shape])}; give a projection");
+            throw new ArgumentException($"ResidualBlock: body output shape {TensorShape.Format(fx.Shape)} differs from the skip path's shape {TensorShape.Format(skip.Shape)}; give a projection");
         return skip + fx;
     }
 }

@@ -9,7 +9,7 @@ namespace Autograd.NN;
 /// </summary>
 public sealed class Sequential<T> : Module<T>, IEnumerable<Module<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<Module<T>> _layers = [];
+    [ContainerItems] private readonly List<Module<T>> _layers = [];
 
     /// <summary>Creates the chain from <paramref name="layers"/> in order.</summary>
     public Sequential(params Module<T>[] layers)
@@ -33,7 +33,7 @@ public sealed class Sequential<T> : Module<T>, IEnumerable<Module<T>> where T : 
     public int Count => _layers.Count;
 
     /// <summary>Applies the layers in order.</summary>
-    public override Tensor<T> Forward(Tensor<T> input)
+    protected override Tensor<T> ForwardCore(Tensor<T> input)
     {
         var x = input;
         foreach (var layer in _layers) x = layer.Forward(x);

@@ -6,5 +6,5 @@ namespace Autograd.NN;
 public sealed class SiLU<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>SiLU (swish) y = x·σ(x); dy/dx = σ(x)(1 + x(1 − σ(x))).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Silu();
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Silu();
 }

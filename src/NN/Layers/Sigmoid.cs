@@ -6,5 +6,5 @@ namespace Autograd.NN;
 public sealed class Sigmoid<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Logistic sigmoid y = σ(x) = 1 / (1 + e⁻ˣ); dy/dx = y(1 − y).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Sigmoid();
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Sigmoid();
 }

@@ -12,7 +12,7 @@ public sealed class Softmax<T> : Module<T> where T : unmanaged, IFloatingPointIe
     public Softmax(int dim) => Dim = dim;
 
     /// <summary>Softmax along Dim: yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ).</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Softmax(Dim);
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Softmax(Dim);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"dim={Dim}";

@@ -6,5 +6,5 @@ namespace Autograd.NN;
 public sealed class Tanh<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Hyperbolic tangent y = tanh x; dy/dx = 1 − y².</summary>
-    public override Tensor<T> Forward(Tensor<T> input) => input.Tanh();
+    protected override Tensor<T> ForwardCore(Tensor<T> input) => input.Tanh();
 }

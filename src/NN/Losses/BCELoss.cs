@@ -31,10 +31,10 @@ public static partial class Losses
     {
         const string name = "BCELoss";
         LossHelpers.CheckSameShape(name, input, target);
-        LossHelpers.CheckBroadcastable(name, "weight", weight, input.Dims);
+        LossHelpers.CheckBroadcastable(name, "weight", weight, [.. input.Shape]);
         foreach (T v in input.ToArray())
             if (!(v >= T.Zero && v <= T.One))
-                throw new ArgumentOutOfRangeException(nameof(input), $"{name}: every input element should be a probability in [0, 1], found {v} (input shape {Shapes.Format(input.Dims)})");
+                throw new ArgumentOutOfRangeException(nameof(input), $"{name}: every input element should be a probability in [0, 1], found {v} (input shape {TensorShape.Format(input.Shape)})");
         // max(log x, −100) = log(max(x, e⁻¹⁰⁰)): clamping x rather than the log keeps the gradient finite
         // (0 below e⁻¹⁰⁰) where clamp-after-log would multiply a zero mask by 1/x = ∞.
         T floor = T.Exp(T.CreateChecked(-100));

@@ -36,8 +36,8 @@ public static partial class Losses
     {
         const string name = "BCEWithLogitsLoss";
         LossHelpers.CheckSameShape(name, input, target);
-        LossHelpers.CheckBroadcastable(name, "weight", weight, input.Dims);
-        LossHelpers.CheckBroadcastable(name, "posWeight", posWeight, input.Dims);
+        LossHelpers.CheckBroadcastable(name, "weight", weight, [.. input.Shape]);
+        LossHelpers.CheckBroadcastable(name, "posWeight", posWeight, [.. input.Shape]);
         // Softplus with an infinite threshold is exactly max(u, 0) + log1p(e^−|u|) everywhere (no linear cut-over),
         // and its derivative σ(u) is finite for every u.
         var softplusNegZ = (-input).Softplus(T.One, T.PositiveInfinity);

@@ -20,11 +20,11 @@ internal sealed record ClassTargets<T>(Tensor<T> Index, Tensor<T> SampleWeight, 
         int classes = CheckInput(loss, input);
         CheckWeight(loss, weight, classes);
         var sampleShape = SampleShape(input);
-        int count = Shapes.Size(sampleShape);
+        int count = TensorShape.NumElements(sampleShape);
         if (targets.Length != count)
             throw new ArgumentException(input.Rank == 2
-                ? $"{loss}: target has {targets.Length} entries but input has batch size {input.Dims[0]}"
-                : $"{loss}: target has {targets.Length} entries but input of shape {Shapes.Format(input.Dims)} needs {count} (shape {Shapes.Format(sampleShape)})");
+                ? $"{loss}: target has {targets.Length} entries but input has batch size {input.Shape[0]}"
+                : $"{loss}: target has {targets.Length} entries but input of shape {TensorShape.Format(input.Shape)} needs {count} (shape {TensorShape.Format(sampleShape)})");
         var w = weight?.ToArray();
         var index = new T[count];
         var sampleWeight = new T[count];
@@ -41,7 +41,7 @@ internal sealed record ClassTargets<T>(Tensor<T> Index, Tensor<T> SampleWeight, 
             valid[n] = T.One;
             sum += sampleWeight[n];
         }
-        var indexShape = (int[])input.Dims.Clone();
+        var indexShape = input.Shape.ToArray();
         indexShape[1] = 1;
         return new ClassTargets<T>(Tensor.FromArray(index, indexShape), Tensor.FromArray(sampleWeight, sampleShape),
             Tensor.FromArray(valid, sampleShape), sum);
@@ -53,10 +53,10 @@ internal sealed record ClassTargets<T>(Tensor<T> Index, Tensor<T> SampleWeight, 
         ArgumentNullException.ThrowIfNull(targets);
         CheckInput(loss, input);
         var sampleShape = SampleShape(input);
-        if (!Shapes.Equal(targets.Dims, sampleShape))
+        if (!targets.Shape.SequenceEqual(sampleShape))
             throw new ArgumentException(input.Rank == 2 && targets.Rank == 1
-                ? $"{loss}: target has {targets.Dims[0]} entries but input has batch size {input.Dims[0]}"
-                : $"{loss}: target shape {Shapes.Format(targets.Dims)} does not match input shape {Shapes.Format(input.Dims)} (expected {Shapes.Format(sampleShape)} for class indices, or the input's shape for class probabilities)");
+                ? $"{loss}: target has {targets.Shape[0]} entries but input has batch size {input.Shape[0]}"
+                : $"{loss}: target shape {TensorShape.Format(targets.Shape)} does not match input shape {TensorShape.Format(input.Shape)} (expected {TensorShape.Format(sampleShape)} for class indices, or the input's shape for class probabilities)");
         var values = targets.ToArray();
         var ints = new int[values.Length];
         for (int i = 0; i < values.Length; i++)
@@ -82,16 +82,16 @@ internal sealed record ClassTargets<T>(Tensor<T> Index, Tensor<T> SampleWeight, 
     public static int CheckInput(string loss, Tensor<T> input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank < 2 || input.Dims[1] == 0)
-            throw new ArgumentException($"{loss}: input of shape {Shapes.Format(input.Dims)} should be [N, C] or [N, C, d1, ...] with C ≥ 1 classes");
-        return input.Dims[1];
+        if (input.Rank < 2 || input.Shape[1] == 0)
+            throw new ArgumentException($"{loss}: input of shape {TensorShape.Format(input.Shape)} should be [N, C] or [N, C, d1, ...] with C ≥ 1 classes");
+        return input.Shape[1];
     }
 
     /// <summary>Checks a per-class weight is 1-D with C entries.</summary>
     public static void CheckWeight(string loss, Tensor<T>? weight, int classes)
     {
-        if (weight is not null && (weight.Rank != 1 || weight.Dims[0] != classes))
-            throw new ArgumentException($"{loss}: weight of shape {Shapes.Format(weight.Dims)} should have one entry per class ({classes})");
+        if (weight is not null && (weight.Rank != 1 || weight.Shape[0] != classes))
+            throw new ArgumentException($"{loss}: weight of shape {TensorShape.Format(weight.Shape)} should have one entry per class ({classes})");
     }
 
     /// <summary>The per-class weight reshaped [1, C, 1, …] to broadcast against the input.</summary>
@@ -99,10 +99,10 @@ internal sealed record ClassTargets<T>(Tensor<T> Index, Tensor<T> SampleWeight, 
     {
         var shape = new int[rank];
         Array.Fill(shape, 1);
-        shape[1] = weight.Dims[0];
+        shape[1] = weight.Shape[0];
         return weight.Reshape(shape);
     }
 
     /// <summary>[N, d₁, …]: the input's shape without the class dim.</summary>
-    public static int[] SampleShape(Tensor<T> input) => [input.Dims[0], .. input.Dims.AsSpan(2)];
+    public static int[] SampleShape(Tensor<T> input) => [input.Shape[0], .. input.Shape.Skip(2)];
 }

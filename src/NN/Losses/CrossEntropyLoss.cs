@@ -78,10 +78,10 @@ public static partial class Losses
         var input = unbatched ? logits.Unsqueeze(0) : logits;
         var tgt = unbatched ? target.Unsqueeze(0) : target;
         Tensor<T> loss;
-        if (Shapes.Equal(tgt.Dims, input.Dims) && input.Rank >= 2)
+        if (tgt.Shape.SequenceEqual(input.Shape) && input.Rank >= 2)
         {
             if (ignoreIndex >= 0)
-                throw new ArgumentException($"{CrossEntropyName}: ignoreIndex {ignoreIndex} is only supported with class-index targets, not class probabilities (shape {Shapes.Format(target.Dims)})");
+                throw new ArgumentException($"{CrossEntropyName}: ignoreIndex {ignoreIndex} is only supported with class-index targets, not class probabilities (shape {TensorShape.Format(target.Shape)})");
             loss = CrossEntropyProbabilities(input, tgt, weight, reduction, labelSmoothing);
         }
         else
@@ -100,7 +100,7 @@ public static partial class Losses
         if (labelSmoothing > 0)
         {
             // ℓₙ = (1 − ε)·nllₙ + (ε/C)·Σ_c −w_c·logp[n, c], the smoothing term masked where ignored.
-            T eps = T.CreateChecked(labelSmoothing), classes = T.CreateChecked(input.Dims[1]);
+            T eps = T.CreateChecked(labelSmoothing), classes = T.CreateChecked(input.Shape[1]);
             var weighted = weight is null ? logp : logp * ClassTargets<T>.BroadcastWeight(weight, input.Rank);
             var smooth = -weighted.Sum(1) * targets.Valid;
             perSample = perSample * (T.One - eps) + smooth * (eps / classes);

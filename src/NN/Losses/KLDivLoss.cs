@@ -41,7 +41,7 @@ public static partial class Losses
             pointwise = target * safeP.Log() - target * input;
         }
         if (reduction != Reduction.BatchMean) return LossHelpers.Reduce(name, pointwise, reduction);
-        int batch = input.Rank == 0 ? 1 : input.Dims[0];
+        int batch = input.Rank == 0 ? 1 : input.Shape[0];
         return pointwise.Sum() / T.CreateChecked(Math.Max(batch, 1));
     }
 }

@@ -10,8 +10,8 @@ internal static class LossHelpers
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
-        if (!Shapes.Equal(input.Dims, target.Dims))
-            throw new ArgumentException($"{loss}: input shape {Shapes.Format(input.Dims)} differs from target shape {Shapes.Format(target.Dims)}");
+        if (!input.Shape.SequenceEqual(target.Shape))
+            throw new ArgumentException($"{loss}: input shape {TensorShape.Format(input.Shape)} differs from target shape {TensorShape.Format(target.Shape)}");
     }
 
     /// <summary>Mean, sum or nothing over every element of <paramref name="pointwise"/>; BatchMean is rejected (KLDivLoss handles it itself).</summary>
@@ -31,12 +31,12 @@ internal static class LossHelpers
         if (weight is null) return;
         try
         {
-            var result = Shapes.Broadcast(loss, weight.Dims, shape);
-            if (!Shapes.Equal(result, shape)) throw new ArgumentException("grows the input");
+            var result = TensorShape.Broadcast([.. weight.Shape], shape);
+            if (!result.AsSpan().SequenceEqual(shape)) throw new ArgumentException("grows the input");
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"{loss}: {what} of shape {Shapes.Format(weight.Dims)} does not broadcast to the input shape {Shapes.Format(shape)}");
+            throw new ArgumentException($"{loss}: {what} of shape {TensorShape.Format(weight.Shape)} does not broadcast to the input shape {TensorShape.Format(shape)}");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Autograd.Kernels;
 
 namespace Autograd.NN.Optimizers;
 
@@ -58,13 +59,13 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
             g = WithWeightDecay(param, grad, weightDecay);                                      // g ← g + λθ      (Adam)
         var m = Buffer(state, ExpAvg, n);
         var v = Buffer(state, ExpAvgSq, n);
-        double biasCorrection1 = 1 - Math.Pow(beta1, state.Step), biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
         if (!AmsGrad)
         {
             // The same equations as below, fused into one vectorised pass over the parameters (Adam is memory-bound).
-            FusedStepParallel(param, g, m, v, Value(beta1), Value(beta2), Value(1 / Math.Sqrt(biasCorrection2)), Value(eps), Value(-lr / biasCorrection1));
+            OptimizerKernels.Adam(param, g, m, v, lr, beta1, beta2, eps, state.Step);
             return;
         }
+        double biasCorrection1 = 1 - Math.Pow(beta1, state.Step), biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
         var work = Scratch(1, n);
         TensorPrimitives.Lerp(m, g, Value(1 - beta1), m);                                      // m ← m + (1 − β₁)(g − m)
         TensorPrimitives.Multiply(v, Value(beta2), v);                                         // v ← β₂v
@@ -77,71 +78,6 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         TensorPrimitives.Add(work, Value(eps), work);                                          // √v̂ / √(1 − β₂ᵗ) + ε
         TensorPrimitives.Divide(m, work, work);
         TensorPrimitives.MultiplyAdd(work, Value(-lr / biasCorrection1), param, param);        // θ ← θ − γ/(1 − β₁ᵗ) · m / (…)
-    }
-
-    /// <summary>Elements per parallel chunk of <see cref="FusedStep"/>: a multiple of every vector width. Each element's update
-    /// is independent of the others, so the split never changes a result.</summary>
-    private const int ChunkElements = 1 << 14;
-
-    /// <summary><see cref="FusedStep"/> over chunks on all cores for large parameters (a weight matrix), inline for small ones.</summary>
-    private static unsafe void FusedStepParallel(Span<T> param, ReadOnlySpan<T> g, Span<T> m, Span<T> v, T beta1, T beta2, T c2, T eps, T step)
-    {
-        int n = param.Length, chunks = (n + ChunkElements - 1) / ChunkElements;
-        if (chunks < 2 || Kernels.Workers.Threads == 1)
-        {
-            FusedStep(param, g, m, v, beta1, beta2, c2, eps, step);
-            return;
-        }
-        // Spans cannot enter a lambda; their pinned addresses can, and stay valid until Workers.For returns.
-        fixed (T* pp = param, pg = g, pm = m, pv = v)
-            FusedStepChunks(n, chunks, (nint)pp, (nint)pg, (nint)pm, (nint)pv, beta1, beta2, c2, eps, step);
-    }
-
-    // Separate from FusedStepParallel so that small parameters do not allocate the closure.
-    private static unsafe void FusedStepChunks(int n, int chunks, nint ap, nint ag, nint am, nint av, T beta1, T beta2, T c2, T eps, T step) =>
-        Kernels.Workers.For(chunks, c =>
-        {
-            int s = c * ChunkElements, e = Math.Min(n, s + ChunkElements);
-            FusedStep(new Span<T>((T*)ap + s, e - s), new ReadOnlySpan<T>((T*)ag + s, e - s),
-                new Span<T>((T*)am + s, e - s), new Span<T>((T*)av + s, e - s), beta1, beta2, c2, eps, step);
-        });
-
-    /// <summary>
-    /// One pass of m ← m + (1 − β₁)(g − m), v ← β₂v + (1 − β₂)g², θ ← θ + step · m / (√v · c₂ + ε)
-    /// with step = −γ/(1 − β₁ᵗ) and c₂ = 1/√(1 − β₂ᵗ), evaluated in the same order as the TensorPrimitives form.
-    /// </summary>
-    private static void FusedStep(Span<T> param, ReadOnlySpan<T> g, Span<T> m, Span<T> v, T beta1, T beta2, T c2, T eps, T step)
-    {
-        T oneMinusBeta1 = T.One - beta1, oneMinusBeta2 = T.One - beta2;
-        int i = 0;
-        if (System.Numerics.Vector.IsHardwareAccelerated && param.Length >= System.Numerics.Vector<T>.Count)
-        {
-            var vb1 = new System.Numerics.Vector<T>(oneMinusBeta1);
-            var vb2 = new System.Numerics.Vector<T>(beta2);
-            var vob2 = new System.Numerics.Vector<T>(oneMinusBeta2);
-            var vc2 = new System.Numerics.Vector<T>(c2);
-            var veps = new System.Numerics.Vector<T>(eps);
-            var vstep = new System.Numerics.Vector<T>(step);
-            int width = System.Numerics.Vector<T>.Count;
-            for (; i <= param.Length - width; i += width)
-            {
-                var gi = new System.Numerics.Vector<T>(g.Slice(i));
-                var mi = new System.Numerics.Vector<T>(m.Slice(i));
-                var vi = new System.Numerics.Vector<T>(v.Slice(i));
-                mi += (gi - mi) * vb1;
-                vi = vi * vb2 + gi * vob2 * gi;
-                var p = new System.Numerics.Vector<T>(param.Slice(i)) + mi / (System.Numerics.Vector.SquareRoot(vi) * vc2 + veps) * vstep;
-                mi.CopyTo(m.Slice(i));
-                vi.CopyTo(v.Slice(i));
-                p.CopyTo(param.Slice(i));
-            }
-        }
-        for (; i < param.Length; i++)
-        {
-            m[i] += (g[i] - m[i]) * oneMinusBeta1;
-            v[i] = v[i] * beta2 + g[i] * oneMinusBeta2 * g[i];
-            param[i] += m[i] / (T.Sqrt(v[i]) * c2 + eps) * step;
-        }
     }
 
     /// <inheritdoc />

@@ -54,9 +54,9 @@ public static class GradientClipping
         foreach (var p in parameters)
         {
             if (p?.Grad is not { } g) continue;
-            if (!g.IsContiguous) throw new InvalidOperationException($"{op}: a gradient of shape {Shapes.Format(g.Dims)} is a non-contiguous view");
+            if (!g.IsContiguous) throw new InvalidOperationException($"{op}: a gradient of shape {TensorShape.Format(g.Shape)} is a non-contiguous view");
             if (g.RequiresGrad)
-                throw new InvalidOperationException($"{op}: a gradient of shape {Shapes.Format(g.Dims)} is part of a graph (from Backward with createGraph); clip detached gradients");
+                throw new InvalidOperationException($"{op}: a gradient of shape {TensorShape.Format(g.Shape)} is part of a graph (from Backward with createGraph); clip detached gradients");
             grads.Add(g);
         }
         return grads;

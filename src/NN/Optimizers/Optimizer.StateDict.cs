@@ -25,7 +25,7 @@ public abstract partial class Optimizer<T>
             dict.Scalars[$"state.{i}.step"] = state.Step;
             for (int b = 0; b < _bufferNames.Length; b++)
                 if (state.Buffers[b] is { } buffer)
-                    dict.Tensors[$"state.{i}.{_bufferNames[b]}"] = Tensor.FromArray(buffer.ToArray(), _params[i].Dims);
+                    dict.Tensors[$"state.{i}.{_bufferNames[b]}"] = Tensor.FromArray(buffer.ToArray(), [.. _params[i].Shape]);
         }
         return dict;
     }
@@ -83,8 +83,8 @@ public abstract partial class Optimizer<T>
                 throw new ArgumentException($"{Name}.LoadStateDict: unexpected tensor \"{key}\" (buffers: {string.Join(", ", _bufferNames)})");
             if (states[i] is null)
                 throw new ArgumentException($"{Name}.LoadStateDict: tensor \"{key}\" has no \"state.{i}.step\"");
-            if (!Shapes.Equal(tensor.Dims, _params[i].Dims))
-                throw new ArgumentException($"{Name}.LoadStateDict: \"{key}\" has shape {Shapes.Format(tensor.Dims)} but parameter {i} has shape {Shapes.Format(_params[i].Dims)}");
+            if (!tensor.Shape.SequenceEqual(_params[i].Shape))
+                throw new ArgumentException($"{Name}.LoadStateDict: \"{key}\" has shape {TensorShape.Format(tensor.Shape)} but parameter {i} has shape {TensorShape.Format(_params[i].Shape)}");
             states[i]!.Buffers[b] = Tensor.FromArray(tensor.ToArray(), [tensor.NumElements]);
         }
         // Everything checked: apply.

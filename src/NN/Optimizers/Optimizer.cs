@@ -26,7 +26,8 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
         Defaults = new Dictionary<string, double>(defaults);
         _bufferNames = bufferNames;
         foreach (var group in groups) AddParamGroup(group);
-        if (_groups.Count == 0) throw new ArgumentException($"{Name}: no parameter groups given");
+        if (_params.Count == 0)
+            throw new ArgumentException($"{Name}: no parameters to optimize ({(_groups.Count == 0 ? "no parameter groups were given" : $"the {_groups.Count} parameter group(s) given are empty")}); pass the Parameters() of a model that has some");
     }
 
     /// <summary>Wraps a plain parameter list as one group.</summary>
@@ -84,11 +85,11 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
         {
             var p = parameters[i] ?? throw new ArgumentNullException(nameof(group), $"{Name}: parameter {i} of group {_groups.Count} is null");
             if (!p.IsLeaf)
-                throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {Shapes.Format(p.Dims)}) is not a leaf (produced by '{p.GradFnName}'); optimize leaves, e.g. via Detach() with RequiresGrad = true");
+                throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {TensorShape.Format(p.Shape)}) is not a leaf (produced by '{p.GradFnName}'); optimize leaves, e.g. via Detach() with RequiresGrad = true");
             if (!p.IsContiguous)
-                throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {Shapes.Format(p.Dims)}) is a non-contiguous view; optimizers update parameters in place");
+                throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {TensorShape.Format(p.Shape)}) is a non-contiguous view; optimizers update parameters in place");
             if (_seen.Contains(p) || !inGroup.Add(p))
-                throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {Shapes.Format(p.Dims)}) appears more than once across the parameter groups");
+                throw new ArgumentException($"{Name}: parameter {i} of group {_groups.Count} (shape {TensorShape.Format(p.Shape)}) appears more than once across the parameter groups");
         }
         group.Attach(Name, Defaults);
         ValidateOptions(group.Options);
@@ -131,10 +132,10 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
                 var p = parameters[i];
                 var grad = p.Grad;
                 if (grad is null) continue;
-                if (!Shapes.Equal(grad.Dims, p.Dims))
-                    throw new InvalidOperationException($"{Name}: gradient of shape {Shapes.Format(grad.Dims)} does not match parameter {index} of shape {Shapes.Format(p.Dims)}");
+                if (!grad.Shape.SequenceEqual(p.Shape))
+                    throw new InvalidOperationException($"{Name}: gradient of shape {TensorShape.Format(grad.Shape)} does not match parameter {index} of shape {TensorShape.Format(p.Shape)}");
                 if (!grad.IsContiguous)
-                    throw new InvalidOperationException($"{Name}: gradient of parameter {index} (shape {Shapes.Format(p.Dims)}) is a non-contiguous view");
+                    throw new InvalidOperationException($"{Name}: gradient of parameter {index} (shape {TensorShape.Format(p.Shape)}) is a non-contiguous view");
                 var state = _state[index] ??= new ParamState<T>(_bufferNames.Length);
                 state.Step++;
                 Update(group, p.AsSpan(), grad.AsSpan(), state);

@@ -23,7 +23,7 @@ public sealed class EarlyStopping<T> where T : unmanaged, IFloatingPointIeee754<
         _parameters = [.. parameters];
         for (int i = 0; i < _parameters.Count; i++)
             if (!_parameters[i].IsContiguous)
-                throw new ArgumentException($"EarlyStopping: parameter {i} (shape {Shapes.Format(_parameters[i].Dims)}) is a non-contiguous view");
+                throw new ArgumentException($"EarlyStopping: parameter {i} (shape {TensorShape.Format(_parameters[i].Shape)}) is a non-contiguous view");
         _bestValues = new T[_parameters.Count][];
     }
 

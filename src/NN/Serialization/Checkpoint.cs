@@ -139,15 +139,15 @@ public static class Checkpoint
                 unexpected.Add(name);
                 if (strict) problems.Add($"unexpected key '{name}' (shape {SafeTensorEntry.ShapeText(entry.Shape)}) is not in the model");
             }
-            else if (!entry.Shape.AsSpan().SequenceEqual(target.Dims))
-                problems.Add($"size mismatch for '{name}': file has shape {SafeTensorEntry.ShapeText(entry.Shape)}, model has {SafeTensorEntry.ShapeText(target.Dims)}");
+            else if (!entry.Shape.AsSpan().SequenceEqual([.. target.Shape]))
+                problems.Add($"size mismatch for '{name}': file has shape {SafeTensorEntry.ShapeText(entry.Shape)}, model has {TensorShape.Format(target.Shape)}");
             else if (!FloatDTypes.Contains(entry.DType))
                 problems.Add($"'{name}' has dtype {entry.DType}; expected {expected} (or another floating-point dtype)");
             else modelState[name] = ToTensor<T>(entry);
         }
         var missing = own.Keys.Where(k => !tensors.ContainsKey(k) || IsOptimizerKey(k)).ToList();
         if (strict)
-            problems.InsertRange(0, missing.Select(k => $"missing key '{k}' (model shape {SafeTensorEntry.ShapeText(own[k].Dims)})"));
+            problems.InsertRange(0, missing.Select(k => $"missing key '{k}' (model shape {TensorShape.Format(own[k].Shape)})"));
 
         OptimizerStateDict<T>? optimizerState = null;
         if (optimizer is not null)
@@ -243,8 +243,8 @@ public static class Checkpoint
     {
         T[] data = tensor.ToArray();
         return typeof(T) == typeof(float)
-            ? SafeTensorEntry.FromSingle((float[])(object)data, tensor.Dims)
-            : SafeTensorEntry.FromDouble((double[])(object)data, tensor.Dims);
+            ? SafeTensorEntry.FromSingle((float[])(object)data, [.. tensor.Shape])
+            : SafeTensorEntry.FromDouble((double[])(object)data, [.. tensor.Shape]);
     }
 
     /// <summary>The entry's elements as <typeparamref name="T"/>: bit-exact when the dtype matches, converted otherwise.</summary>
