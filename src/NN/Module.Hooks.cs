@@ -8,6 +8,7 @@ public abstract partial class Module<T>
 {
     private HookList<Func<Module<T>, Tensor<T>, Tensor<T>?>>? _forwardPreHooks;
     private HookList<Func<Module<T>, Tensor<T>, Tensor<T>, Tensor<T>?>>? _forwardHooks;
+    private HookList<Func<Module<T>, Tensor<T>?, Tensor<T>, Tensor<T>?>>? _backwardHooks;
     private bool _hasHooks;
     private bool _parametersClaimed;
 
@@ -54,15 +55,82 @@ public abstract partial class Module<T>
         return handle;
     }
 
+    /// <summary>
+    /// Registers <paramref name="hook"/>(module, gradInput, gradOutput) to run during backward, as PyTorch's
+    /// <c>register_full_backward_hook</c>: gradOutput is ∂L/∂(this module's output) and gradInput ∂L/∂(its input), the
+    /// whole gradient over every use inside the module, or null when the input requires no gradient (then the hook
+    /// runs as soon as gradOutput is known). A non-null result replaces gradInput for the rest of the backward pass.
+    /// Several run in registration order. Dispose the returned handle to remove it. Built on tensor hooks' machinery:
+    /// the input and output pass through identity <see cref="Function{T}"/> nodes that see those gradients.
+    /// </summary>
+    public IDisposable RegisterFullBackwardHook(Func<Module<T>, Tensor<T>?, Tensor<T>, Tensor<T>?> hook)
+    {
+        var handle = (_backwardHooks ??= new()).Add(hook);
+        _hasHooks = true;
+        return handle;
+    }
+
     private Tensor<T> ForwardWithHooks(Tensor<T> input)
     {
         if (_forwardPreHooks is not null)
             foreach (var entry in _forwardPreHooks.Entries)
                 input = entry.Hook(this, input) ?? input;
+        BackwardHookCall? call = null;
+        if (_backwardHooks is { Entries.Length: > 0 } && Tensor.IsGradEnabled)
+        {
+            call = new BackwardHookCall(this, input.RequiresGrad);
+            if (input.RequiresGrad) input = new GradientTap(call, atInput: true).Apply(input);
+        }
         var output = ForwardCore(input);
         if (_forwardHooks is not null)
             foreach (var entry in _forwardHooks.Entries)
                 output = entry.Hook(this, input, output) ?? output;
+        if (call is not null && output.RequiresGrad) output = new GradientTap(call, atInput: false).Apply(output);
         return output;
+    }
+
+    /// <summary>One forward call's backward hooks: the output's gradient, kept until the input's arrives.</summary>
+    private sealed class BackwardHookCall(Module<T> module, bool inputNeedsGrad)
+    {
+        private Tensor<T>? _gradOutput;
+
+        public Tensor<T> AtOutput(Tensor<T> gradOutput)
+        {
+            _gradOutput = gradOutput;
+            if (!inputNeedsGrad) Run(null, gradOutput);
+            return gradOutput;
+        }
+
+        public Tensor<T> AtInput(Tensor<T> gradInput)
+        {
+            if (_gradOutput is null)
+                throw new InvalidOperationException($"{module.GetType().Name}: backward hook: the gradient reached the module's input without passing its output");
+            return Run(gradInput, _gradOutput) ?? gradInput;
+        }
+
+        private Tensor<T>? Run(Tensor<T>? gradInput, Tensor<T> gradOutput)
+        {
+            foreach (var entry in module._backwardHooks!.Entries)
+                if (entry.Hook(module, gradInput, gradOutput) is { } replaced)
+                {
+                    if (gradInput is not null && !replaced.Shape.SequenceEqual(gradInput.Shape))
+                        throw new InvalidOperationException($"{module.GetType().Name}: backward hook returned a gradient of shape {TensorShape.Format(replaced.Shape)} for an input of shape {TensorShape.Format(gradInput.Shape)}");
+                    gradInput = replaced;
+                }
+            return gradInput;
+        }
+    }
+
+    /// <summary>The identity, whose backward shows the gradient to the module's backward hooks.</summary>
+    private sealed class GradientTap(BackwardHookCall call, bool atInput) : Function<T>
+    {
+        public override string Name => atInput ? "BackwardHookInput" : "BackwardHookOutput";
+
+        public override string Formula(int input) => "∂x/∂x = 1 (the identity; the module's backward hooks see the gradient)";
+
+        protected override Tensor<T> Forward(FunctionContext<T> ctx, Tensor<T>[] inputs) => inputs[0];
+
+        protected override Tensor<T>?[] Backward(FunctionContext<T> ctx, Tensor<T> gradOutput) =>
+            [atInput ? call.AtInput(gradOutput) : call.AtOutput(gradOutput)];
     }
 }
