@@ -110,7 +110,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public T[] ToArray()
     {
         var result = new T[NumElements];
-        Kernels.Strided.CopyTo(this, result);
+        Kernels.Strided.CopyTo<T>(Storage, Layout, result);
         return result;
     }
 
@@ -153,7 +153,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         if (!Shapes.Equal(Dims, source.Dims))
             throw new ArgumentException($"CopyFrom: source shape {Shapes.Format(source.Dims)} differs from destination shape {Shapes.Format(Dims)}");
         if (!IsContiguous) throw new InvalidOperationException("CopyFrom: destination must be contiguous");
-        Kernels.Strided.CopyTo(source, AsSpan());
+        Kernels.Strided.CopyTo<T>(source.Storage, source.Layout, AsSpan());
     }
 
     /// <summary>Sets <see cref="Grad"/> to null.</summary>

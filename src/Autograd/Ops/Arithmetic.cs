@@ -10,33 +10,33 @@ public sealed partial class Tensor<T>
 {
     /// <summary>Elementwise a + b with broadcasting. ∂/∂a = 1, ∂/∂b = 1.</summary>
     public static Tensor<T> operator +(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Add", a, b, new AddKernel<T>()), "Add", a, b,
+        Graph.Record(ApplyBinary("Add", a, b, new AddKernel<T>()), "Add", a, b,
             static (g, _, x) => [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g : null]);
 
     /// <summary>Elementwise a − b with broadcasting. ∂/∂a = 1, ∂/∂b = −1.</summary>
     public static Tensor<T> operator -(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Sub", a, b, new SubtractKernel<T>()), "Sub", a, b,
+        Graph.Record(ApplyBinary("Sub", a, b, new SubtractKernel<T>()), "Sub", a, b,
             static (g, _, x) => [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? -g : null]);
 
     /// <summary>Elementwise a · b with broadcasting. ∂/∂a = b, ∂/∂b = a.</summary>
     public static Tensor<T> operator *(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Mul", a, b, new MultiplyKernel<T>()), "Mul", a, b,
+        Graph.Record(ApplyBinary("Mul", a, b, new MultiplyKernel<T>()), "Mul", a, b,
             static (g, _, x) => [x[0].RequiresGrad ? g * x[1] : null, x[1].RequiresGrad ? g * x[0] : null]);
 
     /// <summary>Elementwise a / b with broadcasting. ∂/∂a = 1/b, ∂/∂b = −a/b² = −y/b.</summary>
     public static Tensor<T> operator /(Tensor<T> a, Tensor<T> b) =>
-        Graph.Record(Elementwise.Binary("Div", a, b, new DivideKernel<T>()), "Div", a, b,
+        Graph.Record(ApplyBinary("Div", a, b, new DivideKernel<T>()), "Div", a, b,
             static (g, y, x) => [x[0].RequiresGrad ? g / x[1] : null, x[1].RequiresGrad ? -(g * y) / x[1] : null]);
 
     /// <summary>Elementwise negation −a.</summary>
     public static Tensor<T> operator -(Tensor<T> a) =>
-        Graph.Record(Elementwise.Unary(a, new MathKernel<T>(UnaryFunction.Negate)), "Neg", a, static (g, _, _) => [-g]);
+        Graph.Record(ApplyUnary(a, new MathKernel<T>(UnaryFunction.Negate)), "Neg", a, static (g, _, _) => [-g]);
 
     // Scalar operands: one-input kernels, so no 0-d tensor is created and no broadcasting is worked out.
 
     /// <summary>a + s. d/da = 1.</summary>
     public static Tensor<T> operator +(Tensor<T> a, T s) =>
-        Graph.Record(Elementwise.Unary(a, new AddScalarKernel<T>(s)), "AddScalar", a, static (g, _, _) => [g]);
+        Graph.Record(ApplyUnary(a, new AddScalarKernel<T>(s)), "AddScalar", a, static (g, _, _) => [g]);
 
     /// <summary>s + a.</summary>
     public static Tensor<T> operator +(T s, Tensor<T> a) => a + s;
@@ -50,7 +50,7 @@ public sealed partial class Tensor<T>
     /// <summary>a · s. d/da = s.</summary>
     public static Tensor<T> operator *(Tensor<T> a, T s)
     {
-        var y = Elementwise.Unary(a, new MultiplyScalarKernel<T>(s));
+        var y = ApplyUnary(a, new MultiplyScalarKernel<T>(s));
         return Graph.ShouldRecord(a) ? Graph.Record(y, "MulScalar", a, ConstantRule.Times(s)) : y;
     }
 
@@ -60,7 +60,7 @@ public sealed partial class Tensor<T>
     /// <summary>a / s. d/da = 1/s.</summary>
     public static Tensor<T> operator /(Tensor<T> a, T s)
     {
-        var y = Elementwise.Unary(a, new DivideScalarKernel<T>(s));
+        var y = ApplyUnary(a, new DivideScalarKernel<T>(s));
         return Graph.ShouldRecord(a) ? Graph.Record(y, "DivScalar", a, ConstantRule.Over(s)) : y;
     }
 
@@ -104,14 +104,14 @@ public sealed partial class Tensor<T>
     /// <summary>Elementwise xᵖ for a constant exponent. d/dx = p·xᵖ⁻¹.</summary>
     public Tensor<T> Pow(T exponent)
     {
-        var y = Elementwise.Binary("Pow", this, Tensor.Scalar(exponent), new PowKernel<T>());
+        var y = ApplyBinary("Pow", this, Tensor.Scalar(exponent), new PowKernel<T>());
         if (!Graph.ShouldRecord(this)) return y;
         return Graph.Record(y, "Pow", this, (g, _, x) => [g * exponent * x[0].Pow(exponent - T.One)]);
     }
 
     /// <summary>Elementwise aᵇ with broadcasting. ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a.</summary>
     public Tensor<T> Pow(Tensor<T> exponent) =>
-        Graph.Record(Elementwise.Binary("Pow", this, exponent, new PowKernel<T>()), "Pow", this, exponent,
+        Graph.Record(ApplyBinary("Pow", this, exponent, new PowKernel<T>()), "Pow", this, exponent,
             static (g, y, x) =>
             [
                 x[0].RequiresGrad ? g * x[1] * x[0].Pow(x[1] - T.One) : null,

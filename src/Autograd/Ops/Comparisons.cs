@@ -35,7 +35,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Le(T value) => Le(Tensor.Scalar(value));
 
     private Tensor<T> Compare(string op, Tensor<T> other, Comparison kind) =>
-        Elementwise.Binary(op, this, other, new CompareKernel<T>(kind));
+        ApplyBinary(op, this, other, new CompareKernel<T>(kind));
 
     /// <summary>Index of the largest element along <paramref name="dim"/> (first on ties), as whole numbers in T.</summary>
     public Tensor<T> Argmax(int dim, bool keepDim = false) => ArgExtreme(Shapes.NormalizeDim("Argmax", dim, Rank), keepDim, max: true);
@@ -101,8 +101,7 @@ public static partial class Tensor
     private static T[] Broadcast<T>(Tensor<T> t, int[] shape, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var values = Buffers.Rent<T>(n);
-        var view = new Tensor<T>(t.Storage, t.Offset, shape, Shapes.BroadcastStrides(t.Dims, t.Strides, shape));
-        Kernels.Strided.CopyTo(view, values);
+        Kernels.Strided.CopyTo<T>(t.Storage, t.Layout.BroadcastTo(shape), values);
         return values;
     }
 }

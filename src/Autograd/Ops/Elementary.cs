@@ -14,7 +14,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> Map<TKernel>(string name, TKernel kernel, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx)
         where TKernel : struct, IUnaryKernel<T>
     {
-        var y = Elementwise.Unary(this, kernel);
+        var y = ApplyUnary(this, kernel);
         return Graph.ShouldRecord(this) ? RecordMap(y, name, dfdx) : y;
     }
 
@@ -28,7 +28,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> MapMasked<TKernel>(string name, TKernel kernel, RangeMask<T> mask)
         where TKernel : struct, IUnaryKernel<T>
     {
-        var y = Elementwise.Unary(this, kernel);
+        var y = ApplyUnary(this, kernel);
         return Graph.Record(y, name, this, (g, _, x) => [g.MaskedBy(x[0], mask)]);
     }
 
@@ -67,11 +67,11 @@ public sealed partial class Tensor<T>
     public Tensor<T> Cos() => Map("Cos", new MathKernel<T>(UnaryFunction.Cos), static (x, _) => -x.Sin());
 
     /// <summary>Elementwise tanh x. d/dx = 1 − tanh² x = 1 − y².</summary>
-    public Tensor<T> Tanh() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Tanh)), "Tanh", this,
+    public Tensor<T> Tanh() => Graph.Record(ApplyUnary(this, new MathKernel<T>(UnaryFunction.Tanh)), "Tanh", this,
         static (g, y, _) => [OutputDerivative(g, y, tanh: true)]);
 
     /// <summary>Elementwise logistic sigmoid σ(x) = 1/(1 + e⁻ˣ). d/dx = σ(x)(1 − σ(x)) = y(1 − y).</summary>
-    public Tensor<T> Sigmoid() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sigmoid)), "Sigmoid", this,
+    public Tensor<T> Sigmoid() => Graph.Record(ApplyUnary(this, new MathKernel<T>(UnaryFunction.Sigmoid)), "Sigmoid", this,
         static (g, y, _) => [OutputDerivative(g, y, tanh: false)]);
 
     /// <summary>
@@ -125,5 +125,5 @@ public sealed partial class Tensor<T>
     public Tensor<T> Neg() => -this;
 
     /// <summary>Elementwise sign: −1, 0 or 1. Not differentiable (piecewise constant): records nothing.</summary>
-    public Tensor<T> Sign() => Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sign));
+    public Tensor<T> Sign() => ApplyUnary(this, new MathKernel<T>(UnaryFunction.Sign));
 }

@@ -39,7 +39,7 @@ public sealed partial class Tensor<T>
             throw new ArgumentException($"ScatterAdd: index shape {Shapes.Format(index.Dims)} must equal source shape {Shapes.Format(source.Dims)}");
         var idx = ReadIndex("ScatterAdd", d, index, checkOtherDims: true);
         var result = Buffers.Rent<T>(NumElements, clear: false);
-        Strided.CopyTo(this, result);
+        Strided.CopyTo<T>(Storage, Layout, result);
         var strides = Shapes.ContiguousStrides(Dims);
         ReadOnlySpan<T> src = source.IsContiguous ? source.Storage.AsSpan(source.Offset, source.NumElements) : source.ToArray();
         var walk = new IndexWalk(index.Dims);

@@ -150,20 +150,8 @@ public sealed partial class Tensor<T>
     /// <summary>Writes <paramref name="source"/> into this (possibly strided) view element by element; not recorded.</summary>
     internal void CopyStrided(Tensor<T> source)
     {
-        if (IsContiguous)
-        {
-            Kernels.Strided.CopyTo(source, Span);
-            return;
-        }
-        var values = source.ToArray();
-        var loop = new Kernels.StridedLoop(Dims, Strides, Strides);
-        int pos = 0;
-        for (long row = 0; row < loop.Rows; row++)
-        {
-            int o = Offset + loop.OffsetA;
-            for (int i = 0; i < loop.InnerSize; i++) Storage[o + i * loop.InnerStrideA] = values[pos++];
-            loop.Next();
-        }
+        if (IsContiguous) Kernels.Strided.CopyTo<T>(source.Storage, source.Layout, Span);
+        else Kernels.Strided.CopyFrom<T>(source.ToArray(), Storage, Layout);
     }
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, with that dim removed.</summary>
@@ -208,7 +196,7 @@ public sealed partial class Tensor<T>
     private Tensor<T> ContiguousCopy()
     {
         var data = Buffers.Rent<T>(NumElements, clear: false);
-        Kernels.Strided.CopyTo(this, data);
+        Kernels.Strided.CopyTo<T>(Storage, Layout, data);
         return new(data, (int[])Dims.Clone());
     }
 }
