@@ -63,10 +63,8 @@ public sealed partial class Tensor<T>
         var src = IsContiguous ? this : ContiguousCopy();
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
         if (n == 0) throw new ArgumentException($"{(max ? "Argmax" : "Argmin")}: dim {d} has size 0 (shape {Shapes.Format(Dims)})");
-        var indices = new int[outer * inner];
-        Reduce.ArgExtreme<T>(src.Storage.AsSpan(src.Offset, outer * n * inner), outer, n, inner, max, indices);
-        var data = Buffers.Rent<T>(indices.Length);
-        for (int i = 0; i < data.Length; i++) data[i] = T.CreateChecked(indices[i]);
+        var data = Buffers.Rent<T>(outer * inner, clear: false);
+        Reduce.ArgExtreme<T>(src.Storage.AsSpan(src.Offset, outer * n * inner), outer, n, inner, max, data);
         var shape = (int[])Dims.Clone();
         shape[d] = 1;
         var result = new Tensor<T>(data, shape);
@@ -85,8 +83,9 @@ public static partial class Tensor
         var shape = Shapes.Broadcast("Where", Shapes.Broadcast("Where", mask.Dims, a.Dims), b.Dims);
         int n = Shapes.Size(shape);
         T[] m = Broadcast(mask, shape, n), va = Broadcast(a, shape, n), vb = Broadcast(b, shape, n);
-        var result = Buffers.Rent<T>(n);
-        for (int i = 0; i < n; i++) result[i] = m[i] != T.Zero ? va[i] : vb[i];
+        var result = Buffers.Rent<T>(n, clear: false);
+        Kernels.Fused.Select<T>(m, va, vb, result);
+        foreach (var t in (ReadOnlySpan<T[]>)[m, va, vb]) Kernels.Scratch.Return(t);
         var y = new Tensor<T>(result, shape);
         if (!Graph.ShouldRecord(a, b)) return y;
         var zero = Scalar(T.Zero);
@@ -100,7 +99,7 @@ public static partial class Tensor
 
     private static T[] Broadcast<T>(Tensor<T> t, int[] shape, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var values = Buffers.Rent<T>(n);
+        var values = Kernels.Scratch.Rent<T>(n);
         Kernels.Strided.CopyTo<T>(t.Storage, t.Layout.BroadcastTo(shape), values);
         return values;
     }

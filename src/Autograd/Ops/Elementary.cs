@@ -41,9 +41,7 @@ public sealed partial class Tensor<T>
         var g = IsContiguous ? this : ContiguousCopy();
         var src = x.IsContiguous ? x : x.ContiguousCopy();
         var d = Buffers.Rent<T>(clear: false, length: g.NumElements);
-        T[] gs = g.Storage, xs = src.Storage;
-        int go = g.Offset, xo = src.Offset;
-        Chunks.For(d.Length, Chunks.Grain, (s, e) => mask.Scale(gs.AsSpan(go + s, e - s), xs.AsSpan(xo + s, e - s), d.AsSpan(s, e - s)));
+        Fused.Masked(g.Storage, g.Offset, src.Storage, src.Offset, mask, d);
         var result = new Tensor<T>(d, (int[])Dims.Clone());
         return Graph.Record(result, "MaskedBy", this, (gg, _, _) => [gg.MaskedBy(x, mask)]);
     }
@@ -82,31 +80,20 @@ public sealed partial class Tensor<T>
     internal static Tensor<T> OutputDerivative(Tensor<T> g, Tensor<T> y, bool tanh)
     {
         int n = y.NumElements;
-        var result = Buffers.Rent<T>(n);
-        if (n == 1 && g.NumElements == 1)
-        {
-            // One element: the span path's operations in the same order (so the same bits), without TensorPrimitives' dispatch.
-            T ys = y.Storage[y.Offset], gs = g.Storage[g.Offset];
-            result[0] = gs * (tanh ? T.One - ys * ys : ys * (T.One - ys));
-        }
-        else
-        {
-            var ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
-            var gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : g.Expand(y.Dims).ToArray();
-            if (tanh)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(ys, ys, result);
-                System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, result, result);
-            }
-            else
-            {
-                System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, ys, result);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(ys, result, result);
-            }
-            System.Numerics.Tensors.TensorPrimitives.Multiply(gs, result, result);
-        }
+        var result = Buffers.Rent<T>(n, clear: false);
+        ReadOnlySpan<T> ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
+        ReadOnlySpan<T> gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : Broadcast(g, y.Dims);
+        Fused.OutputDerivative(gs, ys, result, tanh);
         var output = new Tensor<T>(result, y);
         return Graph.ShouldRecord(g, y) ? RecordOutputDerivative(output, g, y, tanh) : output;
+    }
+
+    /// <summary>The elements of <paramref name="g"/> broadcast to <paramref name="shape"/>, row-major.</summary>
+    private static T[] Broadcast(Tensor<T> g, int[] shape)
+    {
+        var values = new T[Shapes.Size(shape)];
+        Strided.CopyTo<T>(g.Storage, g.Layout.BroadcastTo(shape), values);
+        return values;
     }
 
     // Separate from OutputDerivative so that plain backward does not allocate the closure capturing tanh.
