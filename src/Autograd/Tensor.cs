@@ -144,7 +144,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public Tensor<T> Clone()
     {
         var result = new Tensor<T>(ToArray(), (int[])Dims.Clone());
-        return Graph.Record(result, "Clone", this, static (g, _, _) => [g]);
+        return Graph.Record(result, "Clone", this, PassThrough);
     }
 
     /// <summary>Copies <paramref name="source"/>'s values into this tensor in place (not recorded; shapes must match).</summary>

@@ -28,75 +28,49 @@ public sealed partial class Tensor<T>
         Graph.Record(ApplyBinary("Div", a, b, new DivideKernel<T>()), "Div", a, b,
             static (g, y, x) => [x[0].RequiresGrad ? g / x[1] : null, x[1].RequiresGrad ? -(g * y) / x[1] : null]);
 
-    /// <summary>Elementwise negation −a.</summary>
-    public static Tensor<T> operator -(Tensor<T> a) =>
-        Graph.Record(ApplyUnary(a, new MathKernel<T>(UnaryFunction.Negate)), "Neg", a, static (g, _, _) => [-g]);
+    /// <summary>Elementwise negation −a = a·(−1) + 0, one affine node. d/da = −1.</summary>
+    public static Tensor<T> operator -(Tensor<T> a) => Affine(a, new AffineKernel<T>(-T.One, T.Zero, AffineParts.Scale));
 
-    // Scalar operands: one-input kernels, so no 0-d tensor is created and no broadcasting is worked out.
+    // Tensor-with-scalar arithmetic is one node, the affine map y = a·s + c (or a/s + c): one-input kernels, so no 0-d
+    // tensor is created and no broadcasting is worked out.
 
-    /// <summary>a + s. d/da = 1.</summary>
-    public static Tensor<T> operator +(Tensor<T> a, T s) =>
-        Graph.Record(ApplyUnary(a, new AddScalarKernel<T>(s)), "AddScalar", a, static (g, _, _) => [g]);
+    /// <summary>a + s (affine, c = s). d/da = 1.</summary>
+    public static Tensor<T> operator +(Tensor<T> a, T s) => Affine(a, new AffineKernel<T>(T.One, s, AffineParts.Shift));
 
     /// <summary>s + a.</summary>
     public static Tensor<T> operator +(T s, Tensor<T> a) => a + s;
 
-    /// <summary>a − s.</summary>
+    /// <summary>a − s = a + (−s).</summary>
     public static Tensor<T> operator -(Tensor<T> a, T s) => a + (-s);
 
-    /// <summary>s − a.</summary>
-    public static Tensor<T> operator -(T s, Tensor<T> a) => -a + s;
+    /// <summary>s − a = a·(−1) + s, one affine node. d/da = −1.</summary>
+    public static Tensor<T> operator -(T s, Tensor<T> a) => Affine(a, new AffineKernel<T>(-T.One, s, AffineParts.Scale | AffineParts.Shift));
 
-    /// <summary>a · s. d/da = s.</summary>
-    public static Tensor<T> operator *(Tensor<T> a, T s)
-    {
-        var y = ApplyUnary(a, new MultiplyScalarKernel<T>(s));
-        return Graph.ShouldRecord(a) ? Graph.Record(y, "MulScalar", a, ConstantRule.Times(s)) : y;
-    }
+    /// <summary>a · s (affine, scale s). d/da = s.</summary>
+    public static Tensor<T> operator *(Tensor<T> a, T s) => Affine(a, new AffineKernel<T>(s, T.Zero, AffineParts.Scale));
 
     /// <summary>s · a.</summary>
     public static Tensor<T> operator *(T s, Tensor<T> a) => a * s;
 
-    /// <summary>a / s. d/da = 1/s.</summary>
-    public static Tensor<T> operator /(Tensor<T> a, T s)
-    {
-        var y = ApplyUnary(a, new DivideScalarKernel<T>(s));
-        return Graph.ShouldRecord(a) ? Graph.Record(y, "DivScalar", a, ConstantRule.Over(s)) : y;
-    }
+    /// <summary>a / s (affine, true division by s). d/da = 1/s.</summary>
+    public static Tensor<T> operator /(Tensor<T> a, T s) => Affine(a, new AffineKernel<T>(s, T.Zero, AffineParts.Divide));
 
     /// <summary>
-    /// The derivative g·s or g/s of a product or quotient by the constant s. The rule built last for each kind is
-    /// reused while s repeats (the usual case: a literal in a loop or a layer), so recording such an op then allocates
-    /// no closure. Constants match by value and sign, so 0 and −0 get rules of their own, and NaN never matches.
+    /// The affine node y = a·s + c (or a/s + c): d/da = s (or 1/s), so the gradient is g·s (or g/s), itself an affine
+    /// node. A shift alone passes the gradient through and a negation negates it, with static rules; a general scale
+    /// is captured by its rule only when the node is recorded.
     /// </summary>
-    private sealed class ConstantRule
+    private static Tensor<T> Affine(Tensor<T> a, AffineKernel<T> map)
     {
-        private static ConstantRule? s_times, s_over;
-        private readonly T _s;
-        private readonly bool _divide;
-        private readonly Derivative<T> _derivative;
-
-        private ConstantRule(T s, bool divide)
-        {
-            _s = s;
-            _divide = divide;
-            _derivative = Apply;
-        }
-
-        public static Derivative<T> Times(T s) => Get(ref s_times, s, divide: false);
-
-        public static Derivative<T> Over(T s) => Get(ref s_over, s, divide: true);
-
-        private static Derivative<T> Get(ref ConstantRule? last, T s, bool divide)
-        {
-            var rule = last;
-            if (rule is null || rule._s != s || T.IsNegative(rule._s) != T.IsNegative(s))
-                last = rule = new ConstantRule(s, divide);
-            return rule._derivative;
-        }
-
-        private Tensor<T>?[] Apply(Tensor<T> g, Tensor<T> output, Tensor<T>[] inputs) => [_divide ? g / _s : g * _s];
+        var y = ApplyUnary(a, map);
+        if (!Graph.ShouldRecord(a)) return y;
+        if ((map.Parts & (AffineParts.Scale | AffineParts.Divide)) == 0) return Graph.Record(y, "Affine", a, PassThrough);
+        if (map.Scale == -T.One && (map.Parts & AffineParts.Scale) != 0) return Graph.Record(y, "Affine", a, static (g, _, _) => [-g]);
+        return RecordScaled(y, a, map.Scale, (map.Parts & AffineParts.Divide) != 0);
     }
+
+    private static Tensor<T> RecordScaled(Tensor<T> y, Tensor<T> a, T s, bool divide) =>
+        Graph.Record(y, "Affine", a, (g, _, _) => [divide ? g / s : g * s]);
 
     /// <summary>s / a. d/da = −s/a² = −y/a.</summary>
     public static Tensor<T> operator /(T s, Tensor<T> a) => Tensor.Scalar(s) / a;

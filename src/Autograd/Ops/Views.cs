@@ -190,8 +190,11 @@ public sealed partial class Tensor<T>
     public Tensor<T> Contiguous()
     {
         if (IsContiguous) return this;
-        return Graph.Record(ContiguousCopy(), "Contiguous", this, static (g, _, _) => [g]);
+        return Graph.Record(ContiguousCopy(), "Contiguous", this, PassThrough);
     }
+
+    /// <summary>The identity rule g ↦ g, shared by the ops whose result equals their input (Clone, Contiguous, a + s).</summary>
+    internal static readonly Derivative<T> PassThrough = static (g, _, _) => [g];
 
     private Tensor<T> ContiguousCopy()
     {
