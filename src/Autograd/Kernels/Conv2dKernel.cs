@@ -29,7 +29,7 @@ internal static class Conv2dKernel
         // Y_n = W·COLS[:, n·L .. n·L + L) written straight into y [N, O, L]: one product per image and core with
         // the shared W beat one wide product followed by a permuting copy (measured: 9 vs 11 ms, 0.8 vs 1.7 ms; and
         // 4.5 vs 4.8 + 0.2 ms for conv 32→64 on 14×14, batch 64, after the packing changes).
-        if (n >= 2 * Workers.Threads)
+        if (n >= 2 * Workers.ThreadCount)
         {
             // Each image's columns are multiplied right after they are laid out, while they are still in the core's
             // cache, instead of after the whole batch's columns went through memory (conv 32→64 on 14×14, batch 64:
@@ -70,7 +70,7 @@ internal static class Conv2dKernel
             // No images: the gradient is as empty as the input.
             Array.Clear(dx);
         }
-        else if (n >= 2 * Workers.Threads)
+        else if (n >= 2 * Workers.ThreadCount)
         {
             // One image per core: dCOLS_n = Wᵀ·G_n reads G_n = grad[n] in place and lands in a per-image buffer that
             // col2im then reads from the core's cache, instead of the whole batch's columns going through memory.

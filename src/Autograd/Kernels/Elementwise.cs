@@ -42,7 +42,7 @@ internal static class Chunks
     public static void For(long n, long grain, long work, Action<int, int> body)
     {
         long chunks = (n + grain - 1) / Math.Max(grain, 1);
-        if (chunks <= 1 || work < ParallelWork || Workers.Threads == 1)
+        if (chunks <= 1 || work < ParallelWork || Workers.ThreadCount == 1)
         {
             if (n > 0) body(0, (int)n);
             return;
