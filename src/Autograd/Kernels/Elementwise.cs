@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Autograd.Kernels;
 
@@ -64,17 +65,24 @@ internal static class Elementwise
     public static void Unary<T, TKernel>(T[] x, in Layout lx, TKernel kernel, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
     {
-        var src = x;
-        int offset = lx.Offset;
-        if (!lx.IsContiguous)
+        if (lx.IsContiguous)
         {
-            Strided.CopyTo<T>(x, lx, dst);
-            src = dst;
-            offset = 0;
+            Unary(x, lx.Offset, kernel, dst);
+            return;
         }
-        // Below the parallel threshold call the kernel directly: no closure is allocated on this (per-op) path.
-        if (dst.Length < Chunks.ParallelWork) kernel.Invoke(src.AsSpan(offset, dst.Length), dst);
-        else UnaryChunked(src, offset, dst, kernel);
+        // A strided operand is gathered into the destination first, then transformed in place.
+        Strided.CopyTo<T>(x, lx, dst);
+        Unary(dst, 0, kernel, dst);
+    }
+
+    /// <summary>dst = kernel(x) elementwise for x contiguous from <paramref name="offset"/> (no layout to walk). Below the
+    /// parallel threshold the kernel is called directly: no closure is allocated on this per-op path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unary<T, TKernel>(T[] x, int offset, TKernel kernel, T[] dst)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
+    {
+        if (dst.Length < Chunks.ParallelWork) kernel.Invoke(x.AsSpan(offset, dst.Length), dst);
+        else UnaryChunked(x, offset, dst, kernel);
     }
 
     private static void UnaryChunked<T, TKernel>(T[] src, int offset, T[] result, TKernel kernel)

@@ -57,20 +57,23 @@ public sealed partial class Tensor<T>
 
     /// <summary>
     /// The affine node y = a·s + c (or a/s + c): d/da = s (or 1/s), so the gradient is g·s (or g/s), itself an affine
-    /// node. A shift alone passes the gradient through and a negation negates it, with static rules; a general scale
-    /// is captured by its rule only when the node is recorded.
+    /// node. Every rule is static: a shift passes the gradient through, a negation negates it, and a scale is read from
+    /// the output, which keeps it (<see cref="_affineScale"/>), so recording the node allocates no closure.
     /// </summary>
     private static Tensor<T> Affine(Tensor<T> a, AffineKernel<T> map)
     {
         var y = ApplyUnary(a, map);
         if (!Graph.ShouldRecord(a)) return y;
         if ((map.Parts & (AffineParts.Scale | AffineParts.Divide)) == 0) return Graph.Record(y, "Affine", a, PassThrough);
-        if (map.Scale == -T.One && (map.Parts & AffineParts.Scale) != 0) return Graph.Record(y, "Affine", a, static (g, _, _) => [-g]);
-        return RecordScaled(y, a, map.Scale, (map.Parts & AffineParts.Divide) != 0);
+        if ((map.Parts & AffineParts.Scale) != 0 && map.Scale == -T.One) return Graph.Record(y, "Affine", a, static (g, _, _) => [-g]);
+        y._affineScale = map.Scale;
+        if ((map.Parts & AffineParts.Divide) != 0) return Graph.Record(y, "Affine", a, static (g, y, _) => [g / y._affineScale]);
+        return Graph.Record(y, "Affine", a, static (g, y, _) => [g * y._affineScale]);
     }
 
-    private static Tensor<T> RecordScaled(Tensor<T> y, Tensor<T> a, T s, bool divide) =>
-        Graph.Record(y, "Affine", a, (g, _, _) => [divide ? g / s : g * s]);
+    /// <summary>The scale s of the affine node that produced this tensor (its rule's only constant), kept on the output
+    /// the rule is handed, where it fits in the object's padding for float, instead of in a closure per node.</summary>
+    private T _affineScale;
 
     /// <summary>s / a. d/da = −s/a² = −y/a.</summary>
     public static Tensor<T> operator /(T s, Tensor<T> a) => Tensor.Scalar(s) / a;

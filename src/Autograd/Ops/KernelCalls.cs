@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Autograd.Engine;
 using Autograd.Kernels;
 
@@ -12,10 +13,12 @@ public sealed partial class Tensor<T>
     internal Layout Layout => new(Dims, Strides, Offset, NumElements, IsContiguous);
 
     /// <summary>y = kernel(x) elementwise: a new contiguous tensor of x's shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Tensor<T> ApplyUnary<TKernel>(Tensor<T> x, TKernel kernel) where TKernel : struct, IUnaryKernel<T>
     {
         var y = Buffers.Rent<T>(clear: false, length: x.NumElements);
-        Elementwise.Unary(x.Storage, x.Layout, kernel, y);
+        if (x.IsContiguous) Elementwise.Unary(x.Storage, x.Offset, kernel, y);
+        else Elementwise.Unary(x.Storage, x.Layout, kernel, y);
         return new Tensor<T>(y, x);
     }
 
