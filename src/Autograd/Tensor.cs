@@ -163,7 +163,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     public T[] ToArray()
     {
         var result = new T[NumElements];
-        Kernels.Strided.CopyTo(this, result);
+        Kernels.Strided.CopyTo<T>(Storage, Layout, result);
         return result;
     }
 

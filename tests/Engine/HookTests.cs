@@ -113,7 +113,7 @@ public class HookTests
         y.RegisterHook(_ => Tensor.Scalar(1.0));
         var error = Assert.Throws<InvalidOperationException>(() => y.Sum().Backward());
         Assert.Contains("shape []", error.Message);
-        Assert.Contains("MulScalar", error.Message);
+        Assert.Contains("Affine", error.Message);
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public class SilentFailureTests
         var x = Tensor.FromArray(new double[] { 1, 2 }, requiresGrad: true);
         var y = x * 2.0;
         var error = Assert.Throws<InvalidOperationException>(() => y.AddInPlace(1.0));
-        Assert.Contains("'MulScalar'", error.Message);
+        Assert.Contains("'Affine'", error.Message);
     }
 
     [Fact]

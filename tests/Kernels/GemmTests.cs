@@ -22,7 +22,8 @@ public class GemmTests
     /// <summary>
     /// Runs <paramref name="check"/> on <paramref name="path"/>: natively where this CPU has it; elsewhere it first asserts
     /// that forcing the path is refused (a missing instruction set is a checked fact), then runs the check with the
-    /// path's vector code executed by the runtime's software fallback (<see cref="KernelPaths.Emulate"/>), so every
+    /// path's vector code executed by the runtime's software fallback (the checks multiply through
+    /// <see cref="MultiplyOn{T}"/>, which uses the internal <see cref="Gemm.MultiplyOnAnyPath{T}"/> there), so every
     /// path's kernel, packing and edge code is tested on every machine. Portable must always run natively.
     /// </summary>
     internal static void OnPath(KernelPath path, Action check)
@@ -37,15 +38,16 @@ public class GemmTests
         float[] one = [1f];
         Assert.Throws<PlatformNotSupportedException>(
             () => Gemm.Multiply(one, 0, 1, false, one, 0, 1, false, one, 0, 1, 1, 1, 1, false, path));
-        KernelPaths.Emulate = true;
-        try
-        {
-            check();
-        }
-        finally
-        {
-            KernelPaths.Emulate = false;
-        }
+        check();
+    }
+
+    /// <summary>Gemm.Multiply on <paramref name="path"/>: the public entry point where the CPU has the path, the
+    /// internal one that runs it on the software fallback where it does not.</summary>
+    internal static void MultiplyOn<T>(KernelPath path, T[] a, int aOffset, int lda, bool transA, T[] b, int bOffset, int ldb, bool transB,
+        T[] c, int cOffset, int ldc, int m, int n, int k, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (KernelPaths.IsSupported(path)) Gemm.Multiply(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate, path);
+        else Gemm.MultiplyOnAnyPath(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate, path);
     }
 
     [Theory]
@@ -186,7 +188,7 @@ public class GemmTests
         int lda = aCols + 3, ldb = bCols + 1, ldc = n + 2, aOff = 5, bOff = 2, cOff = 7;
         T[] a = RandomArray<T>(aOff + aRows * lda, rng), b = RandomArray<T>(bOff + bRows * ldb, rng);
         T[] c = RandomArray<T>(cOff + m * ldc + 4, rng), c0 = (T[])c.Clone();
-        Gemm.Multiply(a, aOff, lda, ta, b, bOff, ldb, tb, c, cOff, ldc, m, n, k, acc, path);
+        MultiplyOn(path, a, aOff, lda, ta, b, bOff, ldb, tb, c, cOff, ldc, m, n, k, acc);
         var (want, bound) = Oracle(a, aOff, lda, ta, b, bOff, ldb, tb, acc ? c0 : null, cOff, ldc, m, n, k);
         for (int idx = 0; idx < c.Length; idx++)
         {

@@ -87,4 +87,61 @@ public class WorkersTests
         Workers.For(10, c => { for (int i = c * 10_000; i < (c + 1) * 10_000; i++) parallel[c] += x[i]; });
         Assert.Equal(Serial(), parallel.Sum());
     }
+
+    [Fact]
+    public void ThreadCount_OneAndTwoThreadsGiveTheSameBitsForAGemmAndAReduction()
+    {
+        // Oracle: work is chunked by size alone, so the thread count changes who runs a chunk, never what it computes.
+        // A 256³ product and a 1M-element sum both pass the parallel thresholds.
+        var g = new Generator(11);
+        var a = Tensor.Randn<float>([256, 256], g);
+        var b = Tensor.Randn<float>([256, 256], g);
+        var x = Tensor.Randn<float>([4, 262_144], g);
+        int before = Workers.ThreadCount;
+        try
+        {
+            Workers.ThreadCount = 1;
+            Assert.Equal(1, Workers.ThreadCount);
+            float[] product1 = a.MatMul(b).ToArray(), sum1 = x.Sum(1).ToArray();
+            float total1 = x.Sum().Item();
+            Workers.ThreadCount = 2;
+            Assert.Equal(2, Workers.ThreadCount);
+            float[] product2 = a.MatMul(b).ToArray(), sum2 = x.Sum(1).ToArray();
+            float total2 = x.Sum().Item();
+            Assert.Equal(product1, product2);
+            Assert.Equal(sum1, sum2);
+            Assert.Equal(total1, total2);
+        }
+        finally
+        {
+            Workers.ThreadCount = before;
+        }
+    }
+
+    [Fact]
+    public void ThreadCount_BelowOneThrowsAndKeepsTheOldValue()
+    {
+        int before = Workers.ThreadCount;
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Workers.ThreadCount = 0);
+        Assert.Contains("ThreadCount", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Workers.ThreadCount = -3);
+        Assert.Equal(before, Workers.ThreadCount);
+    }
+
+    [Fact]
+    public void ThreadCount_AboveTheCoreCountStillRunsEveryIndexOnce()
+    {
+        int before = Workers.ThreadCount;
+        try
+        {
+            Workers.ThreadCount = Environment.ProcessorCount + 2;
+            var hits = new int[500];
+            Workers.For(hits.Length, i => Interlocked.Increment(ref hits[i]));
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+        finally
+        {
+            Workers.ThreadCount = before;
+        }
+    }
 }

@@ -277,7 +277,7 @@ internal static class Graph
             t.Grad = new Tensor<T>(g.ToArray(), (int[])t.Dims.Clone());
         else
         {
-            Kernels.Strided.AddInto(g, t.Grad.Span);
+            Kernels.Strided.AddInto<T>(g.Storage, g.Layout, t.Grad.Span);
             t.Grad.BumpVersion();
         }
     }

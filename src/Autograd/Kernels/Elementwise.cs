@@ -1,5 +1,5 @@
 using System.Numerics;
-using Autograd.Engine;
+using System.Runtime.CompilerServices;
 
 namespace Autograd.Kernels;
 
@@ -43,7 +43,7 @@ internal static class Chunks
     public static void For(long n, long grain, long work, Action<int, int> body)
     {
         long chunks = (n + grain - 1) / Math.Max(grain, 1);
-        if (chunks <= 1 || work < ParallelWork || Workers.Threads == 1)
+        if (chunks <= 1 || work < ParallelWork || Workers.ThreadCount == 1)
         {
             if (n > 0) body(0, (int)n);
             return;
@@ -57,90 +57,94 @@ internal static class Chunks
         For(n, Math.Max(1, Grain / Math.Max(itemCost, 1)), n * Math.Max(itemCost, 1), body);
 }
 
-/// <summary>Runs unary and broadcasting binary kernels over tensors, choosing the longest contiguous inner runs,
-/// in parallel chunks for large tensors. Outputs are fully written, so they are allocated uninitialised.</summary>
+/// <summary>Runs unary and broadcasting binary kernels over strided operands, choosing the longest contiguous inner
+/// runs, in parallel chunks for large outputs. Destinations are fully written, so they may be uninitialised.</summary>
 internal static class Elementwise
 {
-    public static Tensor<T> Unary<T, TKernel>(Tensor<T> x, TKernel kernel)
+    /// <summary>dst = kernel(x) elementwise, row-major, for x laid out by <paramref name="lx"/>.</summary>
+    public static void Unary<T, TKernel>(T[] x, in Layout lx, TKernel kernel, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
     {
-        var result = Buffers.Rent<T>(clear: false, length: x.NumElements);
-        var src = x.Storage;
-        int offset = x.Offset;
-        if (!x.IsContiguous)
+        if (lx.IsContiguous)
         {
-            Strided.CopyTo(x, result);
-            src = result;
-            offset = 0;
+            Unary(x, lx.Offset, kernel, dst);
+            return;
         }
-        // Below the parallel threshold call the kernel directly: no closure is allocated on this (per-op) path.
-        if (result.Length < Chunks.ParallelWork) kernel.Invoke(src.AsSpan(offset, result.Length), result);
-        else UnaryChunked(src, offset, result, kernel);
-        return new Tensor<T>(result, x);
+        // A strided operand is gathered into the destination first, then transformed in place.
+        Strided.CopyTo<T>(x, lx, dst);
+        Unary(dst, 0, kernel, dst);
+    }
+
+    /// <summary>dst = kernel(x) elementwise for x contiguous from <paramref name="offset"/> (no layout to walk). Below the
+    /// parallel threshold the kernel is called directly: no closure is allocated on this per-op path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unary<T, TKernel>(T[] x, int offset, TKernel kernel, T[] dst)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
+    {
+        if (dst.Length < Chunks.ParallelWork) kernel.Invoke(x.AsSpan(offset, dst.Length), dst);
+        else UnaryChunked(x, offset, dst, kernel);
     }
 
     private static void UnaryChunked<T, TKernel>(T[] src, int offset, T[] result, TKernel kernel)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T> =>
         Chunks.For(result.Length, Chunks.Grain, (s, e) => kernel.Invoke(src.AsSpan(offset + s, e - s), result.AsSpan(s, e - s)));
 
-    public static Tensor<T> Binary<T, TKernel>(string op, Tensor<T> a, Tensor<T> b, TKernel kernel)
+    /// <summary>dst = kernel(a, b) elementwise over <paramref name="shape"/>, the broadcast shape of the two layouts.</summary>
+    public static void Binary<T, TKernel>(T[] a, in Layout la, T[] b, in Layout lb, int[] shape, TKernel kernel, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IBinaryKernel<T>
     {
-        int[] shape = Shapes.Equal(a.Dims, b.Dims) ? a.Dims : Shapes.Broadcast(op, a.Dims, b.Dims);
-        var dst = Buffers.Rent<T>(clear: false, length: Shapes.Size(shape));
         // Small contiguous operands: call the kernel directly, without the closures of the chunked path.
-        if (dst.Length < Chunks.ParallelWork && a.IsContiguous && b.IsContiguous)
+        if (dst.Length < Chunks.ParallelWork && la.IsContiguous && lb.IsContiguous)
         {
-            if (a.NumElements == dst.Length && b.NumElements == dst.Length)
+            if (la.Size == dst.Length && lb.Size == dst.Length)
             {
-                kernel.Invoke(a.Storage.AsSpan(a.Offset, dst.Length), b.Storage.AsSpan(b.Offset, dst.Length), dst);
-                return new Tensor<T>(dst, shape);
+                kernel.Invoke(a.AsSpan(la.Offset, dst.Length), b.AsSpan(lb.Offset, dst.Length), dst);
+                return;
             }
-            if (b.NumElements == 1 && a.NumElements == dst.Length)
+            if (lb.Size == 1 && la.Size == dst.Length)
             {
-                kernel.Invoke(a.Storage.AsSpan(a.Offset, dst.Length), b.Storage[b.Offset], dst);
-                return new Tensor<T>(dst, shape);
+                kernel.Invoke(a.AsSpan(la.Offset, dst.Length), b[lb.Offset], dst);
+                return;
             }
-            if (a.NumElements == 1 && b.NumElements == dst.Length)
+            if (la.Size == 1 && lb.Size == dst.Length)
             {
-                kernel.Invoke(a.Storage[a.Offset], b.Storage.AsSpan(b.Offset, dst.Length), dst);
-                return new Tensor<T>(dst, shape);
+                kernel.Invoke(a[la.Offset], b.AsSpan(lb.Offset, dst.Length), dst);
+                return;
             }
         }
-        return BinaryChunked(a, b, kernel, shape, dst);
+        BinaryChunked(a, la, b, lb, kernel, shape, dst);
     }
 
-    private static Tensor<T> BinaryChunked<T, TKernel>(Tensor<T> a, Tensor<T> b, TKernel kernel, int[] shape, T[] dst)
+    private static void BinaryChunked<T, TKernel>(T[] da, Layout la, T[] db, Layout lb, TKernel kernel, int[] shape, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IBinaryKernel<T>
     {
-        if (dst.Length == 0) return new Tensor<T>(dst, shape);
-        T[] da = a.Storage, db = b.Storage;
-        int oa0 = a.Offset, ob0 = b.Offset;
-        if (a.IsContiguous && b.IsContiguous)
+        if (dst.Length == 0) return;
+        int oa0 = la.Offset, ob0 = lb.Offset;
+        if (la.IsContiguous && lb.IsContiguous)
         {
-            if (a.NumElements == dst.Length && b.NumElements == dst.Length)
+            if (la.Size == dst.Length && lb.Size == dst.Length)
             {
                 Chunks.For(dst.Length, Chunks.Grain, (s, e) =>
                     kernel.Invoke(da.AsSpan(oa0 + s, e - s), db.AsSpan(ob0 + s, e - s), dst.AsSpan(s, e - s)));
-                return new Tensor<T>(dst, shape);
+                return;
             }
-            if (b.NumElements == 1 && a.NumElements == dst.Length)
+            if (lb.Size == 1 && la.Size == dst.Length)
             {
                 T y = db[ob0];
                 Chunks.For(dst.Length, Chunks.Grain, (s, e) => kernel.Invoke(da.AsSpan(oa0 + s, e - s), y, dst.AsSpan(s, e - s)));
-                return new Tensor<T>(dst, shape);
+                return;
             }
-            if (a.NumElements == 1 && b.NumElements == dst.Length)
+            if (la.Size == 1 && lb.Size == dst.Length)
             {
                 T x = da[oa0];
                 Chunks.For(dst.Length, Chunks.Grain, (s, e) => kernel.Invoke(x, db.AsSpan(ob0 + s, e - s), dst.AsSpan(s, e - s)));
-                return new Tensor<T>(dst, shape);
+                return;
             }
         }
         // General broadcast: rows of the merged odometer (e.g. a per-channel bias [1, C, 1, 1] over [N, C, H, W] gives
         // N·C rows of H·W against one scalar each), chunked by rows; each chunk seeks its own odometer.
-        var sa = Shapes.BroadcastStrides(a.Dims, a.Strides, shape);
-        var sb = Shapes.BroadcastStrides(b.Dims, b.Strides, shape);
+        var sa = Shapes.BroadcastStrides(la.Shape, la.Strides, shape);
+        var sb = Shapes.BroadcastStrides(lb.Shape, lb.Strides, shape);
         var probe = new StridedLoop(shape, sa, sb);
         int n = probe.InnerSize;
         Chunks.ForItems((int)probe.Rows, n, (r0, r1) =>
@@ -159,6 +163,5 @@ internal static class Elementwise
                 loop.Next();
             }
         });
-        return new Tensor<T>(dst, shape);
     }
 }

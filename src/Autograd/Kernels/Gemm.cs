@@ -43,7 +43,25 @@ public static class Gemm
     {
         var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
         Validate(g, nameof(Multiply));
-        Run(g, KernelPaths.Resolve(path), Workers.Threads);
+        Run(g, KernelPaths.Resolve(path), Workers.ThreadCount);
+    }
+
+    /// <summary>
+    /// <see cref="Multiply{T}"/> on <paramref name="path"/> even where this CPU lacks it: the path's vector code then runs
+    /// on the runtime's software fallback (each fused multiply-add still rounded once, so the results are the hardware's,
+    /// only slower). For tests, so that every path's kernel, packing and edge code is checked on every machine; the
+    /// public entry points refuse an unsupported path instead.
+    /// </summary>
+    internal static void MultiplyOnAnyPath<T>(
+        T[] a, int aOffset, int lda, bool transA,
+        T[] b, int bOffset, int ldb, bool transB,
+        T[] c, int cOffset, int ldc,
+        int m, int n, int k, bool accumulate, KernelPath path)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
+        Validate(g, nameof(Multiply));
+        Run(g, path == KernelPath.Auto ? KernelPaths.Best : path, Workers.ThreadCount);
     }
 
     /// <summary><see cref="Multiply{T}"/> on the calling thread only, for callers that already run one product per core.</summary>
@@ -115,7 +133,7 @@ public static class Gemm
 
         KernelPath resolved = KernelPaths.Resolve(path);
         long work = (long)m * n * k;
-        int cores = Workers.Threads;
+        int cores = Workers.ThreadCount;
         if (cores == 1 || batch == 1)
         {
             for (int i = 0; i < batch; i++)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -88,8 +87,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mcMax = Math.Min(TKernel.MC, RoundUp(i1 - i0, mr));
         int ncMax = Math.Min(TKernel.NC, RoundUp(j1 - j0, nr));
         int slack = AlignBytes / sizeof(T);
-        T[] aBuf = ArrayPool<T>.Shared.Rent(mcMax * kcMax + slack);
-        T[] bBuf = ArrayPool<T>.Shared.Rent(kcMax * ncMax + slack);
+        T[] aBuf = Scratch.Rent<T>(mcMax * kcMax + slack);
+        T[] bBuf = Scratch.Rent<T>(kcMax * ncMax + slack);
         T* edge = stackalloc T[TKernel.MR * TKernel.NR];
         try
         {
@@ -142,8 +141,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(aBuf);
-            ArrayPool<T>.Shared.Return(bBuf);
+            Scratch.Return(aBuf);
+            Scratch.Return(bBuf);
         }
     }
 

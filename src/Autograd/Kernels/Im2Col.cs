@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -130,7 +129,7 @@ public static class Convolution
     /// <param name="g">Convolution geometry.</param>
     /// <param name="image">Image [C, H, W] to accumulate into.</param>
     public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image)
-        where T : INumberBase<T> =>
+        where T : unmanaged, INumberBase<T> =>
         Col2Im(columns, g, image, g.ColumnCols);
 
     /// <summary>
@@ -142,7 +141,7 @@ public static class Convolution
     /// <param name="image">Image [C, H, W] to accumulate into.</param>
     /// <param name="ldColumns">Row stride of the columns (at least outH·outW).</param>
     public static void Col2Im<T>(ReadOnlySpan<T> columns, in Conv2dGeometry g, Span<T> image, int ldColumns)
-        where T : INumberBase<T>
+        where T : unmanaged, INumberBase<T>
     {
         int outH = g.OutH, outW = g.OutW;
         Check(image.Length, columns.Length, ldColumns, g, nameof(Col2Im));
@@ -220,7 +219,7 @@ public static class Convolution
 
     /// <summary>Col2Im of one tap's row: one vector add over the band when no cell wraps, else one add per row.</summary>
     private static void AddBand<T>(ReadOnlySpan<T> src, in Conv2dGeometry g, int c, int ki, int offW, int w0, int w1, Span<T> image)
-        where T : INumberBase<T>
+        where T : unmanaged, INumberBase<T>
     {
         int width = g.Width;
         var (h0, h1) = BandRows(g, ki, g.OutH, out int shift);
@@ -238,7 +237,7 @@ public static class Convolution
         // padding and must add nothing, so their destinations are saved before the add and restored after it.
         int valid = w1 - w0, wrap = width - valid, length = (h1 - h0 - 1) * width + valid;
         Span<T> run = plane.Slice((h0 + shift) * width + w0 + offW, length);
-        T[] saved = ArrayPool<T>.Shared.Rent((h1 - h0 - 1) * wrap);
+        T[] saved = Scratch.Rent<T>((h1 - h0 - 1) * wrap);
         int k = 0;
         for (int r = valid; r < length; r += width)
             for (int q = 0; q < wrap; q++) saved[k++] = run[r + q];
@@ -246,7 +245,7 @@ public static class Convolution
         k = 0;
         for (int r = valid; r < length; r += width)
             for (int q = 0; q < wrap; q++) run[r + q] = saved[k++];
-        ArrayPool<T>.Shared.Return(saved);
+        Scratch.Return(saved);
     }
 
     /// <summary>

@@ -38,13 +38,6 @@ public static class KernelPaths
     };
 
     /// <summary>
-    /// For tests, on the calling thread: lets an explicit path this CPU lacks run anyway, its vector code executed by the
-    /// runtime's software fallback (each fused multiply-add still rounded once, so the results are the ones the
-    /// hardware gives, only slower). <see cref="KernelPath.Auto"/> never picks such a path.
-    /// </summary>
-    [ThreadStatic] internal static bool Emulate;
-
-    /// <summary>
     /// Maps <see cref="KernelPath.Auto"/> to <see cref="Best"/> and returns any other supported path unchanged.
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">An explicit path this CPU cannot run.</exception>
@@ -52,7 +45,7 @@ public static class KernelPaths
     {
         if (path == KernelPath.Auto)
             return Best;
-        if (!IsSupported(path) && !Emulate)
+        if (!IsSupported(path))
             throw new PlatformNotSupportedException($"Kernel path {path} is not supported on this CPU.");
         return path;
     }

@@ -334,7 +334,7 @@ public static class Pooling
     {
         int planes = g.Batch * g.Channels;
         long work = (long)g.OutputSize * g.KernelH * g.KernelW;
-        int chunks = (int)Math.Min(Math.Min(planes, Workers.Threads * 4), Math.Max(1, work / (1 << 15)));
+        int chunks = (int)Math.Min(Math.Min(planes, Workers.ThreadCount * 4), Math.Max(1, work / (1 << 15)));
         if (chunks <= 1 || work < Chunks.ParallelWork)
         {
             body(0, planes);

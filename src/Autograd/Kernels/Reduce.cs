@@ -37,6 +37,37 @@ internal static class Reduce
         });
     }
 
+    /// <summary>
+    /// dst = Σ over the dims <paramref name="sortedDims"/> (ascending, distinct) of the contiguous array of
+    /// <paramref name="shape"/> at <paramref name="offset"/>, the kept dims in row-major order. Runs of adjacent dims are
+    /// reduced in one pass each, last run first (so earlier dim indices stay valid), through scratch buffers.
+    /// </summary>
+    public static void SumDims<T>(T[] src, int offset, int[] shape, int[] sortedDims, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (sortedDims.Length == 0)
+        {
+            src.AsSpan(offset, dst.Length).CopyTo(dst);
+            return;
+        }
+        var currentShape = (int[])shape.Clone();
+        T[] current = src;
+        int currentOffset = offset;
+        for (int k = sortedDims.Length - 1; k >= 0;)
+        {
+            int end = sortedDims[k], start = end;
+            while (k > 0 && sortedDims[k - 1] == start - 1) start = sortedDims[--k];
+            k--;
+            var (outer, n, inner) = Split(currentShape, start, end);
+            T[] next = k < 0 ? dst : Scratch.Rent<T>(outer * inner);
+            if (n == 0) next.AsSpan(0, outer * inner).Clear();
+            else Sum(current, currentOffset, outer, n, inner, next);
+            if (current != src) Scratch.Return(current);
+            for (int d = start; d <= end; d++) currentShape[d] = 1;
+            current = next;
+            currentOffset = 0;
+        }
+    }
+
     /// <summary>acc = Σ_j slab[j, i0..i1) for a row-major [n, inner] slab at <paramref name="start"/>.</summary>
     private static void SumRows<T>(T[] src, int start, int n, int inner, int i0, int i1, Span<T> acc) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -68,6 +99,16 @@ internal static class Reduce
                 dst[o * inner + i] = best;
             }
         }
+    }
+
+    /// <summary>The <see cref="ArgExtreme{T}(ReadOnlySpan{T}, int, int, int, bool, Span{int})"/> indices as whole numbers in T.</summary>
+    public static void ArgExtreme<T>(ReadOnlySpan<T> src, int outer, int n, int inner, bool max, Span<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] indices = Scratch.Rent<int>(outer * inner);
+        ArgExtreme(src, outer, n, inner, max, indices.AsSpan(0, outer * inner));
+        for (int i = 0; i < outer * inner; i++) dst[i] = T.CreateChecked(indices[i]);
+        Scratch.Return(indices);
     }
 
     // Per-channel kernels over a contiguous [N, C, S] buffer (batch normalisation): channel c owns the N rows

@@ -6,48 +6,69 @@ namespace Autograd.Kernels;
 /// <summary>Walks strided views: copies them into contiguous buffers and adds them into contiguous buffers.</summary>
 internal static class Strided
 {
-    /// <summary>Copies a (possibly strided or broadcast) tensor into a contiguous destination, row-major.</summary>
-    public static void CopyTo<T>(Tensor<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dst = the elements of <paramref name="src"/> laid out by <paramref name="layout"/> (possibly strided or
+    /// broadcast), in row-major order.</summary>
+    public static void CopyTo<T>(ReadOnlySpan<T> src, in Layout layout, Span<T> dst) where T : unmanaged
     {
-        if (src.IsContiguous)
+        if (layout.IsContiguous)
         {
-            src.Storage.AsSpan(src.Offset, dst.Length).CopyTo(dst);
+            src.Slice(layout.Offset, dst.Length).CopyTo(dst);
             return;
         }
-        var loop = new StridedLoop(src.Dims, src.Strides, src.Strides);
-        var storage = src.Storage;
+        var loop = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
         int inner = loop.InnerSize, stride = loop.InnerStrideA;
         int pos = 0;
         for (long row = 0; row < loop.Rows; row++)
         {
-            int o = src.Offset + loop.OffsetA;
+            int o = layout.Offset + loop.OffsetA;
             var d = dst.Slice(pos, inner);
-            if (stride == 1) storage.AsSpan(o, inner).CopyTo(d);
-            else if (stride == 0) d.Fill(storage[o]);
-            else for (int i = 0; i < inner; i++) d[i] = storage[o + i * stride];
+            if (stride == 1) src.Slice(o, inner).CopyTo(d);
+            else if (stride == 0) d.Fill(src[o]);
+            else for (int i = 0; i < inner; i++) d[i] = src[o + i * stride];
             pos += inner;
             loop.Next();
         }
     }
 
-    /// <summary>dst += src (row-major), for accumulating gradients in place; strided sources are walked row by row.</summary>
-    public static void AddInto<T>(Tensor<T> src, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Writes the row-major values <paramref name="src"/> into the elements of <paramref name="dst"/> laid out by
+    /// <paramref name="layout"/> (the inverse of <see cref="CopyTo{T}"/>; the layout must not broadcast).</summary>
+    public static void CopyFrom<T>(ReadOnlySpan<T> src, Span<T> dst, in Layout layout) where T : unmanaged
     {
-        if (src.IsContiguous)
+        if (layout.IsContiguous)
         {
-            TensorPrimitives.Add(dst, src.Storage.AsSpan(src.Offset, dst.Length), dst);
+            src.Slice(0, layout.Size).CopyTo(dst.Slice(layout.Offset, layout.Size));
             return;
         }
-        var loop = new StridedLoop(src.Dims, src.Strides, src.Strides);
-        var storage = src.Storage;
+        var loop = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
         int inner = loop.InnerSize, stride = loop.InnerStrideA, pos = 0;
         for (long row = 0; row < loop.Rows; row++)
         {
-            int o = src.Offset + loop.OffsetA;
+            int o = layout.Offset + loop.OffsetA;
+            if (stride == 1) src.Slice(pos, inner).CopyTo(dst.Slice(o, inner));
+            else for (int i = 0; i < inner; i++) dst[o + i * stride] = src[pos + i];
+            pos += inner;
+            loop.Next();
+        }
+    }
+
+    /// <summary>dst += the elements of <paramref name="src"/> laid out by <paramref name="layout"/> (row-major), for
+    /// accumulating gradients in place; strided sources are walked row by row.</summary>
+    public static void AddInto<T>(ReadOnlySpan<T> src, in Layout layout, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (layout.IsContiguous)
+        {
+            TensorPrimitives.Add(dst, src.Slice(layout.Offset, dst.Length), dst);
+            return;
+        }
+        var loop = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
+        int inner = loop.InnerSize, stride = loop.InnerStrideA, pos = 0;
+        for (long row = 0; row < loop.Rows; row++)
+        {
+            int o = layout.Offset + loop.OffsetA;
             var d = dst.Slice(pos, inner);
-            if (stride == 1) TensorPrimitives.Add(d, storage.AsSpan(o, inner), d);
-            else if (stride == 0) TensorPrimitives.Add(d, storage[o], d);
-            else for (int i = 0; i < inner; i++) d[i] += storage[o + i * stride];
+            if (stride == 1) TensorPrimitives.Add(d, src.Slice(o, inner), d);
+            else if (stride == 0) TensorPrimitives.Add(d, src[o], d);
+            else for (int i = 0; i < inner; i++) d[i] += src[o + i * stride];
             pos += inner;
             loop.Next();
         }

@@ -4,8 +4,8 @@ using System.Runtime.ExceptionServices;
 namespace Autograd.Kernels;
 
 /// <summary>
-/// The library's one fork-join runtime: <see cref="Environment.ProcessorCount"/> − 1 dedicated background threads
-/// plus the caller. Every parallel kernel (GEMM, convolution, pooling, elementwise chunks, reductions) runs on it, so
+/// The library's one fork-join runtime: <see cref="ThreadCount"/> − 1 dedicated background threads plus the caller
+/// (by default one thread per core). Every parallel kernel (GEMM, convolution, pooling, elementwise chunks, reductions) runs on it, so
 /// the cores are never oversubscribed: a helper that finishes polls for the next job for a short while
 /// (<see cref="SpinTicks"/>) and then sleeps; no thread-pool worker is left spinning beside it.
 /// </summary>
@@ -16,13 +16,32 @@ namespace Autograd.Kernels;
 /// <para>One job at a time owns the helpers. A nested call (a kernel forking inside a job) or a call from a second
 /// thread while a job runs executes its indices serially on the calling thread: the cores are already busy.</para>
 /// </remarks>
-internal static class Workers
+public static class Workers
 {
     /// <summary>How long an idle helper keeps polling for the next job before it blocks.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
 
-    /// <summary>Threads a job can use: the helpers plus the caller.</summary>
-    public static readonly int Threads = Math.Max(1, Environment.ProcessorCount);
+    private static int s_threadCount = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// The number of threads a parallel kernel uses, the calling thread included (PyTorch's
+    /// <c>torch.set_num_threads</c> / <c>get_num_threads</c>); <see cref="Environment.ProcessorCount"/> by default.
+    /// Setting it takes effect for kernels started afterwards. Results do not depend on it: work is split into chunks
+    /// by size alone, so 1 thread and 16 give the same bits.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public static int ThreadCount
+    {
+        get => Volatile.Read(ref s_threadCount);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(ThreadCount));
+            Volatile.Write(ref s_threadCount, value);
+        }
+    }
+
+    /// <summary><see cref="ThreadCount"/>, under the name callers outside the kernel layer still use.</summary>
+    internal static int Threads => ThreadCount;
 
     private static readonly Lock CreateLock = new();
     private static Helper[]? s_helpers;
@@ -31,35 +50,37 @@ internal static class Workers
     private static int s_busy;
 
     /// <summary>Whether the helpers exist, are idle and still polling, so a fork now costs no thread wake-up.</summary>
-    public static bool Awake
+    internal static bool Awake
     {
         get
         {
             Helper[]? hs = s_helpers;
-            if (hs is null || hs.Length == 0 || Volatile.Read(ref s_busy) != 0) return false;
-            foreach (Helper h in hs)
-                if (!h.Polling) return false;
+            int used = ThreadCount - 1;
+            if (hs is null || used <= 0 || hs.Length < used || Volatile.Read(ref s_busy) != 0) return false;
+            for (int i = 0; i < used; i++)
+                if (!hs[i].Polling) return false;
             return true;
         }
     }
 
     /// <summary>Runs body(0) … body(count − 1) on the helpers and the calling thread; returns when all have finished
     /// and rethrows the first exception any of them threw.</summary>
-    public static void For(int count, Action<int> body)
+    internal static void For(int count, Action<int> body)
     {
         if (count <= 0) return;
-        if (count == 1 || Threads == 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        int threads = ThreadCount;
+        if (count == 1 || threads == 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             RunInline(count, body);
             return;
         }
         try
         {
-            Helper[] helpers = s_helpers ?? Create();
-            var job = new Job(body, count);
+            Helper[] helpers = s_helpers is { } hs && hs.Length >= threads - 1 ? hs : Create(threads - 1);
+            var job = new Job(body, count, threads - 1);
             Volatile.Write(ref s_job, job);
             Interlocked.Increment(ref s_generation); // full fence: a helper either sees the job or is seen asleep
-            for (int h = 0; h < helpers.Length && h < count - 1; h++) helpers[h].WakeIfSleeping();
+            for (int h = 0; h < threads - 1 && h < count - 1; h++) helpers[h].WakeIfSleeping();
             job.Work();
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Finished) < count) spin.SpinOnce(sleep1Threshold: -1);
@@ -83,26 +104,33 @@ internal static class Workers
         if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
 
-    private static Helper[] Create()
+    /// <summary>Makes sure at least <paramref name="count"/> helpers exist (more are added when the thread count grows;
+    /// none is ever stopped: a helper beyond the count sleeps).</summary>
+    private static Helper[] Create(int count)
     {
         lock (CreateLock)
         {
-            if (s_helpers is null)
-            {
-                var hs = new Helper[Threads - 1];
-                for (int i = 0; i < hs.Length; i++) hs[i] = new Helper(i);
-                s_helpers = hs;
-            }
-            return s_helpers;
+            var old = s_helpers ?? [];
+            if (old.Length >= count) return old;
+            var hs = new Helper[count];
+            old.CopyTo(hs, 0);
+            for (int i = old.Length; i < hs.Length; i++) hs[i] = new Helper(i);
+            Volatile.Write(ref s_helpers, hs);
+            return hs;
         }
     }
 
-    /// <summary>One For call: its body, how many indices, the next index to hand out and how many have finished.</summary>
-    private sealed class Job(Action<int> body, int count)
+    /// <summary>One For call: its body, how many indices, the next index to hand out, how many have finished, and how
+    /// many helpers may join it (the thread count at the call, less the caller).</summary>
+    private sealed class Job(Action<int> body, int count, int helpers)
     {
         public int Next;
         public int Finished;
         public Exception? Error;
+        private int _joined;
+
+        /// <summary>Whether one more helper may work on this job.</summary>
+        public bool Join() => Interlocked.Increment(ref _joined) <= helpers;
 
         /// <summary>Takes indices until none are left (a late helper finds none and returns at once).</summary>
         public void Work()
@@ -151,7 +179,8 @@ internal static class Workers
                     until = Stopwatch.GetTimestamp() + SpinTicks;
                 }
                 seen = Volatile.Read(ref s_generation);
-                Volatile.Read(ref s_job)!.Work();
+                var job = Volatile.Read(ref s_job)!;
+                if (job.Join()) job.Work();
             }
         }
     }

@@ -35,7 +35,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Le(T value) => Le(Tensor.Scalar(value));
 
     private Tensor<T> Compare(string op, Tensor<T> other, Comparison kind) =>
-        Elementwise.Binary(op, this, other, new CompareKernel<T>(kind));
+        ApplyBinary(op, this, other, new CompareKernel<T>(kind));
 
     /// <summary>Index of the largest element along <paramref name="dim"/> (first on ties), as whole numbers in T.</summary>
     public Tensor<T> Argmax(int dim, bool keepDim = false) => ArgExtreme(Shapes.NormalizeDim("Argmax", dim, Rank), keepDim, max: true);
@@ -63,10 +63,8 @@ public sealed partial class Tensor<T>
         var src = IsContiguous ? this : ContiguousCopy();
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
         if (n == 0) throw new ArgumentException($"{(max ? "Argmax" : "Argmin")}: dim {d} has size 0 (shape {Shapes.Format(Dims)})");
-        var indices = new int[outer * inner];
-        Reduce.ArgExtreme<T>(src.Storage.AsSpan(src.Offset, outer * n * inner), outer, n, inner, max, indices);
-        var data = Buffers.Rent<T>(indices.Length);
-        for (int i = 0; i < data.Length; i++) data[i] = T.CreateChecked(indices[i]);
+        var data = Buffers.Rent<T>(outer * inner, clear: false);
+        Reduce.ArgExtreme<T>(src.Storage.AsSpan(src.Offset, outer * n * inner), outer, n, inner, max, data);
         var shape = (int[])Dims.Clone();
         shape[d] = 1;
         var result = new Tensor<T>(data, shape);
@@ -87,8 +85,9 @@ public static partial class Tensor
         var shape = Shapes.Broadcast("Where", Shapes.Broadcast("Where", mask.Dims, a.Dims), b.Dims);
         int n = Shapes.Size(shape);
         T[] m = Broadcast(mask, shape, n), va = Broadcast(a, shape, n), vb = Broadcast(b, shape, n);
-        var result = Buffers.Rent<T>(n);
-        for (int i = 0; i < n; i++) result[i] = m[i] != T.Zero ? va[i] : vb[i];
+        var result = Buffers.Rent<T>(n, clear: false);
+        Kernels.Fused.Select<T>(m, va, vb, result);
+        foreach (var t in (ReadOnlySpan<T[]>)[m, va, vb]) Kernels.Scratch.Return(t);
         var y = new Tensor<T>(result, shape);
         if (!Graph.ShouldRecord(a, b)) return y;
         var zero = Scalar(T.Zero);
@@ -102,9 +101,8 @@ public static partial class Tensor
 
     private static T[] Broadcast<T>(Tensor<T> t, int[] shape, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var values = Buffers.Rent<T>(n);
-        var view = new Tensor<T>(t.Store, t.Offset, shape, Shapes.BroadcastStrides(t.Dims, t.Strides, shape));
-        Kernels.Strided.CopyTo(view, values);
+        var values = Kernels.Scratch.Rent<T>(n);
+        Kernels.Strided.CopyTo<T>(t.Storage, t.Layout.BroadcastTo(shape), values);
         return values;
     }
 }

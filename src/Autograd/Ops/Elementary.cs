@@ -26,7 +26,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> Map<TKernel>(OpInfo op, TKernel kernel, Func<Tensor<T>, Tensor<T>, Tensor<T>> dfdx)
         where TKernel : struct, IUnaryKernel<T>
     {
-        var y = Elementwise.Unary(this, kernel);
+        var y = ApplyUnary(this, kernel);
         return Graph.ShouldRecord(this) ? RecordMap(y, op, dfdx) : y;
     }
 
@@ -40,7 +40,7 @@ public sealed partial class Tensor<T>
     internal Tensor<T> MapMasked<TKernel>(OpInfo op, TKernel kernel, RangeMask<T> mask)
         where TKernel : struct, IUnaryKernel<T>
     {
-        var y = Elementwise.Unary(this, kernel);
+        var y = ApplyUnary(this, kernel);
         return Graph.Record(y, op, this, (g, _, x) => [g.MaskedBy(x[0], mask)]);
     }
 
@@ -53,9 +53,7 @@ public sealed partial class Tensor<T>
         var g = IsContiguous ? this : ContiguousCopy();
         var src = x.IsContiguous ? x : x.ContiguousCopy();
         var d = Buffers.Rent<T>(clear: false, length: g.NumElements);
-        T[] gs = g.Storage, xs = src.Storage;
-        int go = g.Offset, xo = src.Offset;
-        Chunks.For(d.Length, Chunks.Grain, (s, e) => mask.Scale(gs.AsSpan(go + s, e - s), xs.AsSpan(xo + s, e - s), d.AsSpan(s, e - s)));
+        Fused.Masked(g.Storage, g.Offset, src.Storage, src.Offset, mask, d);
         var result = new Tensor<T>(d, (int[])Dims.Clone());
         return Graph.Record(result, MaskedByOp, this, (gg, _, _) => [gg.MaskedBy(x, mask)]);
     }
@@ -79,11 +77,11 @@ public sealed partial class Tensor<T>
     public Tensor<T> Cos() => Map(CosOp, new MathKernel<T>(UnaryFunction.Cos), static (x, _) => -x.Sin());
 
     /// <summary>Elementwise tanh x. d/dx = 1 − tanh² x = 1 − y².</summary>
-    public Tensor<T> Tanh() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Tanh)), TanhOp, this,
+    public Tensor<T> Tanh() => Graph.Record(ApplyUnary(this, new MathKernel<T>(UnaryFunction.Tanh)), TanhOp, this,
         static (g, y, _) => [OutputDerivative(g, y, tanh: true)]);
 
     /// <summary>Elementwise logistic sigmoid σ(x) = 1/(1 + e⁻ˣ). d/dx = σ(x)(1 − σ(x)) = y(1 − y).</summary>
-    public Tensor<T> Sigmoid() => Graph.Record(Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sigmoid)), SigmoidOp, this,
+    public Tensor<T> Sigmoid() => Graph.Record(ApplyUnary(this, new MathKernel<T>(UnaryFunction.Sigmoid)), SigmoidOp, this,
         static (g, y, _) => [OutputDerivative(g, y, tanh: false)]);
 
     /// <summary>
@@ -94,31 +92,20 @@ public sealed partial class Tensor<T>
     internal static Tensor<T> OutputDerivative(Tensor<T> g, Tensor<T> y, bool tanh)
     {
         int n = y.NumElements;
-        var result = Buffers.Rent<T>(n);
-        if (n == 1 && g.NumElements == 1)
-        {
-            // One element: the span path's operations in the same order (so the same bits), without TensorPrimitives' dispatch.
-            T ys = y.Storage[y.Offset], gs = g.Storage[g.Offset];
-            result[0] = gs * (tanh ? T.One - ys * ys : ys * (T.One - ys));
-        }
-        else
-        {
-            var ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
-            var gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : g.Expand(y.Dims).ToArray();
-            if (tanh)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(ys, ys, result);
-                System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, result, result);
-            }
-            else
-            {
-                System.Numerics.Tensors.TensorPrimitives.Subtract(T.One, ys, result);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(ys, result, result);
-            }
-            System.Numerics.Tensors.TensorPrimitives.Multiply(gs, result, result);
-        }
+        var result = Buffers.Rent<T>(n, clear: false);
+        ReadOnlySpan<T> ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
+        ReadOnlySpan<T> gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : Broadcast(g, y.Dims);
+        Fused.OutputDerivative(gs, ys, result, tanh);
         var output = new Tensor<T>(result, y);
         return Graph.ShouldRecord(g, y) ? RecordOutputDerivative(output, g, y, tanh) : output;
+    }
+
+    /// <summary>The elements of <paramref name="g"/> broadcast to <paramref name="shape"/>, row-major.</summary>
+    private static T[] Broadcast(Tensor<T> g, int[] shape)
+    {
+        var values = new T[Shapes.Size(shape)];
+        Strided.CopyTo<T>(g.Storage, g.Layout.BroadcastTo(shape), values);
+        return values;
     }
 
     // Separate from OutputDerivative so that plain backward does not allocate the closure capturing tanh.
@@ -137,5 +124,5 @@ public sealed partial class Tensor<T>
     public Tensor<T> Neg() => -this;
 
     /// <summary>Elementwise sign: −1, 0 or 1. Not differentiable (piecewise constant): records nothing.</summary>
-    public Tensor<T> Sign() => Elementwise.Unary(this, new MathKernel<T>(UnaryFunction.Sign));
+    public Tensor<T> Sign() => ApplyUnary(this, new MathKernel<T>(UnaryFunction.Sign));
 }

@@ -4,13 +4,14 @@ using Autograd.Kernels;
 
 namespace Autograd;
 
-// Gather/scatter-add and index-select/index-add: each pair are each other's adjoints,
-// so every derivative here is written with the other op of its pair.
+// Gather/scatter-add and index-select/index-add, all on one gather primitive (runs at flat offsets) and one scatter-add
+// primitive, each the other's adjoint, so every derivative here is written with the other primitive.
 public sealed partial class Tensor<T>
 {
     private static readonly OpInfo GatherOp = new("Gather", Saved.None, "∂gather(x, dim, index)/∂x = scatter-add of g to index");
     private static readonly OpInfo ScatterAddOp = new("ScatterAdd", Saved.None, "∂scatteradd(x, dim, index, s)/∂x = 1", "∂scatteradd(x, dim, index, s)/∂s = gather(g, dim, index)");
     private static readonly OpInfo IndexSelectOp = new("IndexSelect", Saved.None, "∂indexselect(x, dim, i)/∂x = index-add of g at i");
+    private static readonly OpInfo ScatterAddIntoZerosOp = new("ScatterAdd", Saved.None, "∂(zeros with s added at index)/∂s = g gathered at index");
     private static readonly OpInfo IndexAddOp = new("IndexAdd", Saved.None, "∂indexadd(x, dim, i, s)/∂x = 1", "∂indexadd(x, dim, i, s)/∂s = indexselect(g, dim, i)");
 
     /// <summary>
@@ -21,16 +22,8 @@ public sealed partial class Tensor<T>
     {
         int d = Shapes.NormalizeDim("Gather", dim, Rank);
         var idx = ReadIndex("Gather", d, index, checkOtherDims: true);
-        var outShape = (int[])index.Dims.Clone();
-        var result = Buffers.Rent<T>(idx.Length);
-        var walk = new IndexWalk(outShape);
-        for (int p = 0; p < idx.Length; p++)
-        {
-            result[p] = Storage[Offset + walk.OffsetWith(Strides, d, idx[p])];
-            walk.Next();
-        }
-        var y = new Tensor<T>(result, outShape);
-        return Graph.Record(y, GatherOp, this, (g, _, x) => [Tensor.ZerosLike(x[0]).ScatterAdd(d, index, g)]);
+        var offsets = Kernels.Gather.AlongDim(index.Dims, Shapes.ContiguousStrides(Dims), d, idx);
+        return GatherRuns(GatherOp, offsets, 1, (int[])index.Dims.Clone());
     }
 
     /// <summary>
@@ -43,19 +36,8 @@ public sealed partial class Tensor<T>
         if (!Shapes.Equal(index.Dims, source.Dims))
             throw new ArgumentException($"ScatterAdd: index shape {Shapes.Format(index.Dims)} must equal source shape {Shapes.Format(source.Dims)}");
         var idx = ReadIndex("ScatterAdd", d, index, checkOtherDims: true);
-        var result = Buffers.Rent<T>(NumElements, clear: false);
-        Strided.CopyTo(this, result);
-        var strides = Shapes.ContiguousStrides(Dims);
-        ReadOnlySpan<T> src = source.IsContiguous ? source.Storage.AsSpan(source.Offset, source.NumElements) : source.ToArray();
-        var walk = new IndexWalk(index.Dims);
-        for (int p = 0; p < idx.Length; p++)
-        {
-            result[walk.OffsetWith(strides, d, idx[p])] += src[p];
-            walk.Next();
-        }
-        var y = new Tensor<T>(result, (int[])Dims.Clone());
-        return Graph.Record(y, ScatterAddOp, this, source, (g, _, x) =>
-            [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g.Gather(d, index) : null]);
+        var offsets = Kernels.Gather.AlongDim(index.Dims, Shapes.ContiguousStrides(Dims), d, idx);
+        return ScatterAddRuns(ScatterAddOp, this, source, offsets, 1, Dims);
     }
 
     /// <summary>Selects the slices <paramref name="indices"/> along <paramref name="dim"/>. ∂/∂x = zeros.IndexAdd(dim, indices, g).</summary>
@@ -63,17 +45,10 @@ public sealed partial class Tensor<T>
     {
         int d = Shapes.NormalizeDim("IndexSelect", dim, Rank);
         CheckIndices("IndexSelect", d, indices);
-        var src = IsContiguous ? this : ContiguousCopy();
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
         var shape = (int[])Dims.Clone();
         shape[d] = indices.Length;
-        var result = Buffers.Rent<T>(outer * indices.Length * inner);
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < indices.Length; j++)
-                src.Storage.AsSpan(src.Offset + (o * n + indices[j]) * inner, inner)
-                    .CopyTo(result.AsSpan((o * indices.Length + j) * inner, inner));
-        var y = new Tensor<T>(result, shape);
-        return Graph.Record(y, IndexSelectOp, this, (g, _, x) => [Tensor.ZerosLike(x[0]).IndexAdd(d, indices, g)]);
+        return GatherRuns(IndexSelectOp, Kernels.Gather.Slices(outer, n, inner, indices), inner, shape);
     }
 
     /// <summary>A copy with source slice j added to slice indices[j] along <paramref name="dim"/>. ∂/∂src = g.IndexSelect(dim, indices).</summary>
@@ -85,18 +60,42 @@ public sealed partial class Tensor<T>
         expected[d] = indices.Length;
         if (!Shapes.Equal(expected, source.Dims))
             throw new ArgumentException($"IndexAdd: source shape {Shapes.Format(source.Dims)} should be {Shapes.Format(expected)} for {indices.Length} indices into shape {Shapes.Format(Dims)}");
-        var result = ToArray();
-        var src = source.ToArray();
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < indices.Length; j++)
-            {
-                var dst = result.AsSpan((o * n + indices[j]) * inner, inner);
-                System.Numerics.Tensors.TensorPrimitives.Add(dst, src.AsSpan((o * indices.Length + j) * inner, inner), dst);
-            }
-        var y = new Tensor<T>(result, (int[])Dims.Clone());
-        return Graph.Record(y, IndexAddOp, this, source, (g, _, x) =>
-            [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g.IndexSelect(d, indices) : null]);
+        return ScatterAddRuns(IndexAddOp, this, source, Kernels.Gather.Slices(outer, n, inner, indices), inner, Dims);
+    }
+
+    /// <summary>
+    /// The gather primitive: y[j·run + r] = x.flat[offsets[j] + r] (row-major x), shaped <paramref name="shape"/>.
+    /// ∂/∂x = ScatterAddRuns(zeros, g): the adjoint scatters each run back. <paramref name="blocks"/> &gt; 1 promises that
+    /// the runs of block b (of offsets.Length / blocks each) read only the b-th block of x, which lets the adjoint scatter
+    /// run blocks in parallel.
+    /// </summary>
+    internal Tensor<T> GatherRuns(OpInfo op, int[] offsets, int run, int[] shape, int blocks = 1)
+    {
+        var src = IsContiguous ? this : ContiguousCopy();
+        var y = Buffers.Rent<T>(clear: false, length: offsets.Length * run);
+        Kernels.Gather.Runs(src.Storage, src.Offset, offsets, run, y);
+        var result = new Tensor<T>(y, shape);
+        return Graph.Record(result, op, this, (g, _, x) => [ScatterAddRuns(ScatterAddIntoZerosOp, null, g, offsets, run, x[0].Dims, blocks)]);
+    }
+
+    /// <summary>
+    /// The scatter-add primitive: a copy of <paramref name="target"/> (zeros of <paramref name="shape"/> when null) with
+    /// y.flat[offsets[j] + r] += source.flat[j·run + r], in increasing j. ∂/∂target = g, ∂/∂source = g.GatherRuns(offsets).
+    /// With <paramref name="blocks"/> &gt; 1 (see <see cref="GatherRuns"/>) blocks are scattered in parallel.
+    /// </summary>
+    internal static Tensor<T> ScatterAddRuns(OpInfo op, Tensor<T>? target, Tensor<T> source, int[] offsets, int run, int[] shape, int blocks = 1)
+    {
+        var src = source.IsContiguous ? source : source.ContiguousCopy();
+        var y = Buffers.Rent<T>(Shapes.Size(shape), clear: false);
+        if (target is not null) Strided.CopyTo<T>(target.Storage, target.Layout, y);
+        Kernels.Gather.ScatterAddRuns(src.Storage, src.Offset, offsets, run, y, clear: target is null, blocks);
+        var result = new Tensor<T>(y, (int[])shape.Clone());
+        var sourceShape = (int[])source.Dims.Clone();
+        if (target is null)
+            return Graph.Record(result, op, source, (g, _, _) => [g.GatherRuns(GatherOp, offsets, run, sourceShape, blocks)]);
+        return Graph.Record(result, op, target, source, (g, _, x) =>
+            [x[0].RequiresGrad ? g : null, x[1].RequiresGrad ? g.GatherRuns(GatherOp, offsets, run, sourceShape, blocks) : null]);
     }
 
     private void CheckIndices(string op, int d, int[] indices)
@@ -125,27 +124,5 @@ public sealed partial class Tensor<T>
             result[i] = int.CreateChecked(v);
         }
         return result;
-    }
-
-    /// <summary>Row-major odometer over a shape that computes storage offsets with one dim's coordinate replaced.</summary>
-    private struct IndexWalk(int[] shape)
-    {
-        private readonly int[] _index = new int[shape.Length];
-
-        public readonly int OffsetWith(int[] strides, int dim, int replacement)
-        {
-            int offset = 0;
-            for (int i = 0; i < _index.Length; i++) offset += (i == dim ? replacement : _index[i]) * strides[i];
-            return offset;
-        }
-
-        public void Next()
-        {
-            for (int i = _index.Length - 1; i >= 0; i--)
-            {
-                if (++_index[i] < shape[i]) return;
-                _index[i] = 0;
-            }
-        }
     }
 }

@@ -36,18 +36,9 @@ public sealed partial class Tensor<T>
         var x = IsContiguous ? this : ContiguousCopy();
         mean = new double[channels];
         variance = new double[channels];
-        Reduce.ChannelMoments(x.Storage, x.Offset, batch, channels, size, mean, variance);
-        var stats = new ChannelStats(mean, variance, eps, batch, channels, size);
-        T[]? gamma = weight?.ToArray(), beta = bias?.ToArray();
-        T[] center = Buffers.Rent<T>(channels), scale = Buffers.Rent<T>(channels), shift = Buffers.Rent<T>(channels);
-        for (int c = 0; c < channels; c++)
-        {
-            center[c] = T.CreateTruncating(mean[c]);
-            scale[c] = T.CreateTruncating(stats.InvStd[c] * (gamma is null ? 1 : double.CreateTruncating(gamma[c])));
-            shift[c] = beta is null ? T.Zero : beta[c];
-        }
         var y = Buffers.Rent<T>(clear: false, length: NumElements);
-        Reduce.ChannelAffine(x.Storage, x.Offset, batch, channels, size, center, scale, shift, y);
+        Kernels.BatchNorm.Forward(x.Storage, x.Offset, batch, channels, size, weight?.ToArray(), bias?.ToArray(), eps, y, mean, variance);
+        var stats = new ChannelStats(mean, variance, eps, batch, channels, size);
         var result = new Tensor<T>(y, (int[])Dims.Clone());
         Tensor<T>[] inputs = [this, .. weight is null ? Array.Empty<Tensor<T>>() : [weight], .. bias is null ? Array.Empty<Tensor<T>>() : [bias]];
         bool hasWeight = weight is not null, hasBias = bias is not null;
@@ -70,35 +61,17 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>
-    /// The backward in two passes (Σg and Σg·(x − μ) per channel, then dx = a·g + b·(x − μ) + k per channel with
-    /// a = γ·invstd, b = −a·invstd²·Σg(x − μ)/M, k = −a·Σg/M), for a plain (unrecorded) backward. Fused because the
-    /// composite form makes about eight full passes over the activations; the two forms agree to rounding (tested).
+    /// The backward as one kernel (<see cref="Kernels.BatchNorm.Backward{T}"/>), for a plain (unrecorded) backward. Fused
+    /// because the composite form makes about eight full passes over the activations; the two forms agree to rounding (tested).
     /// </summary>
     private static (Tensor<T>, Tensor<T>, Tensor<T>) BatchNormGradFused(Tensor<T> g, Tensor<T> input, Tensor<T>? weight, ChannelStats s)
     {
         var gc = g.IsContiguous ? g : g.ContiguousCopy();
         var xc = input.IsContiguous ? input : input.ContiguousCopy();
         int channels = s.Channels;
-        double[] sumG = new double[channels], sumGX = new double[channels];
-        Reduce.ChannelGradSums(gc.Storage, gc.Offset, xc.Storage, xc.Offset, s.Batch, channels, s.Size, s.Mean, sumG, sumGX);
-        T[]? gamma = weight?.ToArray();
-        T[] a = Buffers.Rent<T>(channels), b = Buffers.Rent<T>(channels), center = Buffers.Rent<T>(channels), k = Buffers.Rent<T>(channels);
-        T[] dw = Buffers.Rent<T>(channels), db = Buffers.Rent<T>(channels);
-        double count = (double)s.Batch * s.Size;
-        for (int c = 0; c < channels; c++)
-        {
-            double inv = s.InvStd[c], ac = inv * (gamma is null ? 1 : double.CreateTruncating(gamma[c]));
-            double bc = -ac * inv * inv * sumGX[c] / count;
-            center[c] = T.CreateTruncating(s.Mean[c]);
-            a[c] = T.CreateTruncating(ac);
-            b[c] = T.CreateTruncating(bc);
-            // b·(x − center) differs from b·(x − μ) by b·(μ − center): folded into k.
-            k[c] = T.CreateTruncating(-ac * sumG[c] / count - bc * (s.Mean[c] - double.CreateTruncating(center[c])));
-            dw[c] = T.CreateTruncating(inv * sumGX[c]);
-            db[c] = T.CreateTruncating(sumG[c]);
-        }
-        var dx = Buffers.Rent<T>(clear: false, length: xc.NumElements);
-        Reduce.ChannelCombine(gc.Storage, gc.Offset, xc.Storage, xc.Offset, s.Batch, channels, s.Size, a, b, center, k, dx);
+        T[] dx = Buffers.Rent<T>(clear: false, length: xc.NumElements), dw = Buffers.Rent<T>(channels), db = Buffers.Rent<T>(channels);
+        Kernels.BatchNorm.Backward(gc.Storage, gc.Offset, xc.Storage, xc.Offset, s.Batch, channels, s.Size, s.Mean, s.InvStd,
+            weight?.ToArray(), dx, dw, db);
         return (new Tensor<T>(dx, (int[])input.Dims.Clone()), new Tensor<T>(dw, [channels]), new Tensor<T>(db, [channels]));
     }
 

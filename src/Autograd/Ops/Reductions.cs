@@ -23,25 +23,10 @@ public sealed partial class Tensor<T>
         var keptShape = (int[])Dims.Clone();
         foreach (int d in reduce) keptShape[d] = 1;
         var src = IsContiguous ? this : ContiguousCopy();
-        T[] current = src.Storage;
-        int currentOffset = src.Offset;
-        var currentShape = (int[])Dims.Clone();
-        // Reduce runs of adjacent dims in one pass each, last run first, so earlier dim indices stay valid.
-        for (int k = reduce.Length - 1; k >= 0;)
-        {
-            int end = reduce[k], start = end;
-            while (k > 0 && reduce[k - 1] == start - 1) start = reduce[--k];
-            k--;
-            var (outer, n, inner) = Reduce.Split(currentShape, start, end);
-            var next = Buffers.Rent<T>(clear: false, length: outer * inner);
-            if (n == 0) Array.Clear(next);
-            else Reduce.Sum(current, currentOffset, outer, n, inner, next);
-            for (int d = start; d <= end; d++) currentShape[d] = 1;
-            current = next;
-            currentOffset = 0;
-        }
+        var sum = Buffers.Rent<T>(clear: false, length: Shapes.Size(keptShape));
+        Reduce.SumDims(src.Storage, src.Offset, Dims, reduce, sum);
         var outShape = keepDim ? keptShape : DropDims(reduce);
-        var result = new Tensor<T>(current == src.Storage ? src.ToArray() : current, outShape);
+        var result = new Tensor<T>(sum, outShape);
         return Graph.Record(result, SumOp, this, (g, _, x) => [g.Reshape(keptShape).Expand(x[0].Dims)]);
     }
 

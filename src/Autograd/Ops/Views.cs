@@ -156,20 +156,8 @@ public sealed partial class Tensor<T>
     /// <summary>Writes <paramref name="source"/> into this (possibly strided) view element by element; not recorded.</summary>
     internal void CopyStrided(Tensor<T> source)
     {
-        if (IsContiguous)
-        {
-            Kernels.Strided.CopyTo(source, Span);
-            return;
-        }
-        var values = source.ToArray();
-        var loop = new Kernels.StridedLoop(Dims, Strides, Strides);
-        int pos = 0;
-        for (long row = 0; row < loop.Rows; row++)
-        {
-            int o = Offset + loop.OffsetA;
-            for (int i = 0; i < loop.InnerSize; i++) Storage[o + i * loop.InnerStrideA] = values[pos++];
-            loop.Next();
-        }
+        if (IsContiguous) Kernels.Strided.CopyTo<T>(source.Storage, source.Layout, Span);
+        else Kernels.Strided.CopyFrom<T>(source.ToArray(), Storage, Layout);
     }
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, with that dim removed.</summary>
@@ -207,27 +195,27 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo CloneOp = new("Clone", Saved.None, "∂clone(x)/∂x = 1");
     private static readonly OpInfo ContiguousOp = new("Contiguous", Saved.None, "∂contiguous(x)/∂x = 1");
 
-    /// <summary>A copy: the gradient passes through unchanged. The one rule of <see cref="Clone"/> and <see cref="Contiguous"/>.</summary>
-    private static readonly Derivative<T> CopyRule = static (g, _, _) => [g];
-
     /// <summary>This tensor if it is contiguous, otherwise a contiguous copy (the gradient passes through).</summary>
     public Tensor<T> Contiguous()
     {
         if (IsContiguous) return this;
-        return Graph.Record(ContiguousCopy(), ContiguousOp, this, CopyRule);
+        return Graph.Record(ContiguousCopy(), ContiguousOp, this, PassThrough);
     }
 
     /// <summary>An independent copy with its own storage, recorded in the graph (the gradient passes through unchanged).</summary>
     public Tensor<T> Clone()
     {
         var result = new Tensor<T>(ToArray(), (int[])Dims.Clone());
-        return Graph.Record(result, CloneOp, this, CopyRule);
+        return Graph.Record(result, CloneOp, this, PassThrough);
     }
+
+    /// <summary>The identity rule g ↦ g, shared by the ops whose result equals their input (Clone, Contiguous, a + s).</summary>
+    internal static readonly Derivative<T> PassThrough = static (g, _, _) => [g];
 
     private Tensor<T> ContiguousCopy()
     {
         var data = Buffers.Rent<T>(NumElements, clear: false);
-        Kernels.Strided.CopyTo(this, data);
+        Kernels.Strided.CopyTo<T>(Storage, Layout, data);
         return new(data, (int[])Dims.Clone());
     }
 }
