@@ -64,7 +64,7 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
             output = new Tensor<T>(output.Store, output.Offset, output.Dims, output.Strides);
         ctx.Output = output;
         var info = new OpInfo(Name, Saved.None, Name);
-        output.GradFn = new Node<T>(info, inputs, (g, _, _) => RunBackward(ctx, g), output) { Context = ctx };
+        output.GradFn = new RichNode<T>(info, inputs, (g, _, _) => RunBackward(ctx, g), output, null, null, ctx);
         return output;
     }
 

@@ -15,11 +15,10 @@ namespace Autograd;
 public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // The elements, and the storage object views share (element array, version counter, pooled-scope state). A fresh
-    // tensor that is not pooled gets its storage object only when a view or an alias of it is made, so a plain op
-    // result (a scalar in a long chain, say) costs no second allocation; until then its version lives in _version.
+    // tensor that is not pooled gets its storage object only when a view, an alias or an in-place change needs it, so
+    // a plain op result (a scalar in a long chain, say) costs no second allocation; until then its version is 0.
     private readonly T[] _array;
     private TensorStorage<T>? _store;
-    private int _version;
     internal readonly int Offset;
     internal readonly int[] Dims;
     internal readonly int[] Strides;
@@ -32,8 +31,19 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// </summary>
     public Node<T>? GradFn { get; internal set; }
 
-    /// <summary>Hooks registered on this tensor, or null (the usual case: nothing to check during backward).</summary>
-    internal TensorHooks<T>? Hooks;
+    /// <summary>Hooks registered on this tensor, or null (the usual case: nothing to check during backward). Kept in a
+    /// side table, so a tensor without hooks carries only the flag.</summary>
+    internal TensorHooks<T>? Hooks => _hasHooks ? TensorHooks<T>.Of(this) : null;
+
+    private bool _hasHooks;
+
+    /// <summary>The hooks of this tensor, created on first use.</summary>
+    internal TensorHooks<T> GetOrAddHooks()
+    {
+        var hooks = TensorHooks<T>.GetOrAdd(this);
+        _hasHooks = true;
+        return hooks;
+    }
 
     /// <summary>Gradient being accumulated for this tensor during one backward pass.</summary>
     internal Tensor<T>? PendingGrad;
@@ -47,17 +57,13 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         get
         {
             if (_store is { } store) return store;
-            Interlocked.CompareExchange(ref _store, new TensorStorage<T>(_array, _version), null);
+            Interlocked.CompareExchange(ref _store, new TensorStorage<T>(_array, 0), null);
             return _store;
         }
     }
 
     /// <summary>Counts one in-place change of the elements (seen by every view of the same storage).</summary>
-    internal void BumpVersion()
-    {
-        if (_store is { } store) store.Version++;
-        else _version++;
-    }
+    internal void BumpVersion() => Store.Version++;
 
     /// <summary>Whether this tensor and <paramref name="other"/> view the same elements.</summary>
     internal bool SharesStorageWith(Tensor<T> other) => ReferenceEquals(_array, other._array);
@@ -146,7 +152,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>How many in-place changes the storage behind this tensor (shared with its views) has had.
     /// A backward that reads a tensor saved at an older version throws.</summary>
-    public int Version => _store?.Version ?? _version;
+    public int Version => _store?.Version ?? 0;
 
     /// <summary>True when elements are laid out row-major without gaps, starting at <see cref="Offset"/> (fixed at construction: shape and strides never change).</summary>
     public bool IsContiguous { get; }

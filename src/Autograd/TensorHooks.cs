@@ -18,7 +18,7 @@ public sealed partial class Tensor<T>
         ArgumentNullException.ThrowIfNull(hook);
         if (!RequiresGrad)
             throw new InvalidOperationException($"RegisterHook: tensor of shape {Shapes.Format(Dims)} does not require grad, so no gradient will reach it");
-        return (Hooks ??= new TensorHooks<T>()).AddGrad(hook);
+        return GetOrAddHooks().AddGrad(hook);
     }
 
     /// <summary>
@@ -33,7 +33,7 @@ public sealed partial class Tensor<T>
             throw new InvalidOperationException($"RegisterPostAccumulateGradHook: tensor of shape {Shapes.Format(Dims)} was produced by '{GradFn.Name}'; only leaves accumulate gradients (use RegisterHook on a non-leaf)");
         if (!RequiresGrad)
             throw new InvalidOperationException($"RegisterPostAccumulateGradHook: tensor of shape {Shapes.Format(Dims)} does not require grad");
-        return (Hooks ??= new TensorHooks<T>()).AddPostAccumulate(hook);
+        return GetOrAddHooks().AddPostAccumulate(hook);
     }
 
     /// <summary>Keeps the gradient of this non-leaf tensor in <see cref="Grad"/> after backward (leaves always keep
@@ -43,7 +43,7 @@ public sealed partial class Tensor<T>
         if (!RequiresGrad)
             throw new InvalidOperationException($"RetainGrad: tensor of shape {Shapes.Format(Dims)} does not require grad");
         if (GradFn is null) return;
-        (Hooks ??= new TensorHooks<T>()).RetainGrad = true;
+        GetOrAddHooks().RetainGrad = true;
     }
 
     /// <summary>True when <see cref="RetainGrad"/> was called on this non-leaf.</summary>

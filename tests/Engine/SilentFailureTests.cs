@@ -18,6 +18,20 @@ public class SilentFailureTests
     }
 
     [Fact]
+    public void ATensorChangedBeforeTheForwardIsCheckedAgainstItsVersionThen()
+    {
+        var x = Tensor.FromArray(new double[] { 1, 2 }, requiresGrad: true);
+        using (Tensor.NoGrad()) x.AddInPlace(1.0); // [2, 3], version 1
+        var y = (x * x).Sum();                     // saved at version 1
+        y.Backward(retainGraph: true);
+        // ∂Σx²/∂x = 2x = [4, 6]: changes before the forward are fine.
+        Assert.Equal(new double[] { 4, 6 }, x.Grad!.ToArray());
+        using (Tensor.NoGrad()) x.AddInPlace(1.0); // version 2
+        var error = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("version 1 when saved, 2 now", error.Message);
+    }
+
+    [Fact]
     public void ReadingWithoutWritingDoesNotCountAsAChange()
     {
         // ∂Σx²/∂x = 2x = [2, 4].

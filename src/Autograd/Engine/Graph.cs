@@ -20,7 +20,7 @@ internal static class Graph
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
         Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ShouldRecord(a)) result.GradFn = new Node<T>(op, [a], derivative, result) { Fused = fused };
+        if (ShouldRecord(a)) result.GradFn = fused is null ? new Node<T>(op, a, null, derivative, result) : new RichNode<T>(op, [a], derivative, result, fused, null, null);
         return result;
     }
 
@@ -28,7 +28,8 @@ internal static class Graph
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Tensor<T> b, Derivative<T> derivative,
         Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ShouldRecord(a, b)) result.GradFn = new Node<T>(op, [a, b], derivative, result) { Fused = fused, Accumulate = accumulate };
+        if (ShouldRecord(a, b))
+            result.GradFn = fused is null && accumulate is null ? new Node<T>(op, a, b, derivative, result) : Make(op, [a, b], derivative, result, fused, accumulate);
         return result;
     }
 
@@ -40,11 +41,17 @@ internal static class Graph
         foreach (var input in inputs)
         {
             if (!input.RequiresGrad) continue;
-            result.GradFn = new Node<T>(op, inputs, derivative, result) { Fused = fused, Accumulate = accumulate };
+            result.GradFn = Make(op, inputs, derivative, result, fused, accumulate);
             break;
         }
         return result;
     }
+
+    private static Node<T> Make<T>(OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> result,
+        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T> =>
+        fused is null && accumulate is null
+            ? new Node<T>(op, inputs, derivative, result)
+            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null);
 
     public static void Backward<T>(Tensor<T> root, Tensor<T>? gradient, bool retainGraph, bool createGraph)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -300,8 +307,10 @@ internal static class Graph
         }
         while (stack.Count > 0)
         {
-            foreach (var input in stack.Pop().GradFn!.Inputs)
+            var node = stack.Pop().GradFn!;
+            for (int i = 0, n = node.InputCount; i < n; i++)
             {
+                var input = node.Input(i);
                 if (input.GradFn is not { } child)
                 {
                     if (input.Hooks is { } hooks) CountLeaf(hooks, stamp);
@@ -356,8 +365,10 @@ internal static class Graph
         {
             var t = ready.Pop();
             t.PendingGrad = null;
-            foreach (var input in t.GradFn!.Inputs)
+            var node = t.GradFn!;
+            for (int i = 0, n = node.InputCount; i < n; i++)
             {
+                var input = node.Input(i);
                 if (input.GradFn is not { } child || child.Visit == stamp) continue;
                 child.Visit = stamp;
                 ready.Push(input);

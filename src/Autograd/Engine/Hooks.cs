@@ -11,6 +11,12 @@ internal sealed class TensorHooks<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly List<(long Id, Func<Tensor<T>, Tensor<T>?> Hook)> _grad = [];
     private readonly List<(long Id, Action<Tensor<T>> Hook)> _postAccumulate = [];
     private static long s_ids;
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Tensor<T>, TensorHooks<T>> s_table = new();
+
+    /// <summary>The hooks of <paramref name="tensor"/> (which has some).</summary>
+    public static TensorHooks<T>? Of(Tensor<T> tensor) => s_table.TryGetValue(tensor, out var hooks) ? hooks : null;
+
+    public static TensorHooks<T> GetOrAdd(Tensor<T> tensor) => s_table.GetValue(tensor, static _ => new TensorHooks<T>());
 
     /// <summary>Keep the gradient of this non-leaf in <see cref="Tensor{T}.Grad"/>.</summary>
     public bool RetainGrad;

@@ -32,10 +32,8 @@ namespace Autograd.Engine
         Input0 = 1,
         /// <summary>The second input.</summary>
         Input1 = 2,
-        /// <summary>The third input.</summary>
-        Input2 = 4,
         /// <summary>The first two inputs.</summary>
-        Inputs = Input0 | Input1 | Input2,
+        Inputs = Input0 | Input1,
         /// <summary>The output.</summary>
         Output = 8,
     }
@@ -85,62 +83,80 @@ namespace Autograd
     /// users' <see cref="Function{T}"/> subclasses record the same kind of node. Read-only; reach it through
     /// <see cref="Tensor{T}.GradFn"/>.
     /// </summary>
-    public sealed class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
+    public class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         internal readonly OpInfo Info;
-        internal Tensor<T>[] Inputs;
+        // The operands: one or two inline (the usual case: no array lives as long as the graph), or an array.
+        private Tensor<T>? _a;
+        private object? _rest;
         internal Derivative<T>? Derivative;
-        // What few nodes have, kept apart so that a plain node stays small.
-        private sealed class Extras
-        {
-            public Derivative<T>? Fused;
-            public Accumulate<T>? Accumulate;
-            public FunctionContext<T>? Context;
-        }
-
-        private Extras? _extras;
-
         /// <summary>An optional fused first-order form of <see cref="Derivative"/> (same maths, one pass); the engine
         /// uses it when the backward is not recorded (no createGraph), and a registry property checks it agrees.</summary>
-        internal Derivative<T>? Fused
-        {
-            get => _extras?.Fused;
-            init { if (value is not null) (_extras ??= new Extras()).Fused = value; }
-        }
+        internal virtual Derivative<T>? Fused => null;
 
         /// <summary>An optional in-place form of some inputs' derivatives (see <see cref="Engine.Accumulate{T}"/>).</summary>
-        internal Accumulate<T>? Accumulate
-        {
-            get => _extras?.Accumulate;
-            init { if (value is not null) (_extras ??= new Extras()).Accumulate = value; }
-        }
+        internal virtual Accumulate<T>? Accumulate => null;
 
         /// <summary>The context of a <see cref="Function{T}"/> node, or null for a built-in op.</summary>
-        internal FunctionContext<T>? Context
-        {
-            get => _extras?.Context;
-            init { if (value is not null) (_extras ??= new Extras()).Context = value; }
-        }
+        internal virtual FunctionContext<T>? Context => null;
+
         internal Tensor<T>? Output;
         internal int Visit;
         /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
         internal int Consumers;
-        private readonly int _v0, _v1, _v2, _vOut;
+        // Versions of the saved tensors (input 0, input 1, output) when recorded; null when all were 0, the usual case.
+        private int[]? _versions;
+
+        internal Node(OpInfo info, Tensor<T> a, Tensor<T>? b, Derivative<T> derivative, Tensor<T> output)
+            : this(info, derivative, output)
+        {
+            _a = a;
+            _rest = b;
+            Snapshot(info.Saved, a, b, output);
+        }
 
         internal Node(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output)
+            : this(info, derivative, output)
+        {
+            _rest = inputs;
+            Snapshot(info.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, output);
+        }
+
+        private Node(OpInfo info, Derivative<T> derivative, Tensor<T> output)
         {
             Info = info;
-            Inputs = inputs;
             Derivative = derivative;
             Output = output;
             SequenceNumber = NodeSequence.Next();
-            var saved = info.Saved;
-            if (saved == Saved.None) return;
-            if ((saved & Saved.Input0) != 0 && inputs.Length > 0) _v0 = inputs[0].Version;
-            if ((saved & Saved.Input1) != 0 && inputs.Length > 1) _v1 = inputs[1].Version;
-            if ((saved & Saved.Input2) != 0 && inputs.Length > 2) _v2 = inputs[2].Version;
-            if ((saved & Saved.Output) != 0) _vOut = output.Version;
         }
+
+        private void Snapshot(Saved saved, Tensor<T>? a, Tensor<T>? b, Tensor<T> output)
+        {
+            if (saved == Saved.None) return;
+            int v0 = (saved & Saved.Input0) != 0 && a is not null ? a.Version : 0;
+            int v1 = (saved & Saved.Input1) != 0 && b is not null ? b.Version : 0;
+            int vOut = (saved & Saved.Output) != 0 ? output.Version : 0;
+            if ((v0 | v1 | vOut) != 0) _versions = [v0, v1, vOut];
+        }
+
+        /// <summary>How many operand slots (0 once released).</summary>
+        internal int InputCount => _rest switch
+        {
+            null => _a is null ? 0 : 1,
+            Tensor<T>[] all => all.Length,
+            _ => 2,
+        };
+
+        /// <summary>The tensor in operand slot <paramref name="i"/>.</summary>
+        internal Tensor<T> Input(int i) => _rest is Tensor<T>[] all ? all[i] : i == 0 ? _a! : (Tensor<T>)_rest!;
+
+        /// <summary>The operands as an array (a new one for inline operands), as rules take them.</summary>
+        internal Tensor<T>[] Inputs => _rest switch
+        {
+            Tensor<T>[] all => all,
+            Tensor<T> b => [_a!, b],
+            _ => _a is null ? [] : [_a],
+        };
 
         /// <summary>The op's name, e.g. "Mul", or the <see cref="Function{T}"/>'s name.</summary>
         public string Name => Info.Name;
@@ -157,8 +173,8 @@ namespace Autograd
         {
             get
             {
-                var edges = new Edge<T>[Inputs.Length];
-                for (int i = 0; i < edges.Length; i++) edges[i] = new Edge<T>(Inputs[i], i, Formula(i));
+                var edges = new Edge<T>[InputCount];
+                for (int i = 0; i < edges.Length; i++) edges[i] = new Edge<T>(Input(i), i, Formula(i));
                 return edges;
             }
         }
@@ -178,8 +194,8 @@ namespace Autograd
                 if (Context is { } ctx) return ctx.SavedUnchecked;
                 var list = new List<Tensor<T>>();
                 var saved = Info.Saved;
-                for (int i = 0; i < Math.Min(3, Inputs.Length); i++)
-                    if (((int)saved & (1 << i)) != 0) list.Add(Inputs[i]);
+                for (int i = 0; i < Math.Min(2, InputCount); i++)
+                    if (((int)saved & (1 << i)) != 0) list.Add(Input(i));
                 if ((saved & Saved.Output) != 0 && Output is not null) list.Add(Output);
                 return new ReadOnlyCollection<Tensor<T>>(list);
             }
@@ -188,15 +204,16 @@ namespace Autograd
         /// <inheritdoc />
         public override string ToString() => $"{Name}#{SequenceNumber}";
 
+        private protected virtual void ReleaseExtras() { }
+
         /// <summary>Throws, naming this op, when a tensor its rule reads was changed in place after it was saved.</summary>
         internal void CheckSaved()
         {
             var saved = Info.Saved;
             if (saved == Saved.None) return;
-            if ((saved & Saved.Input0) != 0 && Inputs.Length > 0) Check(Inputs[0], _v0, "input 0");
-            if ((saved & Saved.Input1) != 0 && Inputs.Length > 1) Check(Inputs[1], _v1, "input 1");
-            if ((saved & Saved.Input2) != 0 && Inputs.Length > 2) Check(Inputs[2], _v2, "input 2");
-            if ((saved & Saved.Output) != 0) Check(Output!, _vOut, "its output");
+            if ((saved & Saved.Input0) != 0 && InputCount > 0) Check(Input(0), _versions?[0] ?? 0, "input 0");
+            if ((saved & Saved.Input1) != 0 && InputCount > 1) Check(Input(1), _versions?[1] ?? 0, "input 1");
+            if ((saved & Saved.Output) != 0) Check(Output!, _versions?[2] ?? 0, "its output");
         }
 
         internal void Check(Tensor<T> tensor, int version, string what)
@@ -211,10 +228,33 @@ namespace Autograd
         internal void Release()
         {
             Derivative = null;
-            Inputs = [];
+            _a = null;
+            _rest = null;
             Output = null;
-            _extras?.Context?.Release();
-            _extras = null;
+            ReleaseExtras();
+        }
+    }
+
+    /// <summary>A node with what few nodes have: a fused first-order form, an in-place form, or a function's context
+    /// (kept out of <see cref="Node{T}"/> so that a plain node stays small).</summary>
+    internal sealed class RichNode<T>(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output,
+        Derivative<T>? fused, Accumulate<T>? accumulate, FunctionContext<T>? context) : Node<T>(info, inputs, derivative, output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private Derivative<T>? _fused = fused;
+        private Accumulate<T>? _accumulate = accumulate;
+        private FunctionContext<T>? _context = context;
+
+        internal override Derivative<T>? Fused => _fused;
+        internal override Accumulate<T>? Accumulate => _accumulate;
+        internal override FunctionContext<T>? Context => _context;
+
+        private protected override void ReleaseExtras()
+        {
+            _context?.Release();
+            _fused = null;
+            _accumulate = null;
+            _context = null;
         }
     }
 }
