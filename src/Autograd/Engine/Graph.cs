@@ -20,7 +20,10 @@ internal static class Graph
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
         Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ShouldRecord(a)) result.GradFn = fused is null ? new Node<T>(op, a, null, derivative, result) : new RichNode<T>(op, [a], derivative, result, fused, null, null);
+        if (!ShouldRecord(a)) return result;
+        result.GradFn = fused is null && Versions(op.Saved, a, null, result) is null
+            ? new Node<T>(op, a, null, derivative, result)
+            : Make(op, [a], derivative, result, fused, null);
         return result;
     }
 
@@ -28,8 +31,10 @@ internal static class Graph
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Tensor<T> b, Derivative<T> derivative,
         Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ShouldRecord(a, b))
-            result.GradFn = fused is null && accumulate is null ? new Node<T>(op, a, b, derivative, result) : Make(op, [a, b], derivative, result, fused, accumulate);
+        if (!ShouldRecord(a, b)) return result;
+        result.GradFn = fused is null && accumulate is null && Versions(op.Saved, a, b, result) is null
+            ? new Node<T>(op, a, b, derivative, result)
+            : Make(op, [a, b], derivative, result, fused, accumulate);
         return result;
     }
 
@@ -48,10 +53,23 @@ internal static class Graph
     }
 
     private static Node<T> Make<T>(OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> result,
-        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T> =>
-        fused is null && accumulate is null
+        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var versions = Versions(op.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, result);
+        return fused is null && accumulate is null && versions is null
             ? new Node<T>(op, inputs, derivative, result)
-            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null);
+            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions);
+    }
+
+    /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null.</summary>
+    private static int[]? Versions<T>(Saved saved, Tensor<T>? a, Tensor<T>? b, Tensor<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (saved == Saved.None) return null;
+        int v0 = (saved & Saved.Input0) != 0 && a is not null ? a.Version : 0;
+        int v1 = (saved & Saved.Input1) != 0 && b is not null ? b.Version : 0;
+        int vOut = (saved & Saved.Output) != 0 ? output.Version : 0;
+        return (v0 | v1 | vOut) == 0 ? null : [v0, v1, vOut];
+    }
 
     public static void Backward<T>(Tensor<T> root, Tensor<T>? gradient, bool retainGraph, bool createGraph)
         where T : unmanaged, IFloatingPointIeee754<T>

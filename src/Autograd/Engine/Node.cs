@@ -86,10 +86,43 @@ namespace Autograd
     public class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         internal readonly OpInfo Info;
-        // The operands: one or two inline (the usual case: no array lives as long as the graph), or an array.
-        private Tensor<T>? _a;
-        private object? _rest;
         internal Derivative<T>? Derivative;
+        // The operands: one or two inline (the usual case: no array lives as long as the graph), or an array.
+        private Tensor<T>? _a, _b;
+        private Tensor<T>[]? _all;
+        internal Tensor<T>? Output;
+        internal int Visit;
+        /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
+        internal int Consumers;
+
+        internal Node(OpInfo info, Tensor<T> a, Tensor<T>? b, Derivative<T> derivative, Tensor<T> output)
+        {
+            Info = info;
+            _a = a;
+            _b = b;
+            Derivative = derivative;
+            Output = output;
+            SequenceNumber = NodeSequence.Next();
+        }
+
+        internal Node(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output)
+        {
+            Info = info;
+            _all = inputs;
+            Derivative = derivative;
+            Output = output;
+            SequenceNumber = NodeSequence.Next();
+        }
+
+        /// <summary>How many operand slots (0 once released).</summary>
+        internal int InputCount => _all is not null ? _all.Length : _b is not null ? 2 : _a is not null ? 1 : 0;
+
+        /// <summary>The tensor in operand slot <paramref name="i"/>.</summary>
+        internal Tensor<T> Input(int i) => _all is not null ? _all[i] : i == 0 ? _a! : _b!;
+
+        /// <summary>The operands as an array (a new one for inline operands), as rules take them.</summary>
+        internal Tensor<T>[] Inputs => _all ?? (_b is not null ? [_a!, _b] : _a is not null ? [_a] : []);
+
         /// <summary>An optional fused first-order form of <see cref="Derivative"/> (same maths, one pass); the engine
         /// uses it when the backward is not recorded (no createGraph), and a registry property checks it agrees.</summary>
         internal virtual Derivative<T>? Fused => null;
@@ -100,63 +133,9 @@ namespace Autograd
         /// <summary>The context of a <see cref="Function{T}"/> node, or null for a built-in op.</summary>
         internal virtual FunctionContext<T>? Context => null;
 
-        internal Tensor<T>? Output;
-        internal int Visit;
-        /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
-        internal int Consumers;
-        // Versions of the saved tensors (input 0, input 1, output) when recorded; null when all were 0, the usual case.
-        private int[]? _versions;
-
-        internal Node(OpInfo info, Tensor<T> a, Tensor<T>? b, Derivative<T> derivative, Tensor<T> output)
-            : this(info, derivative, output)
-        {
-            _a = a;
-            _rest = b;
-            Snapshot(info.Saved, a, b, output);
-        }
-
-        internal Node(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output)
-            : this(info, derivative, output)
-        {
-            _rest = inputs;
-            Snapshot(info.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, output);
-        }
-
-        private Node(OpInfo info, Derivative<T> derivative, Tensor<T> output)
-        {
-            Info = info;
-            Derivative = derivative;
-            Output = output;
-            SequenceNumber = NodeSequence.Next();
-        }
-
-        private void Snapshot(Saved saved, Tensor<T>? a, Tensor<T>? b, Tensor<T> output)
-        {
-            if (saved == Saved.None) return;
-            int v0 = (saved & Saved.Input0) != 0 && a is not null ? a.Version : 0;
-            int v1 = (saved & Saved.Input1) != 0 && b is not null ? b.Version : 0;
-            int vOut = (saved & Saved.Output) != 0 ? output.Version : 0;
-            if ((v0 | v1 | vOut) != 0) _versions = [v0, v1, vOut];
-        }
-
-        /// <summary>How many operand slots (0 once released).</summary>
-        internal int InputCount => _rest switch
-        {
-            null => _a is null ? 0 : 1,
-            Tensor<T>[] all => all.Length,
-            _ => 2,
-        };
-
-        /// <summary>The tensor in operand slot <paramref name="i"/>.</summary>
-        internal Tensor<T> Input(int i) => _rest is Tensor<T>[] all ? all[i] : i == 0 ? _a! : (Tensor<T>)_rest!;
-
-        /// <summary>The operands as an array (a new one for inline operands), as rules take them.</summary>
-        internal Tensor<T>[] Inputs => _rest switch
-        {
-            Tensor<T>[] all => all,
-            Tensor<T> b => [_a!, b],
-            _ => _a is null ? [] : [_a],
-        };
+        /// <summary>The version a saved tensor had when recorded (slot 0 or 1 for inputs, 2 for the output): 0 here,
+        /// the usual case; a node made when one was not 0 keeps them (<see cref="RichNode{T}"/>).</summary>
+        private protected virtual int SavedVersion(int slot) => 0;
 
         /// <summary>The op's name, e.g. "Mul", or the <see cref="Function{T}"/>'s name.</summary>
         public string Name => Info.Name;
@@ -211,9 +190,9 @@ namespace Autograd
         {
             var saved = Info.Saved;
             if (saved == Saved.None) return;
-            if ((saved & Saved.Input0) != 0 && InputCount > 0) Check(Input(0), _versions?[0] ?? 0, "input 0");
-            if ((saved & Saved.Input1) != 0 && InputCount > 1) Check(Input(1), _versions?[1] ?? 0, "input 1");
-            if ((saved & Saved.Output) != 0) Check(Output!, _versions?[2] ?? 0, "its output");
+            if ((saved & Saved.Input0) != 0 && InputCount > 0) Check(Input(0), SavedVersion(0), "input 0");
+            if ((saved & Saved.Input1) != 0 && InputCount > 1) Check(Input(1), SavedVersion(1), "input 1");
+            if ((saved & Saved.Output) != 0) Check(Output!, SavedVersion(2), "its output");
         }
 
         internal void Check(Tensor<T> tensor, int version, string what)
@@ -228,19 +207,25 @@ namespace Autograd
         internal void Release()
         {
             Derivative = null;
-            _a = null;
-            _rest = null;
+            _a = _b = null;
+            _all = null;
             Output = null;
             ReleaseExtras();
         }
     }
 
-    /// <summary>A node with what few nodes have: a fused first-order form, an in-place form, or a function's context
-    /// (kept out of <see cref="Node{T}"/> so that a plain node stays small).</summary>
+    /// <summary>A node with what few nodes have: a fused first-order form, an in-place form, a function's context, or
+    /// saved tensors whose versions were not 0 when recorded (kept out of <see cref="Node{T}"/> so that a plain node
+    /// stays small).</summary>
     internal sealed class RichNode<T>(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output,
-        Derivative<T>? fused, Accumulate<T>? accumulate, FunctionContext<T>? context) : Node<T>(info, inputs, derivative, output)
+        Derivative<T>? fused, Accumulate<T>? accumulate, FunctionContext<T>? context, int[]? versions = null)
+        : Node<T>(info, inputs, derivative, output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        private readonly int[]? _versions = versions;
+
+        private protected override int SavedVersion(int slot) => _versions?[slot] ?? 0;
+
         private Derivative<T>? _fused = fused;
         private Accumulate<T>? _accumulate = accumulate;
         private FunctionContext<T>? _context = context;
