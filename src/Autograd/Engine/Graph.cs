@@ -147,6 +147,7 @@ internal static class Graph
             targets is null ? null : new Tensor<T>?[targets.Count == 0 ? 0 : targets.Values.Max() + 1]);
         using var mode = GradMode.Set(createGraph);
         Tensor<T>? current = null;
+        var scratch = new OperandArrays<T>();
         try
         {
             for (int i = 0; i < roots.Length; i++)
@@ -166,24 +167,25 @@ internal static class Graph
                     if (hooks.RetainGrad && targets is null) AccumulateGrad(t, g, createGraph);
                 }
                 if (g is not null && targets is not null && targets.TryGetValue(t, out int k)) pass.Results![k] = g;
-                var inputs = node.Inputs;
+                int count = node.InputCount;
                 Tensor<T>?[]? grads = null;
                 bool[]? accumulated = null;
                 if (g is not null)
                 {
                     node.CheckSaved();
-                    var ruleInputs = inputs;
+                    var ruleInputs = node.InputsIn(scratch);
                     if (node.Accumulate is not null && !createGraph && targets is null)
                         accumulated = AccumulateInPlace(node, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && node.Fused is not null ? node.Fused : node.Derivative!;
                     grads = rule(g, t, ruleInputs);
-                    if (grads.Length != inputs.Length)
-                        throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {inputs.Length} inputs");
+                    if (grads.Length != count)
+                        throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
+                    scratch.Clear();
                 }
-                for (int j = 0; j < inputs.Length; j++)
+                for (int j = 0; j < count; j++)
                 {
-                    var input = inputs[j];
+                    var input = node.Input(j);
                     var gi = grads?[j];
                     if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
@@ -205,6 +207,21 @@ internal static class Graph
             throw;
         }
         return pass.Results;
+    }
+
+    /// <summary>
+    /// The arrays one backward pass hands rules the inline operands of one- and two-input nodes in, so that running a
+    /// rule allocates no operand array (rules read their operands and do not keep the array).
+    /// </summary>
+    internal sealed class OperandArrays<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public readonly Tensor<T>[] One = new Tensor<T>[1], Two = new Tensor<T>[2];
+
+        public void Clear()
+        {
+            One[0] = null!;
+            Two[0] = Two[1] = null!;
+        }
     }
 
     /// <summary>What one backward pass needs to hand gradients out.</summary>

@@ -8,7 +8,7 @@ namespace Autograd.Engine
     /// Local derivative of one op: given d(loss)/d(output), returns d(loss)/d(input) for each input
     /// (null where an input gets no gradient). Written with differentiable tensor ops, so the same
     /// closure serves plain backward and <c>createGraph</c>. Broadcasting is undone by the engine. A rule is pure: it
-    /// returns gradients and changes nothing.
+    /// returns gradients and changes nothing; it reads <c>inputs</c> during the call and does not keep the array.
     /// </summary>
     internal delegate Tensor<T>?[] Derivative<T>(Tensor<T> grad, Tensor<T> output, Tensor<T>[] inputs)
         where T : unmanaged, IFloatingPointIeee754<T>;
@@ -119,6 +119,22 @@ namespace Autograd
 
         /// <summary>The tensor in operand slot <paramref name="i"/>.</summary>
         internal Tensor<T> Input(int i) => _all is not null ? _all[i] : i == 0 ? _a! : _b!;
+
+        /// <summary>The operands as rules take them: the node's own array, or <paramref name="scratch"/>'s array of one or
+        /// two filled with the inline operands.</summary>
+        internal Tensor<T>[] InputsIn(Graph.OperandArrays<T> scratch)
+        {
+            if (_all is not null) return _all;
+            if (_b is not null)
+            {
+                scratch.Two[0] = _a!;
+                scratch.Two[1] = _b;
+                return scratch.Two;
+            }
+            if (_a is null) return [];
+            scratch.One[0] = _a;
+            return scratch.One;
+        }
 
         /// <summary>The operands as an array (a new one for inline operands), as rules take them.</summary>
         internal Tensor<T>[] Inputs => _all ?? (_b is not null ? [_a!, _b] : _a is not null ? [_a] : []);
