@@ -174,10 +174,11 @@ internal static class Graph
                 {
                     node.CheckSaved();
                     var ruleInputs = node.InputsIn(scratch);
-                    if (node.Accumulate is not null && !createGraph && targets is null)
-                        accumulated = AccumulateInPlace(node, g, ref ruleInputs);
+                    var rich = node as RichNode<T>;
+                    if (rich?.AccumulateForm is not null && !createGraph && targets is null)
+                        accumulated = AccumulateInPlace(rich, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
-                    var rule = !createGraph && node.Fused is not null ? node.Fused : node.Derivative!;
+                    var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
                     grads = rule(g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
@@ -235,7 +236,7 @@ internal static class Graph
     /// accumulating into .Grad: no temporary, no separate add pass). Those inputs are hidden from the rule as tensors
     /// that require no grad, so it computes only the others. Returns which inputs were done, or null.
     /// </summary>
-    private static bool[]? AccumulateInPlace<T>(Node<T> node, Tensor<T> g, ref Tensor<T>[] ruleInputs)
+    private static bool[]? AccumulateInPlace<T>(RichNode<T> node, Tensor<T> g, ref Tensor<T>[] ruleInputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var inputs = node.Inputs;
@@ -245,7 +246,7 @@ internal static class Graph
             var input = inputs[j];
             if (input.GradFn is not null || !input.RequiresGrad || input.Hooks is not null) continue;
             if (input.Grad is not { IsContiguous: true, GradFn: null } grad || !Shapes.Equal(grad.Dims, input.Dims)) continue;
-            if (!node.Accumulate!(j, g, inputs, grad)) continue;
+            if (!node.AccumulateForm!(j, g, inputs, grad)) continue;
             grad.BumpVersion();
             done ??= new bool[inputs.Length];
             done[j] = true;

@@ -141,17 +141,17 @@ namespace Autograd
 
         /// <summary>An optional fused first-order form of <see cref="Derivative"/> (same maths, one pass); the engine
         /// uses it when the backward is not recorded (no createGraph), and a registry property checks it agrees.</summary>
-        internal virtual Derivative<T>? Fused => null;
+        internal Derivative<T>? Fused => (this as RichNode<T>)?.FusedForm;
 
         /// <summary>An optional in-place form of some inputs' derivatives (see <see cref="Engine.Accumulate{T}"/>).</summary>
-        internal virtual Accumulate<T>? Accumulate => null;
+        internal Accumulate<T>? Accumulate => (this as RichNode<T>)?.AccumulateForm;
 
         /// <summary>The context of a <see cref="Function{T}"/> node, or null for a built-in op.</summary>
-        internal virtual FunctionContext<T>? Context => null;
+        internal FunctionContext<T>? Context => (this as RichNode<T>)?.FunctionContext;
 
         /// <summary>The version a saved tensor had when recorded (slot 0 or 1 for inputs, 2 for the output): 0 here,
         /// the usual case; a node made when one was not 0 keeps them (<see cref="RichNode{T}"/>).</summary>
-        private protected virtual int SavedVersion(int slot) => 0;
+        private int SavedVersion(int slot) => (this as RichNode<T>)?.Versions?[slot] ?? 0;
 
         /// <summary>The op's name, e.g. "Mul", or the <see cref="Function{T}"/>'s name.</summary>
         public string Name => Info.Name;
@@ -199,7 +199,6 @@ namespace Autograd
         /// <inheritdoc />
         public override string ToString() => $"{Name}#{SequenceNumber}";
 
-        private protected virtual void ReleaseExtras() { }
 
         /// <summary>Throws, naming this op, when a tensor its rule reads was changed in place after it was saved.</summary>
         internal void CheckSaved()
@@ -226,7 +225,7 @@ namespace Autograd
             _a = _b = null;
             _all = null;
             Output = null;
-            ReleaseExtras();
+            (this as RichNode<T>)?.ReleaseExtras();
         }
     }
 
@@ -238,19 +237,17 @@ namespace Autograd
         : Node<T>(info, inputs, derivative, output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly int[]? _versions = versions;
-
-        private protected override int SavedVersion(int slot) => _versions?[slot] ?? 0;
+        internal readonly int[]? Versions = versions;
 
         private Derivative<T>? _fused = fused;
         private Accumulate<T>? _accumulate = accumulate;
         private FunctionContext<T>? _context = context;
 
-        internal override Derivative<T>? Fused => _fused;
-        internal override Accumulate<T>? Accumulate => _accumulate;
-        internal override FunctionContext<T>? Context => _context;
+        internal Derivative<T>? FusedForm => _fused;
+        internal Accumulate<T>? AccumulateForm => _accumulate;
+        internal FunctionContext<T>? FunctionContext => _context;
 
-        private protected override void ReleaseExtras()
+        internal void ReleaseExtras()
         {
             _context?.Release();
             _fused = null;
