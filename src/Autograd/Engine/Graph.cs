@@ -344,23 +344,12 @@ internal static class Graph
         while (stack.Count > 0)
         {
             var node = stack.Pop().GradFn!;
-            for (int i = 0, n = node.InputCount; i < n; i++)
+            if (node.All is { } all)
+                foreach (var input in all) CountEdge(input, stack, stamp);
+            else
             {
-                var input = node.Input(i);
-                if (input.GradFn is not { } child)
-                {
-                    if (input.Hooks is { } hooks) CountLeaf(hooks, stamp);
-                    continue;
-                }
-                if (child.Visit == stamp)
-                {
-                    child.Consumers++;
-                    continue;
-                }
-                CheckLive(child);
-                child.Visit = stamp;
-                child.Consumers = 1;
-                stack.Push(input);
+                CountEdge(node.A!, stack, stamp);
+                if (node.B is { } b) CountEdge(b, stack, stamp);
             }
         }
         foreach (var root in roots)
@@ -376,6 +365,26 @@ internal static class Graph
             stack.Push(root);
         }
         return stack;
+    }
+
+    /// <summary>One edge into <paramref name="input"/>: counts it on the input's node (pushing the node on its first
+    /// edge) or, for a leaf with hooks, on the leaf.</summary>
+    private static void CountEdge<T>(Tensor<T> input, Stack<Tensor<T>> stack, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (input.GradFn is not { } child)
+        {
+            if (input.Hooks is { } hooks) CountLeaf(hooks, stamp);
+            return;
+        }
+        if (child.Visit == stamp)
+        {
+            child.Consumers++;
+            return;
+        }
+        CheckLive(child);
+        child.Visit = stamp;
+        child.Consumers = 1;
+        stack.Push(input);
     }
 
     private static void CountLeaf<T>(TensorHooks<T> hooks, int stamp) where T : unmanaged, IFloatingPointIeee754<T>

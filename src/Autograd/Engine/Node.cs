@@ -114,6 +114,15 @@ namespace Autograd
             SequenceNumber = NodeSequence.Next();
         }
 
+        /// <summary>The first inline operand (null for an array of operands, or once released).</summary>
+        internal Tensor<T>? A => _a;
+
+        /// <summary>The second inline operand, or null.</summary>
+        internal Tensor<T>? B => _b;
+
+        /// <summary>The operands when kept as an array (other arities), or null.</summary>
+        internal Tensor<T>[]? All => _all;
+
         /// <summary>How many operand slots (0 once released).</summary>
         internal int InputCount => _all is not null ? _all.Length : _b is not null ? 2 : _a is not null ? 1 : 0;
 
