@@ -49,30 +49,19 @@ public class RuleProperties
     public void FusedFirstOrderFormsAgreeWithTheirCompositeRules()
     {
         var compared = new HashSet<string>();
-        foreach (var row in OpRegistry.All)
-            for (ulong seed = 1; seed <= CasesPerOp; seed++)
+        foreach (var (what, gen, node, g, composite) in NodeCases(7919, n => n.Fused is not null))
+        {
+            Tensor<double>?[] fused;
+            using (Tensor.NoGrad()) fused = node.Fused!(g, node.Output!, node.Inputs);
+            Assert.Equal(composite.Length, fused.Length);
+            for (int i = 0; i < composite.Length; i++)
             {
-                var gen = new Generator(seed * 7919);
-                foreach (var node in Nodes(row.F(row.Inputs(gen))).Where(n => n.Fused is not null))
-                {
-                    var output = node.Output!;
-                    var g = Sample.Uniform(gen, [.. output.Shape], grad: false);
-                    Tensor<double>?[] composite, fused;
-                    using (Tensor.NoGrad())
-                    {
-                        composite = node.Derivative!(g, output, node.Inputs);
-                        fused = node.Fused!(g, output, node.Inputs);
-                    }
-                    Assert.Equal(composite.Length, fused.Length);
-                    for (int i = 0; i < composite.Length; i++)
-                    {
-                        Assert.Equal(composite[i] is null, fused[i] is null);
-                        if (composite[i] is null) continue;
-                        AssertClose($"{row.Name} / {node.Name} operand {i}, seed {seed}", composite[i]!, fused[i]!);
-                    }
-                    compared.Add(node.Name);
-                }
+                Assert.Equal(composite[i] is null, fused[i] is null);
+                if (composite[i] is null) continue;
+                AssertClose($"{what}, operand {i}", composite[i]!, fused[i]!);
             }
+            compared.Add(node.Name);
+        }
         Assert.Equal(FusedOps.Order(), compared.Order());
     }
 
@@ -80,37 +69,49 @@ public class RuleProperties
     public void InPlaceAccumulationAddsExactlyTheCompositeGradient()
     {
         var compared = new HashSet<string>();
+        foreach (var (what, gen, node, g, composite) in NodeCases(104729, n => n.Accumulate is not null))
+        {
+            var inputs = node.Inputs;
+            for (int j = 0; j < inputs.Length; j++)
+            {
+                if (composite[j] is not { } gj) continue;
+                var start = Sample.Uniform(gen, [.. inputs[j].Shape], grad: false);
+                var destination = start.Clone();
+                bool done;
+                using (Tensor.NoGrad()) done = node.Accumulate!(j, g, inputs, destination);
+                if (!done)
+                {
+                    Assert.Equal(start.ToArray(), destination.ToArray()); // declined: changed nothing
+                    continue;
+                }
+                Tensor<double> expected;
+                using (Tensor.NoGrad()) expected = start + gj.SumTo([.. inputs[j].Shape]);
+                AssertClose($"{what}, operand {j}", expected, destination);
+                compared.Add(node.Name);
+            }
+        }
+        Assert.Equal(AccumulatingOps.Order(), compared.Order());
+    }
+
+    /// <summary>
+    /// For every registry row and case seed (drawn with <paramref name="salt"/>), every node of the op's graph that
+    /// <paramref name="select"/> picks, with a random upstream gradient and the composite rule's gradients for it.
+    /// </summary>
+    private static IEnumerable<(string What, Generator Gen, Node<double> Node, Tensor<double> G, Tensor<double>?[] Composite)> NodeCases(
+        ulong salt, Func<Node<double>, bool> select)
+    {
         foreach (var row in OpRegistry.All)
             for (ulong seed = 1; seed <= CasesPerOp; seed++)
             {
-                var gen = new Generator(seed * 104729);
-                foreach (var node in Nodes(row.F(row.Inputs(gen))).Where(n => n.Accumulate is not null))
+                var gen = new Generator(seed * salt);
+                foreach (var node in Nodes(row.F(row.Inputs(gen))).Where(select))
                 {
-                    var output = node.Output!;
-                    var g = Sample.Uniform(gen, [.. output.Shape], grad: false);
+                    var g = Sample.Uniform(gen, [.. node.Output!.Shape], grad: false);
                     Tensor<double>?[] composite;
-                    using (Tensor.NoGrad()) composite = node.Derivative!(g, output, node.Inputs);
-                    for (int j = 0; j < node.Inputs.Length; j++)
-                    {
-                        if (composite[j] is not { } gj) continue;
-                        var input = node.Inputs[j];
-                        var start = Sample.Uniform(gen, [.. input.Shape], grad: false);
-                        var destination = start.Clone();
-                        bool done;
-                        using (Tensor.NoGrad()) done = node.Accumulate!(j, g, node.Inputs, destination);
-                        if (!done)
-                        {
-                            Assert.Equal(start.ToArray(), destination.ToArray()); // declined: changed nothing
-                            continue;
-                        }
-                        Tensor<double> expected;
-                        using (Tensor.NoGrad()) expected = start + gj.SumTo([.. input.Shape]);
-                        AssertClose($"{row.Name} / {node.Name} operand {j}, seed {seed}", expected, destination);
-                        compared.Add(node.Name);
-                    }
+                    using (Tensor.NoGrad()) composite = node.Derivative!(g, node.Output!, node.Inputs);
+                    yield return ($"{row.Name} / {node.Name}, seed {seed}", gen, node, g, composite);
                 }
             }
-        Assert.Equal(AccumulatingOps.Order(), compared.Order());
     }
 
     private static void AssertClose(string what, Tensor<double> expected, Tensor<double> actual)
