@@ -186,7 +186,8 @@ namespace Autograd
         /// <summary>The local derivative with respect to operand <paramref name="input"/>, in words and symbols.</summary>
         public string Formula(int input)
         {
-            if (input < 0) throw new ArgumentOutOfRangeException(nameof(input), $"{Name}: operand {input} does not exist");
+            if (input < 0 || (!IsReleased && input >= InputCount))
+                throw new ArgumentOutOfRangeException(nameof(input), $"{Name}: operand {input} does not exist (the node has {InputCount})");
             return Context is { } ctx ? ctx.Function.Formula(input) : Info.Formula(input);
         }
 
