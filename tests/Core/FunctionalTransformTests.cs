@@ -83,6 +83,17 @@ public class FunctionalTransformTests
     }
 
     [Fact]
+    public void TransformsRecordTheirOwnGraphInsideNoGrad()
+    {
+        // Same oracle as above: J = [[x1, x0], [cos x0, 0]] at x = (2, 3); the caller's NoGrad scope survives the call.
+        using (Tensor.NoGrad())
+        {
+            Close([3, 2, Math.Cos(2), 0], Tensor.Jacobian(Pair, V(2, 3)), 1e-12);
+            Assert.False(Tensor.IsGradEnabled);
+        }
+    }
+
+    [Fact]
     public void JacobianOfMatrixFunctionHasOutputThenInputShapeAndMatchesFiniteDifferences()
     {
         // Mixed maps [2, 3] to [2, 2], so J is [2, 2, 2, 3].
