@@ -321,6 +321,10 @@ public static class OpRegistry
         ["Rand"] = "creation function: random leaf",
         ["Randn"] = "creation function: random leaf",
         ["Grad"] = "the gradient function itself; every second-order row differentiates through it",
+        ["Jacobian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
+        ["Hessian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
+        ["ParametersToVector"] = "composite of the Reshape and Concat rows (flattening for the functional transforms); tested in FunctionalTransformTests",
+        ["VectorToParameters"] = "composite of the Narrow and Reshape rows (unflattening for the functional transforms); tested in FunctionalTransformTests",
     };
 
     /// <summary>The row called <paramref name="name"/>.</summary>
