@@ -231,4 +231,35 @@ public partial class GraphPictureTests
         Assert.Empty(leafOnly.Edges);
         Assert.Empty(DotEdges(Vec(5).ToDot()));
     }
+
+    [Fact]
+    public void AnOpFreedByAnEarlierBackwardIsDrawnAsFreedWithoutInputs()
+    {
+        var x = Vec(1, 2);
+        var y = x * 3.0;
+        y.Sum().Backward(); // frees y's node
+        var z = (y + y).Sum();
+        var snapshot = z.Snapshot();
+        // z = Σ (y + y): Affine (freed) n0, Add n1, Sum n2; y = 3x = [3, 6] still shows its values.
+        Assert.Equal(new[] { "Affine", "Add", "Sum" }, snapshot.Nodes.Select(n => n.Op));
+        Assert.True(snapshot["n0"].IsReleased);
+        Assert.Equal("[3, 6]", snapshot["n0"].Values.ToString());
+        Assert.Contains("n0: Affine (freed)", z.ToDot());
+        Assert.Equal(new[] { ("n0", "n1", 0), ("n0", "n1", 1), ("n1", "n2", 0) }, snapshot.Edges.Select(e => (e.From, e.To, e.Slot)));
+    }
+
+    [Fact]
+    public void TheGraphOfAGradientRecordedWithCreateGraphCanBeDrawn()
+    {
+        var x = Vec(2);
+        var y = (x * x * x).Sum();
+        y.Backward(retainGraph: false, createGraph: true);
+        // d(x³)/dx = 3x² = 12 at x = 2; the gradient is itself the result of recorded ops.
+        var grad = x.Grad!;
+        Assert.NotNull(grad.GradFn);
+        var snapshot = grad.Snapshot();
+        Assert.Equal("[12]", snapshot[snapshot.RootId].Values.ToString());
+        Assert.Equal(Reachable(grad).Nodes.Count, snapshot.Nodes.Count(n => !n.IsLeaf));
+        Assert.StartsWith("digraph", grad.ToDot());
+    }
 }
