@@ -135,11 +135,34 @@ public class ExplainTests
         }
         // b is broadcast over 2 rows: its term is summed to shape [2]; the MatMul states its matrix form.
         Assert.Equal([2], Term(d, "b").InputShape);
-        Assert.Equal("∂(A·B)/∂B = Aᵀ·G", Term(d, "W").MatrixForm);
+        // y = x·W: the op's formulas ∂(A·B)/∂A = G·Bᵀ and ∂(A·B)/∂B = Aᵀ·G with A = x, B = W, G = ∂L/∂y (y is n0).
+        Assert.Equal("∂L/∂W = xᵀ·(∂L/∂n0)", Term(d, "W").MatrixForm);
+        Assert.Equal("∂L/∂x = (∂L/∂n0)·Wᵀ", Term(d, "x").MatrixForm);
         string text = d.ToString();
-        Assert.Contains("matrix form: ∂(A·B)/∂B = Aᵀ·G with G = ∂L/∂", text);
+        Assert.Contains("matrix form: ∂L/∂W = xᵀ·(∂L/∂n0)", text);
         Assert.Contains("∂L/∂x = ∂L/∂", text);
         Assert.Contains("[2, 3] [", text); // x's shape and its six numbers
+    }
+
+    [Fact]
+    public void Linear_states_its_matrix_form_with_the_derivations_names()
+    {
+        var x = Tensor.FromArray([1.0, 2, 3, 4, 5, 6], [2, 3], requiresGrad: true);
+        var W = Tensor.FromArray([1.0, 0, -1, 2, 1, 0], [2, 3], requiresGrad: true);
+        var bias = Tensor.FromArray([0.5, -0.5], [2], requiresGrad: true);
+        var y = x.Linear(W, bias);
+        var d = y.Sum().Explain((x, "x"), (W, "W"), (bias, "b"), (y, "y"));
+
+        // L = Σ y, so G = ∂L/∂y = ones [2, 2].
+        // ∂L/∂W = Gᵀ·x: every row is the column sums of x = [1+4, 2+5, 3+6] = [5, 7, 9]
+        Assert.Equal("∂L/∂W = (∂L/∂y)ᵀ·x", Term(d, "W").MatrixForm);
+        Assert.Equal([5.0, 7, 9, 5, 7, 9], Term(d, "W").Contribution!.Elements!);
+        // ∂L/∂x = G·W: every row is the column sums of W = [1+2, 0+1, −1+0] = [3, 1, −1]
+        Assert.Equal("∂L/∂x = (∂L/∂y)·W", Term(d, "x").MatrixForm);
+        Assert.Equal([3.0, 1, -1, 3, 1, -1], Term(d, "x").Contribution!.Elements!);
+        // ∂L/∂b = Σ_rows G = [2, 2]
+        Assert.Equal([2.0, 2], Term(d, "b").Contribution!.Elements!);
+        Assert.Contains("∂L/∂W = [2, 3] [5, 7, 9, 5, 7, 9]", d.ToString());
     }
 
     [Fact]

@@ -54,7 +54,7 @@ internal sealed class Replay<T>(Tensor<T> root, Dictionary<Tensor<T>, string> id
                         if (locals?[j] is { } l) local = TensorValues.Of(Shapes.Equal(l.Dims, input.Dims) ? l : l.SumTo(input.Dims));
                     }
                     string formula = node.Formula(j);
-                    string? matrix = node.Name is "MatMul" or "Linear" ? formula : null;
+                    string? matrix = MatrixForm(node.Name, formula, inputs, t, input);
                     terms.Add(new DerivationTerm(j, ids[input], name(input), Shape(input), formula, local, contribution, accumulated, matrix));
                     if (input.GradFn is { } child && --consumers[child] == 0) ready.Push(input);
                 }
@@ -65,6 +65,40 @@ internal sealed class Replay<T>(Tensor<T> root, Dictionary<Tensor<T>, string> id
         var gradients = _order.Select(t => (ids[t], name(t), Shape(t), TensorValues.Of(_sum[t]), _terms.GetValueOrDefault(t))).ToList();
         return new Derivation(name(root), typeof(T).Name, steps.AsReadOnly(), gradients.AsReadOnly());
     }
+
+    /// <summary>The operand symbols of the ops whose products have a matrix form, as their formulas name them.</summary>
+    private static string[]? Symbols(string op) => op switch
+    {
+        "MatMul" => ["A", "B"],
+        "Linear" => ["x", "W", "b"],
+        _ => null,
+    };
+
+    /// <summary>The op's formula with its symbols replaced by this derivation's names, e.g. "∂(A·B)/∂B = Aᵀ·G" for
+    /// y = x·W gives "∂L/∂W = xᵀ·(∂L/∂y)"; null for ops without a matrix form.</summary>
+    private string? MatrixForm(string op, string formula, Tensor<T>[] inputs, Tensor<T> output, Tensor<T> input)
+    {
+        if (Symbols(op) is not { } symbols) return null;
+        int eq = formula.LastIndexOf(" = ", StringComparison.Ordinal);
+        if (eq < 0) return null;
+        string rhs = formula[(eq + 3)..];
+        string rootName = name(root);
+        var sb = new System.Text.StringBuilder($"∂{rootName}/∂{name(input)} = ");
+        for (int i = 0; i < rhs.Length; i++)
+        {
+            char c = rhs[i];
+            bool alone = char.IsLetter(c) && (i == 0 || !IsWordChar(rhs[i - 1])) && (i + 1 == rhs.Length || !IsWordChar(rhs[i + 1]));
+            int k = alone ? Array.IndexOf(symbols, c.ToString()) : -1;
+            if (alone && c == 'G') sb.Append($"(∂{rootName}/∂{name(output)})");
+            else if (k >= 0 && k < inputs.Length) sb.Append(name(inputs[k]));
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Part of a longer word ("rows"); a transpose mark ᵀ (a modifier letter) is not.</summary>
+    private static bool IsWordChar(char c) =>
+        (char.IsLetterOrDigit(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.ModifierLetter) || c == '_';
 
     private static IReadOnlyList<int> Shape(Tensor<T> t) => new ReadOnlyCollection<int>([.. t.Shape]);
 

@@ -45,6 +45,9 @@ internal static class DerivationText
         return sb.Append(value(g.Gradient, g.Shape)).ToString();
     }
 
+    /// <summary>"n2, " when the step's output has a given name, "" when the name is the id itself.</summary>
+    private static string Id(DerivationStep s) => s.Name == s.NodeId ? "" : s.NodeId + ", ";
+
     private static string Inv(int i) => i.ToString(CultureInfo.InvariantCulture);
 
     public static string Plain(Derivation d)
@@ -54,13 +57,13 @@ internal static class DerivationText
         for (int i = 0; i < d.Steps.Count; i++)
         {
             var s = d.Steps[i];
-            sb.Append("step ").Append(Inv(i + 1)).Append(": ").Append(s.Name).Append(" = ").Append(s.Op).Append(" (").Append(s.NodeId)
-              .Append(", shape ").Append(Shapes.Format([.. s.Shape])).Append("), ").Append(D(d.RootName, s.Name)).Append(" = ")
+            sb.Append("step ").Append(Inv(i + 1)).Append(": ").Append(s.Name).Append(" = ").Append(s.Op).Append(" (").Append(Id(s))
+              .Append("shape ").Append(Shapes.Format([.. s.Shape])).Append("), ").Append(D(d.RootName, s.Name)).Append(" = ")
               .Append(Value(s.Upstream, s.Shape)).Append('\n');
             foreach (var t in s.Terms)
             {
                 sb.Append("  slot ").Append(Inv(t.Slot)).Append(", ").Append(t.Formula).Append(": ").Append(TermLine(d, s, t)).Append('\n');
-                if (t.MatrixForm is not null) sb.Append("    matrix form: ").Append(t.MatrixForm).Append(" with G = ").Append(D(d.RootName, s.Name)).Append('\n');
+                if (t.MatrixForm is not null) sb.Append("    matrix form: ").Append(t.MatrixForm).Append('\n');
                 if (t.Accumulated is not null) sb.Append("    ").Append(D(d.RootName, t.InputName)).Append(" so far = ").Append(Value(t.Accumulated, t.InputShape)).Append('\n');
             }
         }
@@ -76,13 +79,13 @@ internal static class DerivationText
         for (int i = 0; i < d.Steps.Count; i++)
         {
             var s = d.Steps[i];
-            sb.Append("### Step ").Append(Inv(i + 1)).Append(": `").Append(s.Name).Append("` = ").Append(s.Op).Append(" (").Append(s.NodeId)
-              .Append(", shape ").Append(Shapes.Format([.. s.Shape])).Append(")\n\n")
+            sb.Append("### Step ").Append(Inv(i + 1)).Append(": `").Append(s.Name).Append("` = ").Append(s.Op).Append(" (").Append(Id(s))
+              .Append("shape ").Append(Shapes.Format([.. s.Shape])).Append(")\n\n")
               .Append(D(d.RootName, s.Name)).Append(" = ").Append(Cell(Value(s.Upstream, s.Shape))).Append("\n\n")
               .Append("| slot | input | local derivative | term | accumulated |\n|---|---|---|---|---|\n");
             foreach (var t in s.Terms)
             {
-                string formula = t.MatrixForm is null ? t.Formula : t.Formula + " (matrix form)";
+                string formula = t.MatrixForm is null ? t.Formula : $"{t.Formula}; matrix form {t.MatrixForm}";
                 sb.Append("| ").Append(Inv(t.Slot)).Append(" | `").Append(t.InputName).Append("` | ").Append(Cell(formula)).Append(" | ")
                   .Append(Cell(TermLine(d, s, t))).Append(" | ")
                   .Append(t.Accumulated is null ? "" : Cell(Value(t.Accumulated, t.InputShape))).Append(" |\n");
@@ -112,7 +115,10 @@ internal static class DerivationText
                 lines.Add(line + $" = {Num(t.Contribution, t.InputShape)}");
             }
         foreach (var g in d.Order)
-            lines.Add(SumLine(d, g, Num, " + ", Frac).Insert(SumLine(d, g, Num, " + ", Frac).IndexOf(" = ", StringComparison.Ordinal) + 1, "&"));
+        {
+            string line = SumLine(d, g, Num, " + ", Frac);
+            lines.Add(line.Insert(line.IndexOf(" = ", StringComparison.Ordinal) + 1, "&"));
+        }
         sb.Append(string.Join(" \\\\\n", lines)).Append("\n\\end{align*}\n");
         return sb.ToString();
     }
