@@ -165,6 +165,66 @@ public class ExplainTests
         Assert.Contains("∂L/∂W = [2, 3] [5, 7, 9, 5, 7, 9]", d.ToString());
     }
 
+    private sealed class Cube : Function<double>
+    {
+        public override string Formula(int input) => "∂x³/∂x = 3x²";
+
+        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs)
+        {
+            ctx.SaveForBackward(inputs[0]);
+            return inputs[0] * inputs[0] * inputs[0];
+        }
+
+        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> g) =>
+            [g * 3.0 * ctx.SavedTensors[0] * ctx.SavedTensors[0]];
+    }
+
+    [Fact]
+    public void A_custom_function_is_explained_with_its_own_rule_and_formula()
+    {
+        var x = S(2);
+        var c = Tensor.Scalar(5.0); // a constant: no gradient
+        var y = new Cube().Apply(x);
+        var d = (y * c).Explain((x, "x"), (y, "y"), (c, "c"));
+
+        // L = 5·x³: ∂L/∂y = c = 5; ∂L/∂x = ∂L/∂y · ∂y/∂x = 5 · 3x² = 5 · 12 = 60 at x = 2
+        string text = d.ToString();
+        Assert.Contains("∂L/∂y = ∂L/∂L · ∂L/∂y = 1 · 5 = 5", text);
+        Assert.Contains("∂x³/∂x = 3x²: ∂L/∂x = ∂L/∂y · ∂y/∂x = 5 · 12 = 60", text);
+        Assert.Contains("∂L/∂c = ∂L/∂L · ∂L/∂c: no gradient (the input does not require grad)", text);
+        Assert.Equal(60, Scalar(Term(d, "x").Accumulated));
+        Assert.Null(Term(d, "c").Contribution);
+    }
+
+    [Fact]
+    public void A_leaf_root_is_its_own_gradient()
+    {
+        // L = a: ∂L/∂L = 1 and nothing to apply the chain rule to.
+        var d = S(7).Explain();
+        Assert.Empty(d.Steps);
+        Assert.Equal(1, Scalar(d.Gradients["leaf0"]));
+        Assert.Contains("∂L/∂L = 1", d.ToString());
+    }
+
+    [Fact]
+    public void A_weight_shared_by_two_matmuls_agrees_with_Backward_within_1e_12()
+    {
+        // Backward lets the second MatMul add its term straight into W.Grad (a GEMM that accumulates), which may round
+        // differently from the sum of the two products that Explain shows; the documented tolerance is 1e-12 relative to max(1, |gradient|).
+        var x1 = Tensor.FromArray([0.3, -1.2, 0.7, 2.5], [2, 2], requiresGrad: true);
+        var x2 = Tensor.FromArray([1.1, 0.4, -0.6, 0.9], [2, 2], requiresGrad: true);
+        var W = Tensor.FromArray([0.2, -0.8, 1.5, 0.35], [2, 2], requiresGrad: true);
+        var L = (x1.MatMul(W) * x2.MatMul(W)).Sum();
+        var d = L.Explain((x1, "x1"), (x2, "x2"), (W, "W"));
+        L.Backward();
+        var expected = W.Grad!.ToArray();
+        var replayed = Replayed(d, "W");
+        Assert.Equal(2, d.Steps.SelectMany(s => s.Terms).Count(t => t.InputName == "W"));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - replayed[i]) <= 1e-12 * Math.Max(1, Math.Abs(expected[i])),
+                $"W.Grad[{i}]: Backward {expected[i]:R}, Explain {replayed[i]:R}");
+    }
+
     [Fact]
     public void Explain_changes_no_grad_and_keeps_the_graph()
     {
