@@ -50,6 +50,10 @@ public class ExplainTests
         Assert.Contains("∂L/∂e = ∂L/∂d · ∂d/∂e = −2 · 1 = −2", text);
         Assert.Contains("∂L/∂f = ∂L/∂L · ∂L/∂f = 1 · 4 = 4", text);
         Assert.Contains("∂(a·b)/∂a = b", text);
+        // The forward values: e = 2 · −3 = −6, d = −6 + 10 = 4, L = 4 · −2 = −8.
+        Assert.Contains("step 3: e = Mul (n0, shape []) = −6, ∂L/∂e = −2", text);
+        Assert.Equal([-8.0, 4, -6], d.Steps.Select(s => Scalar(s.Value)));
+        Assert.Contains("value −6, ∂L/∂e = −2", d.ToMarkdown());
     }
 
     [Fact]

@@ -59,7 +59,7 @@ internal sealed class Replay<T>(Tensor<T> root, Dictionary<Tensor<T>, string> id
                     if (input.GradFn is { } child && --consumers[child] == 0) ready.Push(input);
                 }
                 if (g is not null)
-                    steps.Add(new DerivationStep(ids[t], name(t), node.Name, Shape(t), TensorValues.Of(g), terms.AsReadOnly()));
+                    steps.Add(new DerivationStep(ids[t], name(t), node.Name, Shape(t), TensorValues.Of(t), TensorValues.Of(g), terms.AsReadOnly()));
             }
         }
         var gradients = _order.Select(t => (ids[t], name(t), Shape(t), TensorValues.Of(_sum[t]), _terms.GetValueOrDefault(t))).ToList();

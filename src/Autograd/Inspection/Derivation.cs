@@ -60,9 +60,10 @@ public sealed class DerivationTerm
 /// </summary>
 public sealed class DerivationStep
 {
-    internal DerivationStep(string nodeId, string name, string op, IReadOnlyList<int> shape, TensorValues upstream,
-        IReadOnlyList<DerivationTerm> terms)
+    internal DerivationStep(string nodeId, string name, string op, IReadOnlyList<int> shape, TensorValues value,
+        TensorValues upstream, IReadOnlyList<DerivationTerm> terms)
     {
+        Value = value;
         NodeId = nodeId;
         Name = name;
         Op = op;
@@ -82,6 +83,9 @@ public sealed class DerivationStep
 
     /// <summary>The shape of the op's output.</summary>
     public IReadOnlyList<int> Shape { get; }
+
+    /// <summary>The op's output y as the forward pass computed it.</summary>
+    public TensorValues Value { get; }
 
     /// <summary>The upstream gradient ∂L/∂y of the op's output y.</summary>
     public TensorValues Upstream { get; }

@@ -58,7 +58,8 @@ internal static class DerivationText
         {
             var s = d.Steps[i];
             sb.Append("step ").Append(Inv(i + 1)).Append(": ").Append(s.Name).Append(" = ").Append(s.Op).Append(" (").Append(Id(s))
-              .Append("shape ").Append(Shapes.Format([.. s.Shape])).Append("), ").Append(D(d.RootName, s.Name)).Append(" = ")
+              .Append("shape ").Append(Shapes.Format([.. s.Shape])).Append(") = ").Append(Value(s.Value, s.Shape))
+              .Append(", ").Append(D(d.RootName, s.Name)).Append(" = ")
               .Append(Value(s.Upstream, s.Shape)).Append('\n');
             foreach (var t in s.Terms)
             {
@@ -81,6 +82,7 @@ internal static class DerivationText
             var s = d.Steps[i];
             sb.Append("### Step ").Append(Inv(i + 1)).Append(": `").Append(s.Name).Append("` = ").Append(s.Op).Append(" (").Append(Id(s))
               .Append("shape ").Append(Shapes.Format([.. s.Shape])).Append(")\n\n")
+              .Append("value ").Append(Cell(Value(s.Value, s.Shape))).Append(", ")
               .Append(D(d.RootName, s.Name)).Append(" = ").Append(Cell(Value(s.Upstream, s.Shape))).Append("\n\n")
               .Append("| slot | input | local derivative | term | accumulated |\n|---|---|---|---|---|\n");
             foreach (var t in s.Terms)
