@@ -214,6 +214,67 @@ public class GradCheckVerifyTests
         Assert.Contains("input 0 element [0] changed from 1 to 7", check.Detail);
     }
 
+    // y = 3x elementwise with a backward chosen by the test; the right one is g ↦ 3g.
+    private sealed class Triple(Func<Tensor<double>, Tensor<double>> backward) : Function<double>
+    {
+        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs) => inputs[0] * 3.0;
+        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> g) => [backward(g)];
+    }
+
+    [Fact]
+    public void ABackwardThatIsNotLinearFailsTheLinearityCheck()
+    {
+        // g ↦ 3g²: backward(g1 + 2·g2) = 3(g1 + 2g2)² differs from 3g1² + 6g2² unless g1·g2 ≈ −g2²/2.
+        var report = GradCheck.Verify(xs => new Triple(g => g * g * 3.0).Apply(xs[0]), [Tensor.FromArray([1.0, 2], [2], requiresGrad: true)]);
+        Assert.False(report.Checks.Single(c => c.Name == "backward is linear in the output gradient").Passed);
+        // One-hot cotangents make 3g² = 3g, so the Jacobian itself agrees: only the law catches this bug.
+        Assert.True(report.Checks.Single(c => c.Name == "first-order Jacobian").Passed);
+        Assert.False(report.Passed);
+        Assert.Null(report.Worst);
+    }
+
+    [Fact]
+    public void ABackwardWithAnOffsetFailsTheZeroCotangentCheck()
+    {
+        // g ↦ 3g + 1: a zero output gradient gives 1 for every element, first at input 0 element [0].
+        var report = GradCheck.Verify(xs => new Triple(g => g * 3.0 + 1.0).Apply(xs[0]), [Tensor.FromArray([1.0, 2], [2], requiresGrad: true)]);
+        var zero = report.Checks.Single(c => c.Name == "zero output gradient gives zero input gradients");
+        Assert.False(zero.Passed);
+        Assert.Contains("input 0 element [0] got 1", zero.Detail);
+    }
+
+    // f(x) = x0·x1 with a backward that is not the gradient of anything: (g·x1, 2g·x0).
+    private sealed class SkewProduct : Function<double>
+    {
+        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs)
+        {
+            ctx.SaveForBackward(inputs[0]);
+            return (inputs[0].Narrow(0, 0, 1) * inputs[0].Narrow(0, 1, 1)).Sum();
+        }
+
+        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> g)
+        {
+            var x = ctx.SavedTensors[0];
+            var swapped = Tensor.Concat([x.Narrow(0, 1, 1), x.Narrow(0, 0, 1) * 2.0]);
+            return [swapped * g];
+        }
+    }
+
+    [Fact]
+    public void AnAsymmetricSecondDerivativeFailsTheHessianCheck()
+    {
+        // The recorded gradient is (v·x1, 2v·x0): ∂/∂x1 of the first is v, ∂/∂x0 of the second is 2v, so "H" is not symmetric.
+        var report = GradCheck.Verify(xs => new SkewProduct().Apply(xs[0]), [Tensor.FromArray([0.5, -1.5], [2], requiresGrad: true)],
+            new GradCheckOptions { Order = 2 });
+        var hessian = report.Checks.Single(c => c.Name == "Hessian symmetric");
+        Assert.False(hessian.Passed);
+        Assert.Contains("a = input 0 element [0], b = input 0 element [1]", hessian.Detail);
+        // First order: ∂f/∂x1 = x0 = 0.5 but the backward says 2·x0 = 1.
+        Assert.Equal(1, report.Worst!.Analytic, 1e-9);
+        Assert.Equal(0.5, report.Worst.Numeric, 1e-6);
+        Assert.Equal([1], report.Worst.InputElement);
+    }
+
     [Fact]
     public void BadOptionsAndInputsFailByName()
     {
