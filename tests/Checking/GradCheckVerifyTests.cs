@@ -276,6 +276,38 @@ public class GradCheckVerifyTests
     }
 
     [Fact]
+    public void ProjectionsPassACorrectFunctionWithoutFullRecompute()
+    {
+        Tensor<double> F(Tensor<double>[] xs) { var y = new LinearMap(Bug.None).Apply(xs[0], xs[1]); return (y * y).Sum(); }
+        var report = GradCheck.Verify(F, Inputs(), new GradCheckOptions { Order = 2, Mode = Mode.Projections });
+        Assert.True(report.Passed, report.ToString());
+        Assert.Contains("3 random projection(s) per input; recomputed in full: none; 0 of 0 entries", report.ToString());
+    }
+
+    [Fact]
+    public void AFailingProjectionIsRecomputedInFullAndNamesTheElement()
+    {
+        // Same oracle as the full check: analytic 2·A[2, 0] = 8 against numeric 4 at input 0 element [0, 0], output 2.
+        var report = GradCheck.Verify(Linear(Bug.Doubled), Inputs(), new GradCheckOptions { Mode = Mode.Projections });
+        Assert.False(report.Passed);
+        var w = report.Worst!;
+        Assert.Equal((0, 2), (w.InputIndex, w.OutputElement));
+        Assert.Equal([0, 0], w.InputElement);
+        Assert.Equal(8, w.Analytic, 1e-9);
+        Assert.Contains("recomputed in full: input 0", report.ToString());
+        Assert.Contains("Mode = Mode.Projections", report.Reproduction);
+    }
+
+    [Fact]
+    public void AKinkAlongAProjectionIsRecomputedAndReportedAsNonDifferentiable()
+    {
+        var report = GradCheck.Verify(xs => xs[0].Relu(), [Tensor.FromArray([0, 1.5, -2], [3], requiresGrad: true)],
+            new GradCheckOptions { Mode = Mode.Projections });
+        Assert.True(report.Passed, report.ToString());
+        Assert.Equal([0], Assert.Single(report.NonDifferentiablePoints).InputElement);
+    }
+
+    [Fact]
     public void BadOptionsAndInputsFailByName()
     {
         var e = Assert.Throws<ArgumentException>(() => GradCheck.Verify(Linear(Bug.None), Inputs(), new GradCheckOptions { Order = 3 }));

@@ -20,6 +20,16 @@ public enum Stencil
     FourPoint,
 }
 
+/// <summary>How <see cref="GradCheck.Verify"/> compares a Jacobian with finite differences.</summary>
+public enum Mode
+{
+    /// <summary>Every entry: one backward per output element, two to four evaluations of f per input element.</summary>
+    Full,
+    /// <summary>uᵀ·J·v for a few random u, v per input (one backward and four evaluations each), as PyTorch's fast mode;
+    /// an input whose projection disagrees (or crosses a kink) is recomputed in full, so the report still names the element.</summary>
+    Projections,
+}
+
 /// <summary>Options of <see cref="GradCheck.Verify"/>: which derivatives, how they are compared, and the seed of every
 /// random vector the check draws. An element passes when |analytic − numeric| ≤ <see cref="Atol"/> + <see cref="Rtol"/>·|numeric|.</summary>
 public sealed class GradCheckOptions
@@ -47,10 +57,17 @@ public sealed class GradCheckOptions
     /// |central − four-point|, which estimates the central stencil's truncation error (and bounds the four-point one's).</summary>
     public Stencil Stencil { get; init; } = Stencil.Central;
 
+    /// <summary>Full Jacobians (the default) or random projections with a full recompute of a failing input.</summary>
+    public Mode Mode { get; init; } = Mode.Full;
+
+    /// <summary>How many random projections per input in <see cref="Mode.Projections"/> mode.</summary>
+    public int Projections { get; init; } = 3;
+
     internal void Validate()
     {
         if (Order is not (1 or 2)) throw new ArgumentException($"GradCheckOptions: Order must be 1 or 2, got {Order}");
         if (!(Eps > 0) || double.IsInfinity(Eps)) throw new ArgumentException($"GradCheckOptions: Eps must be positive and finite, got {Eps}");
+        if (Projections < 1) throw new ArgumentException($"GradCheckOptions: Projections must be at least 1, got {Projections}");
         if (!(Atol >= 0) || !(Rtol >= 0)) throw new ArgumentException($"GradCheckOptions: Atol and Rtol must be non-negative, got {Atol} and {Rtol}");
     }
 }

@@ -94,7 +94,7 @@ public sealed class GradCheckReport
     {
         var o = Options;
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"GradCheck.Verify {(Passed ? "passed" : "FAILED")} (order {o.Order}, seed {o.Seed}, stencil {o.Stencil}, eps {o.Eps:G3}, atol {o.Atol:G3}, rtol {o.Rtol:G3}, non-differentiable points: {o.NonDifferentiable})").AppendLine();
+        sb.Append(CultureInfo.InvariantCulture, $"GradCheck.Verify {(Passed ? "passed" : "FAILED")} (order {o.Order}, seed {o.Seed}, mode {o.Mode}, stencil {o.Stencil}, eps {o.Eps:G3}, atol {o.Atol:G3}, rtol {o.Rtol:G3}, non-differentiable points: {o.NonDifferentiable})").AppendLine();
         foreach (var c in Checks) sb.AppendLine($"  [{(c.Passed ? "pass" : "FAIL")}] {c.Name}: {c.Detail}");
         if (Worst is not null) sb.AppendLine($"Worst mismatch: {Worst}");
         foreach (var p in NonDifferentiablePoints) sb.AppendLine($"  {(o.NonDifferentiable == NonDifferentiablePolicy.Fail ? "error" : "warning")}: {p}");
@@ -111,7 +111,7 @@ public sealed class GradCheckReport
             sb.Append(CultureInfo.InvariantCulture, $"    Tensor.FromArray(new double[] {{ {values} }}, {Shapes.Format(x.Dims)}, requiresGrad: {(x.RequiresGrad ? "true" : "false")}),\n");
         }
         sb.Append("};\n");
-        sb.Append(CultureInfo.InvariantCulture, $"var report = GradCheck.Verify(f, inputs, new GradCheckOptions {{ Order = {o.Order}, Seed = {o.Seed}, Eps = {Literal(o.Eps)}, Atol = {Literal(o.Atol)}, Rtol = {Literal(o.Rtol)}, Stencil = Stencil.{o.Stencil}, NonDifferentiable = NonDifferentiablePolicy.{o.NonDifferentiable} }});\n");
+        sb.Append(CultureInfo.InvariantCulture, $"var report = GradCheck.Verify(f, inputs, new GradCheckOptions {{ Order = {o.Order}, Seed = {o.Seed}, Eps = {Literal(o.Eps)}, Atol = {Literal(o.Atol)}, Rtol = {Literal(o.Rtol)}, Stencil = Stencil.{o.Stencil}, Mode = Mode.{o.Mode}, Projections = {o.Projections}, NonDifferentiable = NonDifferentiablePolicy.{o.NonDifferentiable} }});\n");
         return sb.ToString();
     }
 
