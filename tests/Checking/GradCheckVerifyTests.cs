@@ -308,6 +308,42 @@ public class GradCheckVerifyTests
     }
 
     [Fact]
+    public void AFloatFunctionPassesAgainstItsDoubleReference()
+    {
+        // tanh(x)·w in float against the same in double, orders 1 and 2; float rounding (~1e-7 relative) is far within
+        // FloatAtol 1e-4 + FloatRtol 1e-3·|reference|.
+        Tensor<double>[] inputs = [Tensor.FromArray([0.3, -1.2, 2], [3], requiresGrad: true), Tensor.FromArray([1.5, -0.5, 2], [3], requiresGrad: true)];
+        var report = GradCheck.Verify<float>(xs => xs[0].Tanh() * xs[1], xs => xs[0].Tanh() * xs[1], inputs, new GradCheckOptions { Order = 2 });
+        Assert.True(report.Passed, report.ToString());
+        Assert.Contains(report.Checks, c => c.Name == "reference: first-order Jacobian" && c.Passed);
+        Assert.Contains(report.Checks, c => c.Name == "second-order Single Jacobian against the double reference" && c.Passed);
+    }
+
+    // y = 3x in float with a backward that scales by 3.1 instead of 3.
+    private sealed class MisScaledFloat : Function<float>
+    {
+        protected override Tensor<float> Forward(FunctionContext<float> ctx, Tensor<float>[] inputs) => inputs[0] * 3f;
+        protected override Tensor<float>?[] Backward(FunctionContext<float> ctx, Tensor<float> g) => [g * 3.1f];
+    }
+
+    [Fact]
+    public void AMisScaledFloatBackwardFailsAgainstTheDoubleReference()
+    {
+        // Jacobian diag(3.1) against the reference's diag(3): |error| ≈ 0.1 > 1e-4 + 1e-3·3 on every diagonal entry; the
+        // first, input 0 element [0] with output 0, is the worst (ties keep the first).
+        var report = GradCheck.Verify<float>(xs => new MisScaledFloat().Apply(xs[0]), xs => xs[0] * 3.0,
+            [Tensor.FromArray([1.0, -2], [2], requiresGrad: true)]);
+        Assert.False(report.Passed);
+        Assert.True(report.Checks.Single(c => c.Name == "reference: first-order Jacobian").Passed);
+        var w = report.Worst!;
+        Assert.Equal((0, 0), (w.InputIndex, w.OutputElement));
+        Assert.Equal([0], w.InputElement);
+        Assert.Equal(3.1, w.Analytic, 1e-6);
+        Assert.Equal(3, w.Numeric, 1e-12);
+        Assert.Equal(1e-4 + 1e-3 * 3, w.AllowedError, 1e-12);
+    }
+
+    [Fact]
     public void BadOptionsAndInputsFailByName()
     {
         var e = Assert.Throws<ArgumentException>(() => GradCheck.Verify(Linear(Bug.None), Inputs(), new GradCheckOptions { Order = 3 }));

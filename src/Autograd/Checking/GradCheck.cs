@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Engine;
 
 namespace Autograd.Checking;
@@ -76,19 +77,19 @@ public static partial class GradCheck
 
     /// <summary>xs ↦ ∂(Σ v ⊙ f(xs))/∂differentiable, flattened and concatenated, recorded with createGraph so that it can
     /// be differentiated again; zeros when f's output does not require grad.</summary>
-    private static Func<Tensor<double>[], Tensor<double>> GradientOf(Func<Tensor<double>[], Tensor<double>> f,
-        Tensor<double>[] differentiable, Tensor<double> v) => xs =>
+    private static Func<Tensor<T>[], Tensor<T>> GradientOf<T>(Func<Tensor<T>[], Tensor<T>> f, Tensor<T>[] differentiable,
+        Tensor<T> v) where T : unmanaged, IFloatingPointIeee754<T> => xs =>
     {
         var y = f(xs);
-        if (!y.RequiresGrad) return Tensor.Zeros<double>(differentiable.Sum(t => t.NumElements));
+        if (!y.RequiresGrad) return Tensor.Zeros<T>(differentiable.Sum(t => t.NumElements));
         var grads = Tensor.Grad([y], differentiable, [v], createGraph: true, allowUnused: true);
         return Tensor.Concat(grads.Select(g => g.Reshape(-1)).ToArray());
     };
 
-    /// <summary>The Jacobian of f at inputs, analytic[o][i][e] = ∂f[o]/∂inputs[i][e] for the inputs listed in
+    /// <summary>The Jacobian of f at inputs in double, analytic[o][i][e] = ∂f[o]/∂inputs[i][e] for the inputs listed in
     /// <paramref name="differentiable"/>: one vector–Jacobian product per output element (one-hot gradOutputs).</summary>
-    private static double[][][] AnalyticJacobian(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs,
-        int[] differentiable, int outCount)
+    private static double[][][] AnalyticJacobian<T>(Func<Tensor<T>[], Tensor<T>> f, Tensor<T>[] inputs,
+        int[] differentiable, int outCount) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var analytic = new double[outCount][][];
         for (int o = 0; o < outCount; o++)
@@ -100,11 +101,12 @@ public static partial class GradCheck
                 foreach (int i in differentiable) analytic[o][i] = new double[inputs[i].NumElements];
                 continue;
             }
-            var seed = new double[outCount];
-            seed[o] = 1;
+            var seed = new T[outCount];
+            seed[o] = T.One;
             var grads = Tensor.Grad([y], [.. differentiable.Select(i => inputs[i])],
                 [Tensor.FromArray(seed, [.. y.Shape])], allowUnused: true);
-            for (int j = 0; j < differentiable.Length; j++) analytic[o][differentiable[j]] = grads[j].ToArray();
+            for (int j = 0; j < differentiable.Length; j++)
+                analytic[o][differentiable[j]] = [.. grads[j].ToArray().Select(double.CreateChecked)];
         }
         return analytic;
     }

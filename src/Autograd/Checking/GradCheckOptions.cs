@@ -57,6 +57,13 @@ public sealed class GradCheckOptions
     /// |central − four-point|, which estimates the central stencil's truncation error (and bounds the four-point one's).</summary>
     public Stencil Stencil { get; init; } = Stencil.Central;
 
+    /// <summary>The absolute tolerance when a float function is compared with its double reference
+    /// (<see cref="GradCheck.Verify{T}"/>): float rounding, not a finite-difference step, limits that comparison.</summary>
+    public double FloatAtol { get; init; } = 1e-4;
+
+    /// <summary>The relative tolerance when a float function is compared with its double reference.</summary>
+    public double FloatRtol { get; init; } = 1e-3;
+
     /// <summary>Full Jacobians (the default) or random projections with a full recompute of a failing input.</summary>
     public Mode Mode { get; init; } = Mode.Full;
 
@@ -68,6 +75,6 @@ public sealed class GradCheckOptions
         if (Order is not (1 or 2)) throw new ArgumentException($"GradCheckOptions: Order must be 1 or 2, got {Order}");
         if (!(Eps > 0) || double.IsInfinity(Eps)) throw new ArgumentException($"GradCheckOptions: Eps must be positive and finite, got {Eps}");
         if (Projections < 1) throw new ArgumentException($"GradCheckOptions: Projections must be at least 1, got {Projections}");
-        if (!(Atol >= 0) || !(Rtol >= 0)) throw new ArgumentException($"GradCheckOptions: Atol and Rtol must be non-negative, got {Atol} and {Rtol}");
+        if (!(Atol >= 0) || !(Rtol >= 0) || !(FloatAtol >= 0) || !(FloatRtol >= 0)) throw new ArgumentException($"GradCheckOptions: tolerances must be non-negative, got Atol {Atol}, Rtol {Rtol}, FloatAtol {FloatAtol}, FloatRtol {FloatRtol}");
     }
 }

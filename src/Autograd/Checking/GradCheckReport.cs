@@ -16,11 +16,13 @@ public sealed record GradCheckItem(string Name, bool Passed, string Detail);
 /// <param name="InputElement">Multi-index of the perturbed element within that input.</param>
 /// <param name="OutputElement">Flat index of the output element.</param>
 /// <param name="Analytic">The backpropagated value.</param>
-/// <param name="Numeric">The finite-difference value.</param>
+/// <param name="Numeric">The finite-difference value; in a comparison with a double reference
+/// (<see cref="GradCheck.Verify{T}"/>), the reference's backpropagated value.</param>
 /// <param name="AbsoluteError">|analytic − numeric|.</param>
 /// <param name="RelativeError">|analytic − numeric| / |numeric| (infinite when numeric is 0 and they differ).</param>
 /// <param name="AllowedError">atol + rtol·|numeric|.</param>
-/// <param name="FiniteDifferenceError">|central − four-point|: an estimate of the numeric value's truncation error.</param>
+/// <param name="FiniteDifferenceError">|central − four-point|: an estimate of the numeric value's truncation error
+/// (0 in a comparison with a double reference, which has none).</param>
 public sealed record GradCheckMismatch(int Order, int InputIndex, int[] InputElement, int OutputElement,
     double Analytic, double Numeric, double AbsoluteError, double RelativeError, double AllowedError, double FiniteDifferenceError)
 {
