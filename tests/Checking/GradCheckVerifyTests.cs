@@ -178,6 +178,17 @@ public class GradCheckVerifyTests
     }
 
     [Fact]
+    public void MaxWithTiesIsNonDifferentiableAtTheTiedElements()
+    {
+        // max(2, 2, 1): raising either tied element raises the max (right difference 1), lowering it leaves the other
+        // 2 as the max (left difference 0); the element 1 has derivative 0 on both sides.
+        var report = GradCheck.Verify(xs => xs[0].Max(), [Tensor.FromArray([2.0, 2, 1], [3], requiresGrad: true)]);
+        Assert.True(report.Passed, report.ToString());
+        Assert.Equal([[0], [1]], report.NonDifferentiablePoints.Select(p => p.InputElement));
+        Assert.All(report.NonDifferentiablePoints, p => Assert.Equal((0.0, 1.0), (Math.Round(p.Left, 9), Math.Round(p.Right, 9))));
+    }
+
+    [Fact]
     public void UnseededRandomnessIsReportedAsNondeterministic()
     {
         // A dropout-like mask drawn from a generator seeded from a fresh Guid on every call: two runs differ.

@@ -41,7 +41,7 @@ public static partial class GradCheck
         checks.Add(first);
         if (options.Order == 2)
         {
-            // The same cotangent as Verify's second-order check: the first draw from the seed.
+            // The same cotangent as Verify's second-order check (the first draw from a generator seeded with Seed), for f and the reference alike.
             var v = Tensor.Randn<double>([.. yr.Dims], new Generator(options.Seed));
             var vt = Tensor.FromArray(v.ToArray().Select(T.CreateChecked).ToArray(), [.. v.Dims]);
             var gradient = GradientOf(f, [.. differentiable.Select(i => ts[i])], vt);

@@ -47,7 +47,8 @@ public static partial class GradCheck
         var worst = first.Worst;
         if (options.Order == 2)
         {
-            var v = Tensor.Randn<double>([.. output.Dims], generator);
+            // The first draw from a generator of its own, as in CheckSecondOrder and Verify<T>, whatever the mode drew before.
+            var v = Tensor.Randn<double>([.. output.Dims], new Generator(options.Seed));
             var gradient = GradientOf(f, [.. differentiable.Select(i => xs[i])], v);
             int gradientCount = differentiable.Sum(i => xs[i].NumElements);
             var second = Compare(gradient, xs, differentiable, gradientCount, 2, options, generator);
