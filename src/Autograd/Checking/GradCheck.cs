@@ -1,3 +1,4 @@
+using System.Numerics;
 using Autograd.Engine;
 
 namespace Autograd.Checking;
@@ -26,7 +27,7 @@ public sealed class GradCheckException(string message) : Exception(message);
 /// <see cref="Check"/> checks first derivatives; <see cref="CheckSecondOrder"/> checks the derivative of the
 /// gradient itself (computed with createGraph), i.e. gradients of gradients.
 /// </summary>
-public static class GradCheck
+public static partial class GradCheck
 {
     /// <summary>Checks d f(inputs) / d inputs for every input that requires grad.</summary>
     public static GradCheckResult Check(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs,
@@ -36,23 +37,7 @@ public static class GradCheck
         int outCount = output.NumElements;
         var differentiable = Enumerable.Range(0, inputs.Length).Where(i => inputs[i].RequiresGrad).ToArray();
         if (differentiable.Length == 0) throw new ArgumentException("GradCheck: no input requires grad");
-        // Analytic Jacobian rows: one vector–Jacobian product per output element (one-hot gradOutputs).
-        var analytic = new double[outCount][][];
-        for (int o = 0; o < outCount; o++)
-        {
-            analytic[o] = new double[inputs.Length][];
-            var y = f(inputs);
-            if (!y.RequiresGrad)
-            {
-                foreach (int i in differentiable) analytic[o][i] = new double[inputs[i].NumElements];
-                continue;
-            }
-            var seed = new double[outCount];
-            seed[o] = 1;
-            var grads = Tensor.Grad([y], [.. differentiable.Select(i => inputs[i])],
-                [Tensor.FromArray(seed, [.. y.Shape])], allowUnused: true);
-            for (int j = 0; j < differentiable.Length; j++) analytic[o][differentiable[j]] = grads[j].ToArray();
-        }
+        var analytic = AnalyticJacobian(f, inputs, differentiable, outCount);
         var worst = new GradCheckResult(true, differentiable[0], [], 0, 0, 0, double.NegativeInfinity);
         foreach (int i in differentiable)
         {
@@ -62,13 +47,7 @@ public static class GradCheck
             for (int e = 0; e < values.Length; e++)
             {
                 double saved = values[e];
-                double[] plus, minus;
-                // Not under NoGrad: a second-order check's f itself backpropagates.
-                values[e] = saved + eps;
-                plus = f(inputs).ToArray();
-                values[e] = saved - eps;
-                minus = f(inputs).ToArray();
-                values[e] = saved;
+                double[] plus = EvaluateAt(f, inputs, i, e, saved + eps), minus = EvaluateAt(f, inputs, i, e, saved - eps);
                 for (int o = 0; o < outCount; o++)
                 {
                     double numeric = (plus[o] - minus[o]) / (2 * eps);
@@ -93,14 +72,54 @@ public static class GradCheck
         var differentiable = inputs.Where(t => t.RequiresGrad).ToArray();
         var probe = f(inputs);
         var v = Tensor.Randn<double>([.. probe.Shape], new Generator(seed));
-        Tensor<double> GradientOf(Tensor<double>[] xs)
+        return Check(GradientOf(f, differentiable, v), inputs, eps, atol, rtol);
+    }
+
+    /// <summary>xs ↦ ∂(Σ v ⊙ f(xs))/∂differentiable, flattened and concatenated, recorded with createGraph so that it can
+    /// be differentiated again; zeros when f's output does not require grad.</summary>
+    private static Func<Tensor<T>[], Tensor<T>> GradientOf<T>(Func<Tensor<T>[], Tensor<T>> f, Tensor<T>[] differentiable,
+        Tensor<T> v) where T : unmanaged, IFloatingPointIeee754<T> => xs =>
+    {
+        var y = f(xs);
+        if (!y.RequiresGrad) return Tensor.Zeros<T>(differentiable.Sum(t => t.NumElements));
+        var grads = Tensor.Grad([y], differentiable, [v], createGraph: true, allowUnused: true);
+        return Tensor.Concat(grads.Select(g => g.Reshape(-1)).ToArray());
+    };
+
+    /// <summary>The Jacobian of f at inputs in double, analytic[o][i][e] = ∂f[o]/∂inputs[i][e] for the inputs listed in
+    /// <paramref name="differentiable"/>: one vector–Jacobian product per output element (one-hot gradOutputs).</summary>
+    private static double[][][] AnalyticJacobian<T>(Func<Tensor<T>[], Tensor<T>> f, Tensor<T>[] inputs,
+        int[] differentiable, int outCount) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var analytic = new double[outCount][][];
+        for (int o = 0; o < outCount; o++)
         {
-            var y = f(xs);
-            if (!y.RequiresGrad) return Tensor.Zeros<double>(differentiable.Sum(t => t.NumElements));
-            var grads = Tensor.Grad([y], differentiable, [v], createGraph: true, allowUnused: true);
-            return Tensor.Concat(grads.Select(g => g.Reshape(-1)).ToArray());
+            analytic[o] = new double[inputs.Length][];
+            var y = f(inputs);
+            if (!y.RequiresGrad)
+            {
+                foreach (int i in differentiable) analytic[o][i] = new double[inputs[i].NumElements];
+                continue;
+            }
+            var seed = new T[outCount];
+            seed[o] = T.One;
+            var grads = Tensor.Grad([y], [.. differentiable.Select(i => inputs[i])],
+                [Tensor.FromArray(seed, [.. y.Shape])], allowUnused: true);
+            for (int j = 0; j < differentiable.Length; j++)
+                analytic[o][differentiable[j]] = [.. grads[j].ToArray().Select(double.CreateChecked)];
         }
-        return Check(GradientOf, inputs, eps, atol, rtol);
+        return analytic;
+    }
+
+    /// <summary>f(inputs) with element <paramref name="element"/> of input <paramref name="input"/> set to
+    /// <paramref name="value"/>, then restored. Not under NoGrad: a second-order check's f itself backpropagates.</summary>
+    private static double[] EvaluateAt(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs, int input, int element, double value)
+    {
+        var values = inputs[input].AsSpan();
+        double saved = values[element];
+        values[element] = value;
+        try { return f(inputs).ToArray(); }
+        finally { inputs[input].AsSpan()[element] = saved; }
     }
 
     /// <summary>Runs <see cref="Check"/> and <see cref="CheckSecondOrder"/> and throws a <see cref="GradCheckException"/> describing the worst element on failure.</summary>
