@@ -312,4 +312,53 @@ public static class Naive
         }
         return new(data, shape);
     }
+
+    /// <summary>x where j − i ≤ <paramref name="diagonal"/> (lower) or j − i ≥ it (upper) over the last two dims (i, j), else 0.</summary>
+    public static Nd Triangle(Nd x, int diagonal, bool lower) => new([.. x.Data.Select((v, k) =>
+    {
+        var c = Coords(k, x.Shape);
+        int offset = c[^1] - c[^2];
+        return (lower ? offset <= diagonal : offset >= diagonal) ? v : 0;
+    })], x.Shape);
+
+    /// <summary>out[c] = x[c with c_d replaced by n_d − 1 − c_d for each d in <paramref name="dims"/>].</summary>
+    public static Nd Flip(Nd x, params int[] dims) => new([.. Enumerable.Range(0, x.Data.Length).Select(k =>
+    {
+        var c = Coords(k, x.Shape);
+        foreach (var d in dims.Select(d => Axis(d, x.Shape.Length))) c[d] = x.Shape[d] - 1 - c[d];
+        return x[c];
+    })], x.Shape);
+
+    /// <summary>out[c] = x[c_i mod s_i] with s the shape of x with 1s prepended to <paramref name="repeats"/>.Length dims
+    /// and out's dim i of size repeats[i]·s_i (torch.Tensor.repeat).</summary>
+    public static Nd Repeat(Nd x, params int[] repeats)
+    {
+        int[] s = [.. Enumerable.Repeat(1, repeats.Length - x.Shape.Length), .. x.Shape];
+        int[] shape = [.. repeats.Select((r, i) => r * s[i])];
+        return new([.. Enumerable.Range(0, Sample.Count(shape)).Select(k =>
+        {
+            var c = Coords(k, shape);
+            return x.Data[Flat([.. c.Select((v, i) => v % s[i])], s)];
+        })], shape);
+    }
+
+    /// <summary>Constant padding in torch.nn.functional.pad's order (pairs from the last dim): out[c] = x[c − before]
+    /// where that lies inside x, else <paramref name="value"/>; negative amounts crop.</summary>
+    public static Nd Pad(Nd x, int[] pad, double value)
+    {
+        int rank = x.Shape.Length;
+        var before = new int[rank];
+        var shape = (int[])x.Shape.Clone();
+        for (int k = 0; k < pad.Length / 2; k++)
+        {
+            before[rank - 1 - k] = pad[2 * k];
+            shape[rank - 1 - k] += pad[2 * k] + pad[2 * k + 1];
+        }
+        return new([.. Enumerable.Range(0, Sample.Count(shape)).Select(k =>
+        {
+            var c = Coords(k, shape);
+            var source = c.Select((v, d) => v - before[d]).ToArray();
+            return source.Select((v, d) => v >= 0 && v < x.Shape[d]).All(b => b) ? x[source] : value;
+        })], shape);
+    }
 }

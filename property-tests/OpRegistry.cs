@@ -226,6 +226,20 @@ public static class OpRegistry
             new("Stack", "Stack(IReadOnlyList<Tensor>, int)", x => Tensor.Stack(x, -1), StackCase, x => Concat([.. x.Select(p => p.Reshape([.. p.Shape, 1]))], -1)),
             new("Where", "Where(Tensor, Tensor, Tensor)", x => Tensor.Where(x[0], x[1], x[2]), WhereCase, x => Broadcast(x, v => v[0] != 0 ? v[1] : v[2])),
             new("Where(mask, tensor, scalar)", "Where(Tensor, Tensor, T)", x => Tensor.Where(x[0], x[1], C(0.5)), g => WhereCase(g)[..2], x => Broadcast(x, v => v[0] != 0 ? v[1] : 0.5)),
+            new("Tril", "Tril(int)", x => x[0].Tril(), Uni(RankAtLeast(2)), x => Triangle(x[0], 0, lower: true)),
+            new("Tril(-1) batched", "Tril(int)", x => x[0].Tril(-1), g => [Uniform(g, [.. Batch(g), Dim(g), Dim(g)])], x => Triangle(x[0], -1, lower: true)),
+            new("Triu", "Triu(int)", x => x[0].Triu(), Uni(RankAtLeast(2)), x => Triangle(x[0], 0, lower: false)),
+            new("Triu(1) of a transposed view", "Triu(int)", x => x[0].MT.Triu(1), Uni(RankAtLeast(2)), x => Triangle(x[0].MT, 1, lower: false)),
+            new("MaskedFill", "MaskedFill(Tensor, T)", x => x[1].MaskedFill(x[0], C(0.5)), MaskedFillCase, x => Broadcast(x, v => v[0] != 0 ? 0.5 : v[1], x[1].Shape)),
+            new("Flip", "Flip(int[])", x => x[0].Flip(0, -1), Uni(RankAtLeast(2)), x => Flip(x[0], 0, -1)),
+            new("Flip of a transposed view", "Flip(int[])", x => x[0].MT.Flip(-1), Uni(RankAtLeast(2)), x => Flip(x[0].MT, -1)),
+            new("Repeat", "Repeat(int[])", x => x[0].Repeat(2, 3), g => [Uniform(g, Shape(g, 2, 2))], x => Repeat(x[0], 2, 3)),
+            new("Repeat(more repeats than dims)", "Repeat(int[])", x => x[0].Repeat(2, 1, 2), g => [Uniform(g, Shape(g, 0, 2))], x => Repeat(x[0], 2, 1, 2)),
+            new("Pad(last dim)", "Pad(int[], T)", x => x[0].Pad([1, 2]), Uni(RankAtLeast(1)), x => Pad(x[0], [1, 2], 0)),
+            new("Pad(two dims, value, cropping)", "Pad(int[], T)", x => x[0].Pad([0, 1, -1, 2], C(0.5)),
+                g => [Uniform(g, [.. Shape(g, 0, 1), 2 + g.NextInt(2), Dim(g)])], x => Pad(x[0], [0, 1, -1, 2], 0.5)),
+            new("Pad(crop and pad one dim) of a transposed view", "Pad(int[], T)", x => x[0].MT.Pad([-1, 1, 1, 0, 0, 1]),
+                g => [Uniform(g, [Dim(g), 2 + g.NextInt(2), Dim(g)])], x => Pad(x[0].MT, [-1, 1, 1, 0, 0, 1], 0)),
 
             // Convolution and pooling ([N, C, H, W] inputs; pooling inputs distinct so window maxima are untied).
             new("Conv2d", "Conv2d(Tensor, Tensor, int, int, int)", x => x[0].Conv2d(x[1], x[2], 1, 1, 1), ConvCase, x => Conv2d(x[0], x[1], x[2], (1, 1), (1, 1), (1, 1))),
@@ -340,6 +354,15 @@ public static class OpRegistry
     {
         var shape = Shape(g, 0, 2);
         return [.. Enumerable.Range(0, 2 + g.NextInt(2)).Select(_ => Uniform(g, shape))];
+    }
+
+    /// <summary>A 0/1 mask (no grad) whose shape broadcasts to the input's, then the input.</summary>
+    private static Tensor<double>[] MaskedFillCase(Generator g)
+    {
+        var full = Shape(g);
+        var maskShape = Reduced(g, full);
+        var mask = Tensor.FromArray([.. Enumerable.Range(0, Count(maskShape)).Select(_ => (double)g.NextInt(2))], maskShape);
+        return [mask, Uniform(g, full)];
     }
 
     private static Tensor<double>[] WhereCase(Generator g)
