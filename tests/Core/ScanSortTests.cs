@@ -106,4 +106,21 @@ public class ScanSortTests
         Assert.Contains("Sort", Assert.ThrowsAny<ArgumentException>(() => x.Sort(2)).Message);
         Assert.Contains("Cumsum", Assert.ThrowsAny<ArgumentException>(() => x.Cumsum(-3)).Message);
     }
+
+    [Fact]
+    public void EdgeCasesZeroKScalarsAndNaN()
+    {
+        var x = Tensor.FromArray([2.0, double.NaN, 1], [3]);
+        // k = 0 selects nothing: shape [0] (torch.topk(x, 0) likewise).
+        Assert.Equal([0], x.TopK(0).Values.Shape);
+        // NaN sorts as the largest (PyTorch): [1, 2, NaN] from positions [2, 0, 1].
+        var (values, indices) = x.Sort();
+        Assert.Equal([1.0, 2, double.NaN], values.ToArray());
+        Assert.Equal([2.0, 0, 1], indices.ToArray());
+        // A 0-dimensional tensor: cumsum and sort return it unchanged, its index 0.
+        var s = Tensor.FromArray([5.0], []);
+        Assert.Equal(5.0, s.Cumsum(0).Item());
+        Assert.Equal(0.0, s.Sort().Indices.Item());
+        Assert.Equal(5.0, s.TopK(1).Values.Item());
+    }
 }
