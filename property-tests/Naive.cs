@@ -6,6 +6,36 @@ namespace Autograd.PropertyTests;
 /// </summary>
 public static class Naive
 {
+    /// <summary>Running sums of a lane: yᵢ = Σ_{j≤i} xⱼ.</summary>
+    public static double[] Cumsum(double[] lane)
+    {
+        var y = new double[lane.Length];
+        double sum = 0;
+        for (int i = 0; i < lane.Length; i++) y[i] = sum += lane[i];
+        return y;
+    }
+
+    /// <summary>A lane sorted stably (LINQ's OrderBy is stable), ascending or descending.</summary>
+    public static double[] Sorted(double[] lane, bool descending) =>
+        descending ? [.. lane.OrderByDescending(v => v)] : [.. lane.OrderBy(v => v)];
+
+    /// <summary>The k largest (or smallest) elements of each lane along <paramref name="dim"/>, in sorted order:
+    /// out[c] = sorted lane through c at position c[dim].</summary>
+    public static Nd TopK(Nd x, int dim, int k, bool largest)
+    {
+        dim = Axis(dim, x.Shape.Length);
+        var shape = Sample.With(x.Shape, dim, k);
+        var data = new double[Sample.Count(shape)];
+        for (int i = 0; i < data.Length; i++)
+        {
+            var c = Coords(i, shape);
+            var lane = new double[x.Shape[dim]];
+            for (int j = 0; j < lane.Length; j++) { var at = (int[])c.Clone(); at[dim] = j; lane[j] = x[at]; }
+            data[i] = Sorted(lane, largest)[c[dim]];
+        }
+        return new(data, shape);
+    }
+
     /// <summary>Dim <paramref name="d"/> of a rank-<paramref name="rank"/> array, negative counting from the end.</summary>
     public static int Axis(int d, int rank) => d < 0 ? d + rank : d;
 

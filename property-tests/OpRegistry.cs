@@ -163,6 +163,17 @@ public static class OpRegistry
             new("BatchNorm", "BatchNorm(Tensor, Tensor, T)", x => x[0].BatchNorm(x[1], x[2]), BatchNormCase, x => BatchNorm(x[0], x[1], x[2]), FloatTol: Normalising),
             new("BatchNorm(no affine, [N, C])", "BatchNorm(Tensor, Tensor, T)", x => x[0].BatchNorm(), g => [Uniform(g, [2 + g.NextInt(3), Dim(g)])], x => BatchNorm(x[0]),
                 FloatTol: Normalising),
+            new("Cumsum(0)", "Cumsum(int)", x => x[0].Cumsum(0), Uni(RankAtLeast(1)), Lanes(0, Cumsum)),
+            new("Cumsum(-1)", "Cumsum(int)", x => x[0].Cumsum(-1), Uni(RankAtLeast(2)), Lanes(-1, Cumsum)),
+            new("Cumsum of a transposed view", "Cumsum(int)", x => x[0].MT.Cumsum(0), Uni(RankAtLeast(2)), x => Along(x[0].MT, 0, Cumsum)),
+            // Sort and TopK return (Values, Indices) tuples, which Signatures does not enumerate; their values are x
+            // gathered at the sorted positions, so these rows check .Values under Gather's member. Distinct values: no ties.
+            new("Sort(-1).Values", "Gather(int, Tensor)", x => x[0].Sort().Values, Dist(RankAtLeast(1)), Lanes(-1, v => Sorted(v, false))),
+            new("Sort(0, descending).Values", "Gather(int, Tensor)", x => x[0].Sort(0, descending: true).Values, Dist(RankAtLeast(2)), Lanes(0, v => Sorted(v, true))),
+            new("TopK(2).Values", "Gather(int, Tensor)", x => x[0].TopK(2).Values, g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(3)))],
+                x => TopK(x[0], -1, 2, largest: true)),
+            new("TopK(1, dim 0, smallest).Values", "Gather(int, Tensor)", x => x[0].TopK(1, 0, largest: false).Values, Dist(RankAtLeast(2)),
+                x => TopK(x[0], 0, 1, largest: false)),
 
             // Matrix products (PyTorch's rules for 1-D operands, broadcast batch dims, strided operands).
             new("MatMul 1-D·1-D", "MatMul(Tensor)", x => x[0].MatMul(x[1]), Two((g, k) => ([k], [k])), Product),
