@@ -81,6 +81,7 @@ internal static class Elementwise
     public static void Unary<T, TKernel>(T[] x, int offset, TKernel kernel, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
     {
+        if (dst.Length == 0) return; // some TensorPrimitives functions (Sigmoid) refuse empty spans
         if (dst.Length < Chunks.ParallelWork) kernel.Invoke(x.AsSpan(offset, dst.Length), dst);
         else UnaryChunked(x, offset, dst, kernel);
     }
@@ -93,6 +94,7 @@ internal static class Elementwise
     public static void Binary<T, TKernel>(T[] a, in Layout la, T[] b, in Layout lb, int[] shape, TKernel kernel, T[] dst)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IBinaryKernel<T>
     {
+        if (dst.Length == 0) return;
         // Small contiguous operands: call the kernel directly, without the closures of the chunked path.
         if (dst.Length < Chunks.ParallelWork && la.IsContiguous && lb.IsContiguous)
         {
