@@ -53,12 +53,15 @@ public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <inheritdoc />
+    protected override bool IsNonNegativeBuffer(int buffer) => buffer == Sum;
+
+    /// <inheritdoc />
     protected override void ValidateOptions(IReadOnlyDictionary<string, double> options)
     {
         CheckNonNegative("lr", options["lr"]);
         CheckNonNegative("lr_decay", options["lr_decay"]);
         CheckNonNegative("weight_decay", options["weight_decay"]);
         CheckNonNegative("initial_accumulator_value", options["initial_accumulator_value"]);
-        CheckNonNegative("eps", options["eps"]);
+        CheckPositive("eps", options["eps"]);
     }
 }

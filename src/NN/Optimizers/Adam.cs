@@ -81,12 +81,18 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <inheritdoc />
+    protected override bool KeepsBuffer(int buffer, IReadOnlyDictionary<string, double> options) => buffer != MaxExpAvgSq || AmsGrad;
+
+    /// <inheritdoc />
+    protected override bool IsNonNegativeBuffer(int buffer) => buffer is ExpAvgSq or MaxExpAvgSq;
+
+    /// <inheritdoc />
     protected override void ValidateOptions(IReadOnlyDictionary<string, double> options)
     {
         CheckNonNegative("lr", options["lr"]);
         CheckUnitInterval("beta1", options["beta1"]);
         CheckUnitInterval("beta2", options["beta2"]);
-        CheckNonNegative("eps", options["eps"]);
+        CheckPositive("eps", options["eps"]);
         CheckNonNegative("weight_decay", options["weight_decay"]);
     }
 }

@@ -187,6 +187,13 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
             throw new ArgumentOutOfRangeException(option, $"{Name}: {option} must be a finite non-negative number, got {value}");
     }
 
+    /// <summary>Throws unless <paramref name="value"/> is finite and &gt; 0 (e.g. ε, which keeps a division away from 0/0).</summary>
+    protected void CheckPositive(string option, double value)
+    {
+        if (!(value > 0) || double.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(option, $"{Name}: {option} must be a finite positive number, got {value}");
+    }
+
     /// <summary>Throws unless 0 ≤ <paramref name="value"/> &lt; 1.</summary>
     protected void CheckUnitInterval(string option, double value)
     {

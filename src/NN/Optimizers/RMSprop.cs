@@ -70,11 +70,18 @@ public sealed class RMSprop<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <inheritdoc />
+    protected override bool KeepsBuffer(int buffer, IReadOnlyDictionary<string, double> options) =>
+        buffer == SquareAvg || (buffer == GradAvg && Centered) || (buffer == MomentumBuffer && options["momentum"] > 0);
+
+    /// <inheritdoc />
+    protected override bool IsNonNegativeBuffer(int buffer) => buffer == SquareAvg;
+
+    /// <inheritdoc />
     protected override void ValidateOptions(IReadOnlyDictionary<string, double> options)
     {
         CheckNonNegative("lr", options["lr"]);
         CheckUnitInterval("alpha", options["alpha"]);
-        CheckNonNegative("eps", options["eps"]);
+        CheckPositive("eps", options["eps"]);
         CheckNonNegative("weight_decay", options["weight_decay"]);
         CheckNonNegative("momentum", options["momentum"]);
     }

@@ -63,6 +63,9 @@ public sealed class SGD<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <inheritdoc />
+    protected override bool KeepsBuffer(int buffer, IReadOnlyDictionary<string, double> options) => options["momentum"] != 0;
+
+    /// <inheritdoc />
     protected override void ValidateOptions(IReadOnlyDictionary<string, double> options)
     {
         CheckNonNegative("lr", options["lr"]);

@@ -108,7 +108,10 @@ public static class Checkpoint
     /// Everything is checked before anything changes: the file's format (by <see cref="SafeTensorsFile.Load"/>), its
     /// format version, every model key's presence, shape and dtype (with <paramref name="strict"/> false, missing and
     /// unexpected keys are reported in the result instead), and, for an optimizer, that the file holds state of an
-    /// optimizer of the same name that its <see cref="Optimizer{T}.LoadStateDict"/> accepts. On any failure the model
+    /// optimizer of the same name, entries of the checkpoint's dtype (F64 for the scalars), that its
+    /// <see cref="Optimizer{T}.LoadStateDict"/> accepts (step counts, option domains, buffer shapes and values, every
+    /// buffer a parameter with a step count keeps; with <paramref name="strict"/> false missing buffers are reported in
+    /// <see cref="CheckpointLoadResult.MissingOptimizerKeys"/> instead). On any failure the model
     /// and the optimizer are left exactly as they were. Optimizer state in the file is ignored when
     /// <paramref name="optimizer"/> is null.
     /// </summary>
@@ -156,8 +159,11 @@ public static class Checkpoint
                 problems.Add($"holds no optimizer state, but an optimizer ({optimizer.Name}) was given; use LoadModel to restore the model alone");
             else if (metadata[OptimizerKey] != optimizer.Name)
                 problems.Add($"holds {metadata[OptimizerKey]} optimizer state, but the optimizer given is {optimizer.Name}");
-            else optimizerState = ReadOptimizerState<T>(tensors, problems);
+            else if (metadata.GetValueOrDefault(DTypeKey) is not ("float32" or "float64"))
+                problems.Add($"metadata '{DTypeKey}' is '{metadata.GetValueOrDefault(DTypeKey) ?? "(absent)"}'; expected float32 or float64");
+            else optimizerState = ReadOptimizerState<T>(tensors, metadata[DTypeKey] == "float32" ? "F32" : "F64", problems);
         }
+        IReadOnlyList<string> missingOptimizerKeys = [];
         if (problems.Count > 0)
             throw new CheckpointException(path, $"does not fit {TypeName(model)}{(optimizer is null ? "" : $" with {optimizer.Name}")}: {string.Join("; ", problems)}; nothing was loaded");
 
@@ -166,14 +172,14 @@ public static class Checkpoint
         // model load that follows cannot fail; together the two loads change everything or nothing.
         if (optimizerState is not null)
         {
-            try { optimizer!.LoadStateDict(optimizerState); }
+            try { missingOptimizerKeys = [.. optimizer!.LoadStateDict(optimizerState, strict).Select(k => OptimizerPrefix + k)]; }
             catch (ArgumentException e)
             {
                 throw new CheckpointException(path, $"optimizer state does not fit {optimizer!.Name}: {e.Message}; nothing was loaded", e);
             }
         }
         model.LoadStateDict(modelState, strict);
-        return new CheckpointLoadResult(strict ? [] : missing, strict ? [] : unexpected, metadata);
+        return new CheckpointLoadResult(strict ? [] : missing, strict ? [] : unexpected, metadata) { MissingOptimizerKeys = missingOptimizerKeys };
     }
 
     /// <summary>
@@ -208,7 +214,7 @@ public static class Checkpoint
     /// <see cref="OptimizerStateDict{T}"/> defines them ("step", "param_groups.*", "state.{i}.step"), not by their shapes,
     /// since a 0-d parameter has 0-d buffers.
     /// </summary>
-    private static OptimizerStateDict<T> ReadOptimizerState<T>(Dictionary<string, SafeTensorEntry> tensors, List<string> problems)
+    private static OptimizerStateDict<T> ReadOptimizerState<T>(Dictionary<string, SafeTensorEntry> tensors, string bufferDType, List<string> problems)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var state = new OptimizerStateDict<T>();
@@ -216,9 +222,10 @@ public static class Checkpoint
         {
             if (!name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) continue;
             string key = name[OptimizerPrefix.Length..];
-            if (!FloatDTypes.Contains(entry.DType))
-                problems.Add($"'{name}' has dtype {entry.DType}; expected a floating-point dtype");
-            else if (!IsScalarKey(key))
+            bool scalar = IsScalarKey(key);
+            if (entry.DType != (scalar ? "F64" : bufferDType))
+                problems.Add($"'{name}' has dtype {entry.DType}; expected {(scalar ? "F64 (optimizer scalars are saved as F64)" : $"{bufferDType} (the checkpoint's dtype)")}");
+            else if (!scalar)
                 state.Tensors[key] = ToTensor<T>(entry);
             else if (entry.Shape.Length != 0)
                 problems.Add($"'{name}' is an optimizer scalar but has shape {SafeTensorEntry.ShapeText(entry.Shape)}; expected []");

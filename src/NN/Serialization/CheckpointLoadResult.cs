@@ -5,4 +5,11 @@ namespace Autograd.NN.Serialization;
 /// <param name="UnexpectedKeys">Model keys in the file that the model does not have (ignored; always empty when loading strictly).</param>
 /// <param name="Metadata">The file's whole <c>__metadata__</c> map: the <c>autograd.*</c> entries and the user's own.</param>
 public sealed record CheckpointLoadResult(
-    IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys, IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys, IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>
+    /// Optimizer buffers ("optimizer.state.3.exp_avg") that a parameter with a step count should have but the file lacks;
+    /// they restart at their initial values (always empty when loading strictly, where they are an error).
+    /// </summary>
+    public IReadOnlyList<string> MissingOptimizerKeys { get; init; } = [];
+}
