@@ -186,6 +186,28 @@ public sealed class CheckpointValidationTests : IDisposable
     }
 
     [Fact]
+    public void ANesterovGroupLoadedWithDampeningIsRejectedNamingTheGroup()
+    {
+        // Nesterov momentum needs μ > 0 and τ = 0 (a rule across two options, so the error names the group).
+        var make = (IEnumerable<Tensor<double>> p) => (Optimizer<double>)new SGD<double>(p, lr: 0.1, momentum: 0.9, nesterov: true);
+        string path = SaveMutated((t, _) => t["optimizer.param_groups.0.dampening"] = Scalar(0.5), make);
+        string message = AssertRejectedUnchanged(path, "\"param_groups.0\": SGD(nesterov): Nesterov momentum needs momentum > 0 and dampening = 0", make);
+        Assert.Contains("dampening 0.5", message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1e-8)]
+    public void EpsMustBePositiveAtConstructionAsOnLoad(double eps)
+    {
+        // One domain for construction and load, so that no optimizer can save a checkpoint it cannot load.
+        Tensor<double>[] p = [Tensor.FromArray([1.0, 2], [2], requiresGrad: true)];
+        foreach (var make in new Func<Optimizer<double>>[]
+                 { () => new Adam<double>(p, eps: eps), () => new AdamW<double>(p, eps: eps), () => new RMSprop<double>(p, eps: eps), () => new Adagrad<double>(p, eps: eps) })
+            Assert.Contains($"eps must be a finite positive number, got {eps}", Assert.Throws<ArgumentOutOfRangeException>(make).Message);
+    }
+
+    [Fact]
     public void AGroupSizeThatIsNotAWholeNumberIsRejected()
     {
         // Oracle: the model has 4 parameters in one group; NaN is not 4.
