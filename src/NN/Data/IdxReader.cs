@@ -14,9 +14,13 @@ public static class IdxReader
 {
     private const int ReadChunk = 1 << 20;
 
+    /// <summary>The first data buffer when the length is not known in advance (gzip): small, so that a header
+    /// lying about the size costs little (it was 64 MB, which ReaderFuzzTests caught); it doubles as data arrives.</summary>
+    private const int InitialBuffer = 1 << 16;
+
     /// <summary>Reads the IDX file at <paramref name="path"/>, decompressing it first if it is gzip.</summary>
     /// <exception cref="IdxFormatException">The file is not a well-formed IDX file (bad magic, unknown
-    /// type code, non-positive dimension, truncated data, trailing bytes, corrupt gzip).</exception>
+    /// type code, non-positive dimension, truncated data, trailing bytes, corrupt or truncated gzip).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static IdxArray Read(string path)
     {
@@ -29,13 +33,36 @@ public static class IdxReader
         if (!gzip) return Parse(file, path, file.Length);
         try
         {
-            using var unzip = new GZipStream(file, CompressionMode.Decompress);
-            return Parse(unzip, path, knownLength: null);
+            IdxArray array;
+            using (var unzip = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true))
+                array = Parse(unzip, path, knownLength: null);
+            CheckGzipTrailer(file, path, 4 + 4L * array.Shape.Length + (long)array.Count * IdxArray.ElementSize(array.ElementType));
+            return array;
         }
         catch (InvalidDataException e)
         {
             throw new IdxFormatException(path, $"corrupt gzip data: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// GZipStream ends quietly when the file is cut inside the last deflate block or the 8-byte trailer, after all
+    /// the data has come out, so a truncated file would read as whole (found by ReaderFuzzTests). The trailer ends with
+    /// ISIZE, the decompressed length mod 2^32 (RFC 1952); a cut leaves other bytes there. This assumes one gzip member,
+    /// as gzip writes and as MNIST ships; a file of several concatenated members is refused.
+    /// </summary>
+    private static void CheckGzipTrailer(FileStream file, string path, long decompressed)
+    {
+        const int MinimumGzip = 18; // the 10-byte header and the 8-byte trailer
+        if (file.Length < MinimumGzip)
+            throw new IdxFormatException(path, $"truncated gzip: {file.Length} bytes, shorter than the smallest gzip file ({MinimumGzip})");
+        Span<byte> isize = stackalloc byte[4];
+        file.Position = file.Length - 4;
+        file.ReadExactly(isize);
+        uint declared = BinaryPrimitives.ReadUInt32LittleEndian(isize);
+        if (declared != (uint)decompressed)
+            throw new IdxFormatException(path,
+                $"truncated or corrupt gzip: the trailer's ISIZE is {declared} but the data decompressed to {decompressed} bytes (mod 2^32: {(uint)decompressed})");
     }
 
     /// <summary>Writes unsigned bytes as an IDX file (type 0x08), atomically.</summary>
@@ -147,7 +174,8 @@ public static class IdxReader
                 throw new IdxFormatException(path, $"trailing garbage: {available - expected} bytes after the {expected} data bytes of shape {shapeText}");
         }
 
-        byte[] data = ReadData(stream, (int)expected, path, shapeText, type);
+        // A raw file's size is checked above, so its buffer is allocated once; a gzip stream's grows as data arrives.
+        byte[] data = ReadData(stream, (int)expected, knownLength is null ? InitialBuffer : (int)expected, path, shapeText, type);
         long trailing = CountRemaining(stream);
         if (trailing > 0)
             throw new IdxFormatException(path, $"trailing garbage: {trailing} bytes after the {expected} data bytes of shape {shapeText}");
@@ -156,9 +184,9 @@ public static class IdxReader
 
     /// <summary>Reads exactly <paramref name="expected"/> bytes, growing the buffer as data arrives so a
     /// lying header in a small compressed file cannot force a huge allocation.</summary>
-    private static byte[] ReadData(Stream stream, int expected, string path, string shapeText, IdxDataType type)
+    private static byte[] ReadData(Stream stream, int expected, int initial, string path, string shapeText, IdxDataType type)
     {
-        var buffer = new byte[Math.Min(expected, 64 * ReadChunk)];
+        var buffer = new byte[Math.Min(expected, initial)];
         int got = 0;
         while (got < expected)
         {

@@ -193,14 +193,23 @@ public static class SafeTensorsFile
             var infos = new List<TensorInfo>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                if (!seen.Add(property.Name))
-                    throw new SafeTensorsFormatException(path, $"duplicate key '{property.Name}' in header");
-                if (property.Name == MetadataKey)
-                    ReadMetadata(path, property.Value, metadata);
-                else
-                    infos.Add(ReadTensorInfo(path, property.Name, property.Value));
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
+                {
+                    if (!seen.Add(property.Name))
+                        throw new SafeTensorsFormatException(path, $"duplicate key '{property.Name}' in header");
+                    if (property.Name == MetadataKey)
+                        ReadMetadata(path, property.Value, metadata);
+                    else
+                        infos.Add(ReadTensorInfo(path, property.Name, property.Value));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonProperty.Name and JsonElement.GetString throw this for an escape that is valid JSON but not
+                // valid UTF-16, such as a lone surrogate "\ud800" (found by ReaderFuzzTests).
+                throw new SafeTensorsFormatException(path, $"header has a string that is not valid UTF-16: {e.Message}", e);
             }
             CheckLayout(path, infos, bufferLength);
             return (infos, metadata);
