@@ -3,73 +3,12 @@ using System.Numerics;
 namespace Autograd.Engine;
 
 /// <summary>
-/// The reverse-mode engine: records nodes, counts each node's consumers iteratively, seeds the root,
+/// The reverse-mode engine: records nodes (Graph.Record.cs), counts each node's consumers iteratively, seeds the root,
 /// applies each node's local derivative once all its consumers have run, sums gradients to input shapes, accumulates.
 /// </summary>
-internal static class Graph
+internal static partial class Graph
 {
     private static int s_stamp;
-
-    public static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T> =>
-        GradMode.IsEnabled && a.RequiresGrad;
-
-    public static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
-        GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad);
-
-    /// <summary>Records a one-input op when its input requires grad (and grad mode is on).</summary>
-    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
-        Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!ShouldRecord(a)) return result;
-        result.GradFn = fused is null && Versions(op.Saved, a, null, result) is null
-            ? new Node<T>(op, a, null, derivative, result)
-            : Make(op, [a], derivative, result, fused, null);
-        return result;
-    }
-
-    /// <summary>Records a two-input op when either input requires grad (and grad mode is on).</summary>
-    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Tensor<T> b, Derivative<T> derivative,
-        Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!ShouldRecord(a, b)) return result;
-        result.GradFn = fused is null && accumulate is null && Versions(op.Saved, a, b, result) is null
-            ? new Node<T>(op, a, b, derivative, result)
-            : Make(op, [a, b], derivative, result, fused, accumulate);
-        return result;
-    }
-
-    /// <summary>Records an op of any arity when some input requires grad (and grad mode is on).</summary>
-    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative,
-        Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (!GradMode.IsEnabled) return result;
-        foreach (var input in inputs)
-        {
-            if (!input.RequiresGrad) continue;
-            result.GradFn = Make(op, inputs, derivative, result, fused, accumulate);
-            break;
-        }
-        return result;
-    }
-
-    private static Node<T> Make<T>(OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> result,
-        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var versions = Versions(op.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, result);
-        return fused is null && accumulate is null && versions is null
-            ? new Node<T>(op, inputs, derivative, result)
-            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions);
-    }
-
-    /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null.</summary>
-    private static int[]? Versions<T>(Saved saved, Tensor<T>? a, Tensor<T>? b, Tensor<T> output) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (saved == Saved.None) return null;
-        int v0 = (saved & Saved.Input0) != 0 && a is not null ? a.Version : 0;
-        int v1 = (saved & Saved.Input1) != 0 && b is not null ? b.Version : 0;
-        int vOut = (saved & Saved.Output) != 0 ? output.Version : 0;
-        return (v0 | v1 | vOut) == 0 ? null : [v0, v1, vOut];
-    }
 
     public static void Backward<T>(Tensor<T> root, Tensor<T>? gradient, bool retainGraph, bool createGraph)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -354,12 +293,8 @@ internal static class Graph
         }
         foreach (var root in roots)
         {
-            if (root.GradFn is null && root.Hooks is { } hooks && hooks.Visit != stamp)
-            {
-                hooks.Visit = stamp; // a leaf root with hooks and no consumer: finished right after seeding
-                hooks.Consumers = 0;
-                hooks.Pending = null;
-            }
+            // A leaf root with hooks and no consumer is finished right after seeding.
+            if (root.GradFn is null && root.Hooks is { } hooks) hooks.BeginPass(stamp);
             if (root.GradFn is not { Consumers: 0 } node) continue;
             node.Consumers = -1; // queued: a root listed twice runs once
             stack.Push(root);
@@ -373,7 +308,11 @@ internal static class Graph
     {
         if (input.GradFn is not { } child)
         {
-            if (input.Hooks is { } hooks) CountLeaf(hooks, stamp);
+            if (input.Hooks is { } hooks)
+            {
+                hooks.BeginPass(stamp);
+                hooks.Consumers++;
+            }
             return;
         }
         if (child.Visit == stamp)
@@ -385,17 +324,6 @@ internal static class Graph
         child.Visit = stamp;
         child.Consumers = 1;
         stack.Push(input);
-    }
-
-    private static void CountLeaf<T>(TensorHooks<T> hooks, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (hooks.Visit != stamp)
-        {
-            hooks.Visit = stamp;
-            hooks.Consumers = 0;
-            hooks.Pending = null;
-        }
-        hooks.Consumers++;
     }
 
     /// <summary>

@@ -29,6 +29,16 @@ internal sealed class TensorHooks<T> where T : unmanaged, IFloatingPointIeee754<
 
     public bool HasPostAccumulate => _postAccumulate.Count > 0;
 
+    /// <summary>Starts this leaf's state for the backward pass <paramref name="stamp"/> (once per pass): no consumer
+    /// counted yet, no gradient pending.</summary>
+    public void BeginPass(int stamp)
+    {
+        if (Visit == stamp) return;
+        Visit = stamp;
+        Consumers = 0;
+        Pending = null;
+    }
+
     public RemovableHandle AddGrad(Func<Tensor<T>, Tensor<T>?> hook)
     {
         long id = Interlocked.Increment(ref s_ids);

@@ -1,0 +1,70 @@
+using System.Numerics;
+
+namespace Autograd.Engine;
+
+// Recording: ops call Record after their kernel; a node is made only when grad mode is on and an input requires grad.
+// A plain node keeps its operands inline; the fused and in-place forms, and saved versions that are not 0, go in a
+// RichNode.
+internal static partial class Graph
+{
+    public static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T> =>
+        GradMode.IsEnabled && a.RequiresGrad;
+
+    public static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad);
+
+    /// <summary>Records a one-input op when its input requires grad (and grad mode is on).</summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
+        Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!ShouldRecord(a)) return result;
+        result.GradFn = fused is null && Versions(op.Saved, a, null, result) is null
+            ? new Node<T>(op, a, null, derivative, result)
+            : Make(op, [a], derivative, result, fused, null);
+        return result;
+    }
+
+    /// <summary>Records a two-input op when either input requires grad (and grad mode is on).</summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Tensor<T> b, Derivative<T> derivative,
+        Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!ShouldRecord(a, b)) return result;
+        result.GradFn = fused is null && accumulate is null && Versions(op.Saved, a, b, result) is null
+            ? new Node<T>(op, a, b, derivative, result)
+            : Make(op, [a, b], derivative, result, fused, accumulate);
+        return result;
+    }
+
+    /// <summary>Records an op of any arity when some input requires grad (and grad mode is on).</summary>
+    public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative,
+        Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!GradMode.IsEnabled) return result;
+        foreach (var input in inputs)
+        {
+            if (!input.RequiresGrad) continue;
+            result.GradFn = Make(op, inputs, derivative, result, fused, accumulate);
+            break;
+        }
+        return result;
+    }
+
+    private static Node<T> Make<T>(OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> result,
+        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var versions = Versions(op.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, result);
+        return fused is null && accumulate is null && versions is null
+            ? new Node<T>(op, inputs, derivative, result)
+            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions);
+    }
+
+    /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null.</summary>
+    private static int[]? Versions<T>(Saved saved, Tensor<T>? a, Tensor<T>? b, Tensor<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (saved == Saved.None) return null;
+        int v0 = (saved & Saved.Input0) != 0 && a is not null ? a.Version : 0;
+        int v1 = (saved & Saved.Input1) != 0 && b is not null ? b.Version : 0;
+        int vOut = (saved & Saved.Output) != 0 ? output.Version : 0;
+        return (v0 | v1 | vOut) == 0 ? null : [v0, v1, vOut];
+    }
+}
