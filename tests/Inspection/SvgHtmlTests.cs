@@ -180,6 +180,33 @@ public class SvgHtmlTests
     }
 
     [Fact]
+    public void GraphGroupsNameTheOpsOfEachBlockAndGroupsThatFeedEachOtherAreDrawnBothWays()
+    {
+        var groups = new GraphGroups();
+        var x = Vec(1, 2);
+        Tensor<double> h;
+        using (groups.Begin("layer1"))
+        {
+            h = (x * 2.0).Tanh();
+            using (groups.Begin("inner")) h = h + 1.0;
+            h = h * h;
+        }
+        var y = h.Sum();
+        var snapshot = y.Snapshot();
+        // Recording order: n0 = x·2, n1 = tanh, n2 = +1 (inner block), n3 = h·h (back in layer1), n4 = Σ (outside).
+        Assert.Equal(["layer1", "layer1", "inner", "layer1", null, null], new[] { "n0", "n1", "n2", "n3", "n4", "leaf0" }.Select(id => groups.Of(snapshot[id])));
+
+        var (boxes, edges) = Parse(y.ToSvg(collapseAbove: 0, groupOf: groups.Of));
+        // Boxes: leaf0, layer1 (group0), inner (group1), n4. layer1 feeds inner (n1 -> n2) and inner feeds layer1
+        // through both slots of h·h (n2 -> n3, twice): a cycle between boxes, drawn with one edge each way.
+        Assert.Equal(["group0", "group1", "leaf0", "n4"], boxes.Select(b => b.Id).Order(StringComparer.Ordinal));
+        Assert.Equal([("group0", "group1", 1), ("group0", "n4", 1), ("group1", "group0", 2), ("leaf0", "group0", 1)],
+            edges.Select(e => (e.From, e.To, e.Count!.Value)).Order());
+        var byId = boxes.ToDictionary(b => b.Id);
+        Assert.All(edges, e => Assert.True(OnBorder(byId[e.From], e.Points[0]) && OnBorder(byId[e.To], e.Points[^1]), $"{e.From} -> {e.To}"));
+    }
+
+    [Fact]
     public void TheGraphOfAGradientDrawsToo()
     {
         var x = Vec(2, -1);
@@ -214,6 +241,38 @@ public class SvgHtmlTests
         Assert.Equal(svgBoxes, boxes);
         Assert.Equal(svgEdges.Count, edges.Count);
         Assert.Equal(html, Deep(4).ToHtml());
+    }
+
+    /// <summary>A function whose formula holds markup: XML syntax and a closing script tag.</summary>
+    private sealed class Markup : Function<double>
+    {
+        public const string Text = "a < b & \"c\" > d </script><script>alert(1)</script>";
+
+        public override string Formula(int input) => Text;
+
+        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs) => inputs[0] * 2.0;
+
+        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> g) => [g * 2.0];
+    }
+
+    [Fact]
+    public void MarkupInFormulasIsEscapedInTheSvgAndCannotCloseThePagesScripts()
+    {
+        var y = new Markup().Apply(Vec(1, 2)).Sum();
+        string svg = y.ToSvg();
+        // The SVG parses, and the formula comes back whole from the hover text of the box that uses it.
+        var title = XDocument.Parse(svg).Descendants().Single(e => e.Name.LocalName == "g" && (string?)e.Attribute("data-id") == "n0")
+            .Elements().Single(e => e.Name.LocalName == "title").Value;
+        Assert.Contains("slot 0 ← leaf0: " + Markup.Text, title);
+        string html = y.ToHtml();
+        // Two script elements (the data and the code): the formula's "</script>" is written as \u003C/script\u003E.
+        Assert.Equal(2, html.Split("</script>").Length - 1);
+        var data = StepData(html);
+        Assert.Contains(Markup.Text, data.GetProperty("boxes").GetProperty("n0").EnumerateArray().Select(l => l.GetString()).Last());
+        var term = data.GetProperty("steps")[1].GetProperty("terms")[0];
+        Assert.Equal(Markup.Text, term.GetProperty("formula").GetString());
+        // y = Σ 2x: ∂y/∂x = 2 for each element.
+        Assert.Equal([2.0, 2.0], term.GetProperty("accumulated").GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
     }
 
     internal static JsonElement StepData(string html)

@@ -175,7 +175,9 @@ internal static class GraphHtml
               body.appendChild(row);
               mark(boxOf(t.input), 'operand');
             });
-            mark(boxOf(s.node), 'current');
+            var current = boxOf(s.node);
+            mark(current, 'current');
+            if (current && current.scrollIntoView) current.scrollIntoView({ block: 'nearest', inline: 'nearest' });
           }
           var m = /[?&]step=(\d+)/.exec(window.location.search);
           var start = m ? Math.min(parseInt(m[1], 10), data.steps.length - 1) : 0;
