@@ -36,12 +36,12 @@ public class SvgHtmlTests
         return (boxes, edges);
     }
 
-    private static bool OnBorder(Box b, (double X, double Y) p) =>
+    internal static bool OnBorder(Box b, (double X, double Y) p) =>
         ((Math.Abs(p.X - b.X) <= Tolerance || Math.Abs(p.X - (b.X + b.W)) <= Tolerance) && p.Y >= b.Y - Tolerance && p.Y <= b.Y + b.H + Tolerance) ||
         ((Math.Abs(p.Y - b.Y) <= Tolerance || Math.Abs(p.Y - (b.Y + b.H)) <= Tolerance) && p.X >= b.X - Tolerance && p.X <= b.X + b.W + Tolerance);
 
     /// <summary>Whether the segment p–q meets the open interior of the box shrunk by the tolerance (Liang–Barsky clip).</summary>
-    private static bool CrossesInterior(Box b, (double X, double Y) p, (double X, double Y) q)
+    internal static bool CrossesInterior(Box b, (double X, double Y) p, (double X, double Y) q)
     {
         double x0 = b.X + Tolerance, x1 = b.X + b.W - Tolerance, y0 = b.Y + Tolerance, y1 = b.Y + b.H - Tolerance;
         double t0 = 0, t1 = 1, dx = q.X - p.X, dy = q.Y - p.Y;
@@ -204,6 +204,20 @@ public class SvgHtmlTests
             edges.Select(e => (e.From, e.To, e.Count!.Value)).Order());
         var byId = boxes.ToDictionary(b => b.Id);
         Assert.All(edges, e => Assert.True(OnBorder(byId[e.From], e.Points[0]) && OnBorder(byId[e.To], e.Points[^1]), $"{e.From} -> {e.To}"));
+    }
+
+    [Fact]
+    public void ALeafAloneIsOneBoxAndItsPageHasNoStepsToTake()
+    {
+        var leaf = Vec(5);
+        var (boxes, edges) = Parse(leaf.ToSvg());
+        Assert.Equal("leaf0", Assert.Single(boxes).Id);
+        Assert.Empty(edges);
+        // A leaf records no op: Explain has no step, so the page has a note instead of a slider.
+        string html = leaf.ToHtml();
+        Assert.Contains("id=\"step-note\"", html);
+        Assert.DoesNotContain("id=\"step\"", html);
+        Assert.Equal(0, StepData(html).GetProperty("steps").GetArrayLength());
     }
 
     [Fact]
