@@ -94,6 +94,8 @@ public sealed class TransformerEncoderLayer<T> : Module<T> where T : unmanaged, 
     public Tensor<T> Forward(Tensor<T> src, Tensor<T>? srcMask = null, Tensor<T>? srcKeyPaddingMask = null, bool isCausal = false)
     {
         ArgumentNullException.ThrowIfNull(src);
+        if (src.Rank is not (2 or 3) || src.Shape[^1] != DModel)
+            throw new ArgumentException($"TransformerEncoderLayer: src must be {(BatchFirst ? "[N, L, E]" : "[L, N, E]")} or [L, E] with E = dModel = {DModel}, got shape {TensorShape.Format(src.Shape)}");
         var x = src;
         if (NormFirst)
         {
