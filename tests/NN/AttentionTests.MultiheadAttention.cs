@@ -8,16 +8,20 @@ public class MultiheadAttentionTests
 {
     private static Tensor<double> Rand(ulong seed, params int[] shape) => ModuleGradCheck.Input(seed, shape);
 
-    /// <summary>Sets every parameter (in_proj_weight [3E, E], in_proj_bias [3E], out_proj weight and bias) from arrays.</summary>
+    /// <summary>
+    /// Loads every parameter by its PyTorch name (in_proj_weight [3E, E], in_proj_bias [3E], out_proj.weight [E, E],
+    /// out_proj.bias [E]) with a strict LoadStateDict, as a state dict saved from PyTorch would be loaded.
+    /// </summary>
     private static void Set(MultiheadAttention<double> mha, double[] inProjWeight, double[] inProjBias, double[] outWeight, double[] outBias)
     {
-        using (Tensor.NoGrad())
+        int e = mha.EmbedDim;
+        mha.LoadStateDict(new Dictionary<string, Tensor<double>>
         {
-            mha.InProjWeight.CopyFrom(Tensor.FromArray(inProjWeight, [.. mha.InProjWeight.Shape]));
-            mha.InProjBias!.CopyFrom(Tensor.FromArray(inProjBias, [.. mha.InProjBias.Shape]));
-            mha.OutProj.Weight.CopyFrom(Tensor.FromArray(outWeight, [.. mha.OutProj.Weight.Shape]));
-            mha.OutProj.Bias!.CopyFrom(Tensor.FromArray(outBias, [.. mha.OutProj.Bias.Shape]));
-        }
+            ["in_proj_weight"] = Tensor.FromArray(inProjWeight, [3 * e, e]),
+            ["in_proj_bias"] = Tensor.FromArray(inProjBias, [3 * e]),
+            ["out_proj.weight"] = Tensor.FromArray(outWeight, [e, e]),
+            ["out_proj.bias"] = Tensor.FromArray(outBias, [e]),
+        });
     }
 
     /// <summary>
@@ -165,6 +169,18 @@ public class MultiheadAttentionTests
         var y = mha.Forward(x, x, x, Tensor.FromArray([0, 0, ninf, ninf], [2, 2])).Output.ToArray();
         Assert.All(y[..4], value => Assert.False(double.IsNaN(value)));
         Assert.All(y[4..], value => Assert.True(double.IsNaN(value)));
+    }
+
+    [Fact]
+    public void StateDictHoldsPyTorchsEntries()
+    {
+        // Oracle: PyTorch's nn.MultiheadAttention(embed_dim=8, num_heads=2) state_dict(), from its documented parameters:
+        // in_proj_weight (3·embed_dim, embed_dim), in_proj_bias (3·embed_dim), out_proj.weight (embed_dim, embed_dim),
+        // out_proj.bias (embed_dim); no buffers. With bias=False only in_proj_weight and out_proj.weight.
+        var state = new MultiheadAttention<double>(8, 2, new Generator(16)).StateDict();
+        Assert.Equal(["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"], state.Keys);
+        Assert.Equal([[24, 8], [24], [8, 8], [8]], state.Values.Select(t => t.Shape.ToArray()));
+        Assert.Equal(["in_proj_weight", "out_proj.weight"], new MultiheadAttention<double>(8, 2, new Generator(16), bias: false).StateDict().Keys);
     }
 
     [Fact]

@@ -178,6 +178,44 @@ public class TransformerTests
         GradCheck.Assert(xs => encoder.Forward(xs[0], isCausal: true), [x, .. encoder.Parameters()], name: "TransformerEncoder");
     }
 
+    /// <summary>PyTorch's nn.TransformerEncoderLayer state_dict() keys, in its order (self_attn, linear1, linear2, norm1, norm2).</summary>
+    private static readonly string[] LayerKeys =
+    [
+        "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias",
+        "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias",
+    ];
+
+    [Fact]
+    public void StateDictsHoldPyTorchsEntries()
+    {
+        // Oracle: the keys of PyTorch's nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16) (written out
+        // from its documented submodules self_attn, linear1, dropout, linear2, norm1, norm2, dropout1, dropout2; dropouts
+        // hold nothing) with shapes [24, 8], [24], [8, 8], [8], [16, 8], [16], [8, 16], [8], then four [8]; and of
+        // nn.TransformerEncoder(layer, num_layers=2, norm=LayerNorm(8)): layers.0.*, layers.1.*, norm.weight, norm.bias.
+        var layer = new TransformerEncoderLayer<double>(8, 2, new Generator(15), dimFeedforward: 16);
+        var state = layer.StateDict();
+        Assert.Equal(LayerKeys, state.Keys);
+        Assert.Equal([[24, 8], [24], [8, 8], [8], [16, 8], [16], [8, 16], [8], [8], [8], [8], [8]], state.Values.Select(t => t.Shape.ToArray()));
+        var encoder = new TransformerEncoder<double>(layer, 2, new LayerNorm<double>(8));
+        Assert.Equal([.. LayerKeys.Select(k => "layers.0." + k), .. LayerKeys.Select(k => "layers.1." + k), "norm.weight", "norm.bias"],
+            encoder.StateDict().Keys);
+    }
+
+    [Fact]
+    public void LoadingByPyTorchNamesGivesTheHandComputedOutput()
+    {
+        // Oracle (hand derivation, as PreNormAddsTheBranchesToTheInput): a strict load by PyTorch's names of zero
+        // self_attn.out_proj, linear2.weight = 0 and linear2.bias = b₂ makes the pre-norm block y = x + b₂.
+        var layer = new TransformerEncoderLayer<double>(4, 2, new Generator(16), dimFeedforward: 4, dropout: 0, normFirst: true, batchFirst: true);
+        var state = layer.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
+        state["self_attn.out_proj.weight"] = Tensor.Zeros<double>(4, 4);
+        state["self_attn.out_proj.bias"] = Tensor.Zeros<double>(4);
+        state["linear2.weight"] = Tensor.Zeros<double>(4, 4);
+        state["linear2.bias"] = Tensor.FromArray([1.0, -2, 0.5, 0]);
+        layer.LoadStateDict(state);
+        AttentionReference.Close([2, 0, 4.5, 7], layer.Forward(Tensor.FromArray(Row, [1, 1, 4])).ToArray(), 1e-12);
+    }
+
     [Fact]
     public void BadInputFailsByName()
     {
