@@ -217,6 +217,33 @@ public class TransformerTests
     }
 
     [Fact]
+    public void IssueSurfaceCompilesAndHasItsShapes()
+    {
+        // Oracle: issue 10's minimum surface, written as there; shapes from PyTorch's docs: MHA output [N, L, E] and averaged
+        // weights [N, L, S] with batchFirst; the layer keeps the input's shape; SDPA gives [*, L, Ev].
+        var g = new Generator(17);
+        var q = Rand(18, 2, 3, 8);
+        var k = Rand(19, 2, 5, 8);
+        var v = Rand(20, 2, 5, 8);
+        var mask = Tensor.Zeros<double>(3, 5);
+        var mha = new MultiheadAttention<double>(embedDim: 8, numHeads: 2, generator: g, batchFirst: true);
+        var (attn, weights) = mha.Forward(q, k, v, attnMask: mask, keyPaddingMask: null, needWeights: true);
+        Assert.Equal([2, 3, 8], attn.Shape);
+        Assert.Equal([2, 3, 5], weights!.Shape);
+        var layer = new TransformerEncoderLayer<double>(dModel: 8, nHead: 2, dimFeedforward: 16, generator: g,
+            dropout: 0, activation: "gelu", batchFirst: true, normFirst: true);
+        var y = layer.Forward(q, srcMask: null, isCausal: true);
+        Assert.Equal([2, 3, 8], y.Shape);
+        var q4 = Rand(21, 2, 2, 3, 4);
+        var k4 = Rand(22, 2, 2, 5, 4);
+        var v4 = Rand(23, 2, 2, 5, 6);
+        var o = Functional.ScaledDotProductAttention(q4, k4, v4, attnMask: null, isCausal: true);
+        Assert.Equal([2, 2, 3, 6], o.Shape);
+        var (noMask, _) = mha.Forward(q, k, v, attnMask: null, keyPaddingMask: null);
+        Assert.Equal([2, 3, 8], noMask.Shape);
+    }
+
+    [Fact]
     public void BadInputFailsByName()
     {
         // Oracle: the documented requirements: activation "relu" or "gelu", a head count dividing dModel, input of dModel features.
