@@ -129,6 +129,20 @@ public class AttentionTests
     }
 
     [Fact]
+    public void MaskedAttentionPassesAnomalyDetectionMeantForMasks()
+    {
+        // Oracle: DetectAnomaly(checkForwardInfinity: false) is documented for additive masks holding −∞: their scores
+        // are infinite on purpose, but no op yields NaN and every gradient is finite (a blocked score's softmax gradient
+        // is y·(g − Σ g·y) = 0·… = 0), so forward and backward run without an anomaly and the gradients are finite.
+        var q = Rand(40, 2, 3, 4);
+        var k = Rand(41, 2, 3, 4);
+        var v = Rand(42, 2, 3, 4);
+        using (Tensor.DetectAnomaly(checkForwardInfinity: false))
+            Functional.ScaledDotProductAttention(q, k, v, Tensor.FromArray([0, double.NegativeInfinity, 0], [1, 3]), isCausal: true).Sum().Backward();
+        Assert.All(new[] { q, k, v }.SelectMany(t => t.Grad!.ToArray()), g => Assert.True(double.IsFinite(g)));
+    }
+
+    [Fact]
     public void DropoutNeedsAGeneratorAndDropsWeights()
     {
         // Oracle: dropout with p = 1 zeroes every weight, so the output [2, 2] is 0; without a generator it is refused by name.
