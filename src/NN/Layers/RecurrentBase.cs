@@ -85,17 +85,18 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
                 int inputs = layer == 0 ? inputSize : Directions * hiddenSize;
                 string suffix = $"_l{layer.ToString(CultureInfo.InvariantCulture)}{(dir == 1 ? "_reverse" : "")}";
                 var w = new DirectionWeights(
-                    Register("weight_ih" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows, inputs)),
-                    Register("weight_hh" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows, hiddenSize)),
-                    bias ? Register("bias_ih" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows)) : null,
-                    bias ? Register("bias_hh" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows)) : null);
+                    AddParameter("weight_ih" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows, inputs)),
+                    AddParameter("weight_hh" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows, hiddenSize)),
+                    bias ? AddParameter("bias_ih" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows)) : null,
+                    bias ? AddParameter("bias_hh" + suffix, RecurrentMath.Uniform<T>(generator, hiddenSize, rows)) : null);
                 _weights[layer * Directions + dir] = w;
             }
     }
 
-    private Tensor<T> Register(string name, Tensor<T> tensor)
+    /// <summary>Makes <paramref name="tensor"/> the parameter named <paramref name="name"/> and returns it.</summary>
+    private Tensor<T> AddParameter(string name, Tensor<T> tensor)
     {
-        _ = name;
+        _ = name; // registered by name once Module has RegisterParameter
         return Parameter(tensor);
     }
 
