@@ -16,17 +16,15 @@ internal enum CellKind
 }
 
 /// <summary>
-/// One time step of each recurrent cell, written in differentiable ops (so every gradient, second order included, comes
-/// from the ops' own rules). A step takes the input projection xp = x·W_ihᵀ + b_ih already computed (a layer computes it
-/// for all time steps in one GEMM) and adds the hidden projection hp = h·W_hhᵀ + b_hh itself.
+/// One time step of each recurrent cell: the hidden projection, then the pointwise update (for LSTM and GRU the fused
+/// ops <see cref="Tensor.LstmCell"/> and <see cref="Tensor.GruCell"/>, one pass forward and backward). A step takes the
+/// input projection xp = x·W_ihᵀ + b_ih already computed (a layer computes it for all time steps in one GEMM) and adds
+/// the hidden projection hp = h·W_hhᵀ + b_hh itself.
 /// </summary>
 internal static class RecurrentMath
 {
     /// <summary>Rows of the weights per hidden unit: 1 for RNN, 4 for LSTM, 3 for GRU.</summary>
     public static int Gates(CellKind kind) => kind switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
-
-    /// <summary>The layer's name in messages, as PyTorch names it.</summary>
-    public static string Name(CellKind kind, bool cell) => (kind switch { CellKind.Lstm => "LSTM", CellKind.Gru => "GRU", _ => "RNN" }) + (cell ? "Cell" : "");
 
     /// <summary>
     /// One step from the input projection <paramref name="xp"/> [N, gates·H] and the state (h, c) [N, H] (c only for LSTM):
@@ -41,31 +39,13 @@ internal static class RecurrentMath
     public static (Tensor<T> H, Tensor<T>? C) Step<T>(CellKind kind, Tensor<T> xp, Tensor<T> h, Tensor<T>? c,
         Tensor<T> weightHh, Tensor<T>? biasHh) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int hidden = h.Shape[^1];
         var hp = h.Linear(weightHh, biasHh);
         switch (kind)
         {
             case CellKind.RnnTanh: return ((xp + hp).Tanh(), null);
             case CellKind.RnnRelu: return ((xp + hp).Relu(), null);
-            case CellKind.Lstm:
-            {
-                var gates = (xp + hp).Split(hidden, -1);
-                var i = gates[0].Sigmoid();
-                var f = gates[1].Sigmoid();
-                var g = gates[2].Tanh();
-                var o = gates[3].Sigmoid();
-                var cNext = f * c! + i * g;
-                return (o * cNext.Tanh(), cNext);
-            }
-            default:
-            {
-                var x = xp.Split(hidden, -1);
-                var r0 = hp.Split(hidden, -1);
-                var r = (x[0] + r0[0]).Sigmoid();
-                var z = (x[1] + r0[1]).Sigmoid();
-                var n = (x[2] + r * r0[2]).Tanh();
-                return (n + z * (h - n), null);
-            }
+            case CellKind.Lstm: return Tensor.LstmCell(xp, hp, c!);
+            default: return (Tensor.GruCell(xp, hp, h), null);
         }
     }
 
