@@ -96,8 +96,8 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
     /// <summary>Makes <paramref name="tensor"/> the parameter named <paramref name="name"/> and returns it.</summary>
     private Tensor<T> AddParameter(string name, Tensor<T> tensor)
     {
-        _ = name; // registered by name once Module has RegisterParameter
-        return Parameter(tensor);
+        RegisterParameter(name, tensor);
+        return tensor;
     }
 
     /// <summary>
