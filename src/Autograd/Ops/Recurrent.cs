@@ -11,7 +11,7 @@ public static partial class Tensor
 {
     private static readonly OpInfo LstmCellOp = new("LstmCell", Saved.None,
         "∂a_i = dc'·g·i(1 − i), ∂a_f = dc'·c·f(1 − f), ∂a_g = dc'·i(1 − g²), ∂a_o = g_h·tanh(c')·o(1 − o) with dc' = g_c + g_h·o·(1 − tanh²c'), a = x_gates + h_gates",
-        "same as x_gates",
+        "∂h_gates = ∂x_gates",
         "∂c = dc'·f");
     private static readonly OpInfo GruCellOp = new("GruCell", Saved.None,
         "∂x_gates = [∂a_r, ∂a_z, ∂a_n] with ∂a_n = g·(1 − z)(1 − n²), ∂a_z = g·(h − n)·z(1 − z), ∂a_r = ∂a_n·h_n·r(1 − r)",
