@@ -5,9 +5,10 @@ namespace Autograd.NN;
 /// <summary>
 /// Multi-layer Elman RNN, as PyTorch's nn.RNN: at each step h_t = act(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh) with
 /// act = tanh or relu. Layouts, parameter names (weight_ih_l0, …, _reverse), lengths and dropout as described on
-/// <see cref="RecurrentBase{T}"/>; gates = 1, so weight_ih_l{k} is [H, in_k].
+/// <see cref="RecurrentBase{T}"/>; gates = 1, so weight_ih_l{k} is [H, in_k]. The typed calls
+/// (<see cref="RecurrentHidden{T}"/>) return (output, h_n).
 /// </summary>
-public sealed class RNN<T> : RecurrentBase<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class RNN<T> : RecurrentHidden<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>"tanh" or "relu".</summary>
     public string Nonlinearity { get; }
@@ -18,25 +19,6 @@ public sealed class RNN<T> : RecurrentBase<T> where T : unmanaged, IFloatingPoin
         bool bias = true, bool batchFirst = false, double dropout = 0, bool bidirectional = false)
         : base(RecurrentMath.Nonlinearity(nonlinearity, "RNN"), inputSize, hiddenSize, generator, numLayers, bias, batchFirst, dropout, bidirectional) =>
         Nonlinearity = nonlinearity;
-
-    /// <summary>(output, h_n) from zero initial states. A direct call: unlike <see cref="Module{T}.Forward"/> it does not
-    /// run the module's hooks.</summary>
-    public new (Tensor<T> Output, Tensor<T> H) Forward(Tensor<T> input) => Forward(input, null, null);
-
-    /// <summary>(output, h_n) from the initial state h_0 [numLayers·D, N, H]. A direct call that does not run the hooks.</summary>
-    public (Tensor<T> Output, Tensor<T> H) Forward(Tensor<T> input, Tensor<T>? h0) => Forward(input, h0, null);
-
-    /// <summary>(output, h_n) for sequences of the given lengths (see <see cref="RecurrentBase{T}"/>), zero initial states.
-    /// A direct call that does not run the hooks.</summary>
-    public (Tensor<T> Output, Tensor<T> H) Forward(Tensor<T> input, int[] lengths) => Forward(input, null, lengths);
-
-    /// <summary>(output, h_n) from h_0 (zeros when null) for sequences of the given lengths (all full when null). A direct
-    /// call that does not run the hooks.</summary>
-    public (Tensor<T> Output, Tensor<T> H) Forward(Tensor<T> input, Tensor<T>? h0, int[]? lengths)
-    {
-        var (output, h, _) = Run(input, h0, null, lengths);
-        return (output, h);
-    }
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"{base.ExtraRepr()}, nonlinearity={Nonlinearity}";
