@@ -16,7 +16,8 @@ namespace Autograd.NN;
 /// BatchFirst is, ordered layer 0 forward, layer 0 reverse, layer 1 forward, …</para>
 /// <para>Variable lengths (the role of PyTorch's packed sequences): with lengths[n] = ℓ, sequence n is x[0..ℓ) only; its
 /// outputs at t ≥ ℓ are zero, its final state is the one after step ℓ − 1, and the reverse direction starts at its own
-/// last element ℓ − 1. Steps past a sequence's end leave its state unchanged, which gives all three.</para>
+/// last element ℓ − 1. Steps past a sequence's end leave its state unchanged, which gives all three. The output keeps
+/// all L steps (PyTorch's pad_packed_sequence pads to the longest length instead). Lengths need not be sorted.</para>
 /// <para>The input projections x·W_ihᵀ + b_ih of all time steps of a layer are one GEMM over [L·N, in]; each step then
 /// adds h·W_hhᵀ + b_hh.</para>
 /// </summary>
