@@ -118,9 +118,10 @@ internal static partial class Graph
                         accumulated = AccumulateInPlace(rich, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
-                    grads = rule(g, t, ruleInputs);
+                    grads = Anomaly.Open == 0 ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
+                    if (Anomaly.Open != 0) Anomaly.Backward(node, g, grads, ruleInputs);
                     scratch.Clear();
                 }
                 for (int j = 0; j < count; j++)

@@ -17,7 +17,8 @@ namespace Autograd.NN.Serialization;
 /// <item>with an optimizer, every entry of <see cref="Optimizer{T}.StateDict"/> under "optimizer.{key}": its buffers
 /// ("optimizer.state.3.exp_avg") with the model's dtype and the parameter's shape, and its scalars ("optimizer.step",
 /// "optimizer.param_groups.0.lr", "optimizer.state.3.step") as 0-d <c>F64</c> tensors, which round-trip every double
-/// bit-exactly (text in the metadata would need care to do so);</item>
+/// bit-exactly (text in the metadata would need care to do so), except Adam's β₁ and β₂, saved as PyTorch groups them:
+/// one F64 vector "optimizer.param_groups.0.betas" = [β₁, β₂] (files with separate "beta1" and "beta2" still load);</item>
 /// <item><c>__metadata__</c>: "autograd.format_version" = "1", "autograd.dtype" ("float32" or "float64"),
 /// "autograd.model" (the model's type name), "autograd.optimizer" (the optimizer's name, only when one was saved), and
 /// the caller's own entries, whose keys must not start with "autograd.".</item>
@@ -91,7 +92,14 @@ public static class Checkpoint
         {
             meta[OptimizerKey] = optimizer.Name;
             var state = optimizer.StateDict();
-            foreach (var (key, value) in state.Scalars) entries.Add(OptimizerPrefix + key, SafeTensorEntry.FromDouble([value], []));
+            foreach (var (key, value) in state.Scalars)
+            {
+                // PyTorch keeps Adam's β₁ and β₂ as one option "betas" = (β₁, β₂): saved as an F64 vector of two.
+                if (BetasKey(key, "beta2") is { } pair && state.Scalars.ContainsKey(pair + "beta1")) continue;
+                if (BetasKey(key, "beta1") is { } group && state.Scalars.TryGetValue(group + "beta2", out double beta2))
+                    entries.Add(OptimizerPrefix + group + "betas", SafeTensorEntry.FromDouble([value, beta2], [2]));
+                else entries.Add(OptimizerPrefix + key, SafeTensorEntry.FromDouble([value], []));
+            }
             foreach (var (key, tensor) in state.Tensors) entries.Add(OptimizerPrefix + key, ToEntry(tensor));
         }
         SafeTensorsFile.Save(path, entries, meta);
@@ -247,6 +255,19 @@ public static class Checkpoint
                 problems.Add($"'{name}' has dtype {entry.DType}; expected {(scalar ? "F64 (optimizer scalars are saved as F64)" : $"{bufferDType} (the checkpoint's dtype)")}");
             else if (!scalar)
                 state.Tensors[key] = ToTensor<T>(entry);
+            else if (BetasKey(key, "betas") is { } group)
+            {
+                if (!entry.Shape.AsSpan().SequenceEqual([2]))
+                    problems.Add($"'{name}' holds (β₁, β₂) but has shape {SafeTensorEntry.ShapeText(entry.Shape)}; expected [2]");
+                else if (state.Scalars.ContainsKey(group + "beta1") || state.Scalars.ContainsKey(group + "beta2"))
+                    problems.Add($"'{name}' and '{OptimizerPrefix}{group}beta1'/'beta2' both give β₁, β₂; keep one");
+                else
+                {
+                    var betas = entry.ToDouble();
+                    state.Scalars[group + "beta1"] = betas[0];
+                    state.Scalars[group + "beta2"] = betas[1];
+                }
+            }
             else if (entry.Shape.Length != 0)
                 problems.Add($"'{name}' is an optimizer scalar but has shape {SafeTensorEntry.ShapeText(entry.Shape)}; expected []");
             else
@@ -254,6 +275,11 @@ public static class Checkpoint
         }
         return state;
     }
+
+    /// <summary>"param_groups.{g}." when <paramref name="key"/> is "param_groups.{g}.{option}", else null.</summary>
+    private static string? BetasKey(string key, string option) =>
+        key.StartsWith("param_groups.", StringComparison.Ordinal) && key.EndsWith("." + option, StringComparison.Ordinal)
+            ? key[..^option.Length] : null;
 
     private static bool IsScalarKey(string key) =>
         key == "step" || key.StartsWith("param_groups.", StringComparison.Ordinal)
