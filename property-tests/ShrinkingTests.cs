@@ -1,8 +1,6 @@
 using Autograd.Checking;
 using FsCheck;
 using FsCheck.Fluent;
-using Microsoft.FSharp.Collections;
-using Microsoft.FSharp.Core;
 
 namespace Autograd.PropertyTests;
 
@@ -41,22 +39,12 @@ public class ShrinkingTests
         }
     }
 
-    /// <summary>Keeps FsCheck's final result, so the test can read the first failing case and the shrunk one.</summary>
-    private sealed class Capture : IRunner
-    {
-        public TestResult? Result { get; private set; }
-        public void OnStartFixture(Type t) { }
-        public void OnArguments(int ntest, FSharpList<object> args, FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every) { }
-        public void OnShrink(FSharpList<object> args, FSharpFunc<FSharpList<object>, string> everyShrink) { }
-        public void OnFinished(string name, TestResult result) => Result = result;
-    }
-
+    /// <summary>The first failing case and the shrunk one, from FsCheck's result (<see cref="PropertyRun.Check"/>).</summary>
     private static (TensorCase First, TensorCase Shrunk) FirstAndShrunk(Property property)
     {
-        var capture = new Capture();
-        Check.One(Config.Quick.WithRunner(capture).WithMaxTest(100).WithReplay(20240611UL, 0x9E3779B97F4A7C15UL), property);
-        var failed = Assert.IsType<TestResult.Failed>(capture.Result);
-        return ((TensorCase)failed.Item2.Head, (TensorCase)failed.Item3.Head);
+        var outcome = PropertyRun.Check(property, maxTest: 100);
+        Assert.False(outcome.Passed, outcome.Message);
+        return ((TensorCase)outcome.FirstFailure[0], (TensorCase)outcome.Shrunk[0]);
     }
 
     [Fact]
