@@ -28,9 +28,6 @@ public static partial class OpCatalog
     /// <summary>The same rows (same order, names and generators) with their functions in element type <typeparamref name="T"/>.</summary>
     public static IReadOnlyList<OpInfo<T>> Rows<T>() where T : unmanaged, IFloatingPointIeee754<T> => Table<T>.Rows;
 
-    /// <summary>The row called <paramref name="name"/>.</summary>
-    public static OpInfo<double> Get(string name) => All.Single(o => o.Name == name);
-
     private static class Table<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public static readonly OpInfo<T>[] Rows = Build<T>();
@@ -267,5 +264,122 @@ public static partial class OpCatalog
             new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false), x => IndexSelect(x[0], 1, x[1])),
             new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true), x => IndexAdd(x[0], 1, x[1], x[2])),
         ];
+    }
+
+    /// <summary>x [N, C, *] with at least two values per channel, and γ, β [C].</summary>
+    private static Tensor<double>[] BatchNormCase(Choices g)
+    {
+        int c = Dim(g);
+        return [Uniform(g, [1 + g.NextInt(2), c, 2 + g.NextInt(2), .. Shape(g, 0, 1)]), Uniform(g, [c]), Uniform(g, [c])];
+    }
+
+    /// <summary>x [.. <paramref name="leading"/>, in], W [out, in] and b [out]; when <paramref name="transposed"/>, x and W
+    /// are stored as [in, n] and [in, out] (leading is [n]) for rows that read them through MT.</summary>
+    private static Tensor<double>[] LinearCase(Choices g, int[] leading, bool transposed = false)
+    {
+        int i = Dim(g), o = Dim(g);
+        int[] x = transposed ? [i, .. leading] : [.. leading, i], w = transposed ? [i, o] : [o, i];
+        return [Uniform(g, x), Uniform(g, w), Uniform(g, [o])];
+    }
+
+    private static Tensor<double>[] ConvCase(Choices g)
+    {
+        int n = 1 + g.NextInt(2), c = 1 + g.NextInt(2), o = 1 + g.NextInt(3);
+        return [Uniform(g, [n, c, 4 + g.NextInt(2), 4 + g.NextInt(2)]), Uniform(g, [o, c, 2, 1 + g.NextInt(2)]), Uniform(g, [o])];
+    }
+
+    /// <summary>Members that return tensors but are deliberately not in the registry, each with its reason.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Exceptions = new Dictionary<string, string>
+    {
+        ["Detach()"] = "cuts the graph by definition: no derivative to check",
+        ["AddInPlace"] = "in-place change: not recorded (refused on tensors that require grad under grad mode); tested in InPlaceTests",
+        ["SubInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["MulInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["DivInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["ClampInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["FillInPlace"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["ZeroInPlace()"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["CopyFrom"] = "in-place change: not recorded; tested in InPlaceTests",
+        ["Keep()"] = "returns the same tensor (it only exempts its storage from TensorScope recycling): not an op",
+        ["Sign()"] = "piecewise constant (derivative 0 almost everywhere); records nothing",
+        ["Eq"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Ne"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Gt"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Ge"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Lt"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Le"] = "comparison: returns a 0/1 mask, piecewise constant, records nothing",
+        ["Argmax"] = "index-valued: piecewise constant, records nothing",
+        ["Argmin"] = "index-valued: piecewise constant, records nothing",
+        ["get_Grad()"] = "accessor of the accumulated gradient, not an op",
+        ["Scalar"] = "creation function: a leaf, no tensor input to differentiate",
+        ["FromArray"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Wrap"] = "creation function: a leaf over the caller's array, no tensor input to differentiate",
+        ["BatchNorm(Tensor, Tensor, Tensor, Tensor, bool, T, T)"] = "composite: training is the BatchNorm row's op plus an unrecorded update of the running statistics, evaluation is Mul and Add rows; tested in tests/NN",
+        ["Full"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Zeros"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Ones"] = "creation function: a leaf, no tensor input to differentiate",
+        ["ZerosLike"] = "creation function: reads only the shape of its argument",
+        ["OnesLike"] = "creation function: reads only the shape of its argument",
+        ["Arange"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Linspace"] = "creation function: a leaf, no tensor input to differentiate",
+        ["Rand"] = "creation function: random leaf",
+        ["Randn"] = "creation function: random leaf",
+        ["Grad"] = "the gradient function itself; every second-order row differentiates through it",
+        ["Jacobian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
+        ["Hessian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
+        ["ParametersToVector"] = "composite of the Reshape and Concat rows (flattening for the functional transforms); tested in FunctionalTransformTests",
+        ["VectorToParameters"] = "composite of the Narrow and Reshape rows (unflattening for the functional transforms); tested in FunctionalTransformTests",
+    };
+
+    /// <summary>The row called <paramref name="name"/>.</summary>
+    public static OpInfo<double> Get(string name) => All.Single(o => o.Name == name);
+
+    private static Tensor<double>[] ConcatCase(Choices g)
+    {
+        int a = Dim(g), c = Dim(g), count = 2 + g.NextInt(2);
+        return [.. Enumerable.Range(0, count).Select(_ => Uniform(g, [a, g.NextInt(3), c]))];
+    }
+
+    private static Tensor<double>[] StackCase(Choices g)
+    {
+        var shape = Shape(g, 0, 2);
+        return [.. Enumerable.Range(0, 2 + g.NextInt(2)).Select(_ => Uniform(g, shape))];
+    }
+
+    /// <summary>A 0/1 mask (no grad) whose shape broadcasts to the input's, then the input.</summary>
+    private static Tensor<double>[] MaskedFillCase(Choices g)
+    {
+        var full = Shape(g);
+        var maskShape = Reduced(g, full);
+        var mask = Tensor.FromArray([.. Enumerable.Range(0, Count(maskShape)).Select(_ => (double)g.NextInt(2))], maskShape);
+        return [mask, Uniform(g, full)];
+    }
+
+    private static Tensor<double>[] WhereCase(Choices g)
+    {
+        var full = Shape(g);
+        var maskShape = Reduced(g, full);
+        var mask = Tensor.FromArray([.. Enumerable.Range(0, Count(maskShape)).Select(_ => (double)g.NextInt(2))], maskShape);
+        return [mask, Uniform(g, Reduced(g, full)), Uniform(g, Reduced(g, full))];
+    }
+
+    /// <summary>Input [a, n, c] (stored as [a, c, n] when <paramref name="transposed"/>, for rows that apply MT first);
+    /// index with dims ≤ the input's outside <paramref name="dim"/>, any size along it.</summary>
+    private static Tensor<double>[] GatherCase(Choices g, int dim, bool scatter, bool transposed = false)
+    {
+        int[] shape = [Dim(g), Dim(g), Dim(g)];
+        var indexShape = new int[3];
+        for (int i = 0; i < 3; i++) indexShape[i] = i == dim ? Dim(g) : 1 + g.NextInt(shape[i]);
+        var index = Index(g, indexShape, shape[dim]);
+        var input = Uniform(g, transposed ? [shape[0], shape[2], shape[1]] : shape);
+        return scatter ? [input, index, Uniform(g, indexShape)] : [input, index];
+    }
+
+    /// <summary>Input [a, n, …] (stored as [a, …, n] when <paramref name="transposed"/>) and 1-D indices into dim 1, with repeats.</summary>
+    private static Tensor<double>[] IndexCase(Choices g, bool add, bool transposed = false)
+    {
+        int[] shape = transposed ? [Dim(g), Dim(g), Dim(g)] : [Dim(g), Dim(g), .. Shape(g, 0, 1)];
+        var index = Index(g, [1 + g.NextInt(4)], transposed ? shape[2] : shape[1]);
+        return add ? [Uniform(g, shape), index, Uniform(g, With(shape, 1, index.NumElements))] : [Uniform(g, shape), index];
     }
 }
