@@ -27,6 +27,26 @@ public class UserPropertyTests
     public Property LogOfAProbabilityVector(TensorCase<Specs.SimplexTensor> c) =>
         GradCheck.Verify(xs => xs[0].Log(), c.Inputs).ToProperty();
 
+    [Property(Arbitrary = new[] { typeof(TensorArbitraries) }, MaxTest = 20, Replay = PropertyConfig.Replay)]
+    public Property LogOfTheRootOfPositiveValues(TensorCase<Specs.PositiveTensor> c) =>
+        GradCheck.Verify(xs => xs[0].Sqrt().Log(), c.Inputs, new GradCheckOptions { Order = 2 }).ToProperty();
+
+    [Property(Arbitrary = new[] { typeof(TensorArbitraries) }, MaxTest = 20, Replay = PropertyConfig.Replay)]
+    public Property ThreeOperandsThatBroadcast(TensorCase<Specs.BroadcastTriple> c) =>
+        GradCheck.Verify(xs => xs[0] * xs[1] + xs[2].Square(), c.Inputs, new GradCheckOptions { Order = 2 }).ToProperty();
+
+    [Property(Arbitrary = new[] { typeof(TensorArbitraries) }, MaxTest = 20, Replay = PropertyConfig.Replay)]
+    public Property SquareOfASymmetricPositiveDefiniteMatrix(TensorCase<Specs.SpdMatrix> c) =>
+        GradCheck.Verify(xs => xs[0].MatMul(xs[0]).Sum(), c.Inputs, new GradCheckOptions { Order = 2 }).ToProperty();
+
+    // ⟨v, tanh(x)⟩ with the case's cotangent v (shaped like x): its gradient is the vector–Jacobian product vᵀ·J.
+    [Property(Arbitrary = new[] { typeof(TensorArbitraries) }, MaxTest = 20, Replay = PropertyConfig.Replay)]
+    public Property TanhAlongTheCasesCotangent(TensorCase<Specs.AnyTensorWithCotangent> c)
+    {
+        var v = c.Cotangent;
+        return GradCheck.Verify(xs => (xs[0].Tanh() * v).Sum(), c.Inputs, new GradCheckOptions { Order = 2 }).ToProperty();
+    }
+
     /// <summary>softsign(x) = x / (1 + |x|), as a user's row: composite, away from the kink of |x| at 0.</summary>
     private static OpInfo<T> Softsign<T>(Func<double, double> reference) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         new("Softsign", "Softsign()", x => x[0] / (x[0].Abs() + T.One), g => [TensorGen.AwayFrom(g, TensorGen.Shape(g), [0])],

@@ -129,7 +129,10 @@ internal sealed class CaseRecipe(Func<Choices, Tensor<double>[]> inputs, Func<Te
         var measure = c.Recording.Measure;
         foreach (var candidate in Shrinking.Candidates(c.Recording))
         {
-            var shrunk = Build(c.Seed, candidate);
+            // A generator may refuse some choices (a rejection loop that gives up): that candidate is simply not one.
+            TensorCase shrunk;
+            try { shrunk = Build(c.Seed, candidate); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException) { continue; }
             if (Recording.Simpler(shrunk.Recording.Measure, measure)) yield return shrunk;
         }
     }
