@@ -85,7 +85,7 @@ public class GeneratorTests
     [Fact]
     public void CasesAndEveryShrinkCandidateStayInTheirDomainsAndShapesFit()
     {
-        var cases = TensorArbitraries.Cases(EveryDomain);
+        var cases = TensorCases.Of(EveryDomain);
         int candidates = 0;
         foreach (var c in cases.Generator.Sample(10, new Rnd(7UL, 0x9E3779B97F4A7C15UL), 12))
         {
@@ -105,7 +105,7 @@ public class GeneratorTests
         // Every candidate has at most the original's elements (inputs and cotangent); every candidate that changes a
         // shape comes before every one that changes x's values, and those before every one that changes the cotangent.
         static int Total(TensorCase c) => c.Elements + c.Cotangent.NumElements;
-        var cases = TensorArbitraries.Cases(g => [TensorGen.Uniform(g, TensorGen.Shape(g, 2, 3))], xs => xs[0].Sum(-1));
+        var cases = TensorCases.Of(g => [TensorGen.Uniform(g, TensorGen.Shape(g, 2, 3))], xs => xs[0].Sum(-1));
         foreach (var c in cases.Generator.Sample(10, new Rnd(11UL, 0x9E3779B97F4A7C15UL), 8))
         {
             var candidates = cases.Shrinker(c).ToList();
@@ -124,7 +124,7 @@ public class GeneratorTests
     public void ToStringIsCompact()
     {
         // Values as written, nested by shape; an input that does not require grad is marked; the cotangent is last.
-        var c = TensorArbitraries.Cases(_ => [Tensor.FromArray([1, 0.5, 0, -2], [2, 2], requiresGrad: true), Tensor.FromArray([3.0], [1])],
+        var c = TensorCases.Of(_ => [Tensor.FromArray([1, 0.5, 0, -2], [2, 2], requiresGrad: true), Tensor.FromArray([3.0], [1])],
             xs => xs[0]).Generator.Sample(1, new Rnd(1UL, 0x9E3779B97F4A7C15UL), 1)[0];
         Assert.Matches(@"^x0 \[2, 2\] = \[\[1, 0\.5\], \[0, -2\]\]; x1 \(no grad\) \[1\] = \[3\]; v \[2, 2\] = \[\[-?[0-9.]+, -?[0-9.]+\], \[-?[0-9.]+, -?[0-9.]+\]\]$", c.ToString());
         Assert.Equal("[] = 0.25", TensorCase.Describe(Tensor.Scalar(0.25)));

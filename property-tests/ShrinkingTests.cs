@@ -51,7 +51,7 @@ public class ShrinkingTests
     public void APlantedBugShrinksToASmallerShapeThatStillHasTheFeature()
     {
         // Shapes of rank 1–4 with dims 1–4, so the first failing case (some last dim ≥ 3) is usually large.
-        var cases = TensorArbitraries.Cases(g => [TensorGen.Uniform(g, TensorGen.Shape(g, 1, 4, maxDim: 4))]);
+        var cases = TensorCases.Of(g => [TensorGen.Uniform(g, TensorGen.Shape(g, 1, 4, maxDim: 4))]);
         static GradCheckReport Verify(TensorCase c) => GradCheck.Verify(xs => new TwiceWrongPastTwo().Apply(xs[0]), c.Inputs);
         var (first, shrunk) = FirstAndShrunk(Prop.ForAll(cases, c => Verify(c).ToProperty()));
 
@@ -70,7 +70,7 @@ public class ShrinkingTests
     {
         // ⟨v, f(x)⟩ has gradient vᵀ·J = v for the identity; the planted backward returns v with every element but the
         // first doubled, so the check fails exactly when v has a non-zero element at flat index ≥ 1.
-        var cases = TensorArbitraries.Cases(g => [TensorGen.Uniform(g, TensorGen.Shape(g, 1, 3))], xs => xs[0]);
+        var cases = TensorCases.Of(g => [TensorGen.Uniform(g, TensorGen.Shape(g, 1, 3))], xs => xs[0]);
         static GradCheckReport Verify(TensorCase c)
         {
             var v = c.Cotangent;

@@ -10,7 +10,7 @@ using VerifyGradients;
 var order2 = new GradCheckOptions { Order = 2 };
 
 // 1. The layer, through its functional form, with respect to the input x [.., d] and the gain γ [d].
-var layerCases = TensorArbitraries.Cases(g =>
+var layerCases = TensorCases.Of(g =>
 {
     int d = TensorGen.Dim(g);
     return [TensorGen.NonZero(g, [.. TensorGen.Shape(g, 0, 2), d]), TensorGen.Uniform(g, [d])];
@@ -21,7 +21,7 @@ bool ok = Report("RmsNorm (layer)", PropertyRun.Check(Prop.ForAll(layerCases,
 // 2. The Function, as ChainRulesTestUtils' test_rrule would: finite differences at orders 1 and 2, and value and
 //    vector–Jacobian product against a reference written with built-in ops.
 static Tensor<double> Reference(Tensor<double>[] xs) => ((xs[0].Exp() + (-xs[0]).Exp()) * 0.5).Log();
-var anyTensor = TensorArbitraries.Cases(g => [TensorGen.Uniform(g, TensorGen.Shape(g))]);
+var anyTensor = TensorCases.Of(g => [TensorGen.Uniform(g, TensorGen.Shape(g))]);
 ok &= Report("LogCosh (Function)", PropertyRun.Check(Prop.ForAll(anyTensor,
     c => GradCheck.VerifyFunction(() => new LogCosh(), c.Inputs, Reference, order2).ToProperty()), maxTest: 50), expectFailure: false);
 

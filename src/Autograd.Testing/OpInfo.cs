@@ -24,10 +24,10 @@ public sealed record OpInfo<T>(string Name, string Member, Func<Tensor<T>[], Ten
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The row's cases as a shrinkable FsCheck arbitrary (inputs only).</summary>
-    public Arbitrary<TensorCase> Cases => TensorArbitraries.Of(new CaseRecipe(Inputs, null, c => c));
+    public Arbitrary<TensorCase> Cases => TensorCases.Of(new CaseRecipe(Inputs, null, c => c));
 
     /// <summary>The row's cases with a cotangent shaped like F's output, as a shrinkable FsCheck arbitrary.</summary>
-    public Arbitrary<TensorCase> GradCases => TensorArbitraries.Of(new CaseRecipe(Inputs, OutputShape, c => c));
+    public Arbitrary<TensorCase> GradCases => TensorCases.Of(new CaseRecipe(Inputs, OutputShape, c => c));
 
     /// <summary>The case FsCheck draws for <paramref name="seed"/> (inputs only), for seeded tests.</summary>
     public TensorCase Draw(ulong seed) => new CaseRecipe(Inputs, null, c => c).Build(seed);

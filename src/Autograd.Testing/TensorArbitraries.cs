@@ -22,13 +22,24 @@ public class TensorArbitraries
         var recipe = new CaseRecipe(TSpec.Draw, TSpec.OutputShape, c => new TensorCase<TSpec>(c));
         return Arb.From(recipe.Generator.Select(c => (TensorCase<TSpec>)c), c => recipe.Shrink(c).Cast<TensorCase<TSpec>>());
     }
+}
 
+/// <summary>
+/// Shrinkable FsCheck arbitraries of cases drawn by a lambda, for <c>Prop.ForAll</c> (use <see cref="TensorArbitraries"/>
+/// with FsCheck.Xunit's attribute instead when the inputs are a type).
+/// </summary>
+/// <example><code>
+/// var cases = TensorCases.Of(g =&gt; [TensorGen.Uniform(g, TensorGen.Shape(g))]);
+/// Prop.ForAll(cases, c =&gt; GradCheck.Verify(xs =&gt; xs[0].Tanh(), c.Inputs).ToProperty()).QuickCheckThrowOnFailure();
+/// </code></example>
+public static class TensorCases
+{
     /// <summary>Cases whose inputs <paramref name="inputs"/> draws, without a cotangent.</summary>
-    public static Arbitrary<TensorCase> Cases(Func<Choices, Tensor<double>[]> inputs) => Of(new CaseRecipe(inputs, null, c => c));
+    public static Arbitrary<TensorCase> Of(Func<Choices, Tensor<double>[]> inputs) => Of(new CaseRecipe(inputs, null, c => c));
 
     /// <summary>Cases whose inputs <paramref name="inputs"/> draws, with a cotangent shaped like <paramref name="f"/>'s
     /// output (f is evaluated once per case, without recording, to learn the shape).</summary>
-    public static Arbitrary<TensorCase> Cases(Func<Choices, Tensor<double>[]> inputs, Func<Tensor<double>[], Tensor<double>> f)
+    public static Arbitrary<TensorCase> Of(Func<Choices, Tensor<double>[]> inputs, Func<Tensor<double>[], Tensor<double>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
         return Of(new CaseRecipe(inputs, xs => OutputShape(f, xs), c => c));

@@ -54,7 +54,7 @@ public class TensorCase
     /// <summary>The cotangent v, shaped like the function's output, with values k/4 in [−2, 2]; shrinks toward one-hot.</summary>
     /// <exception cref="InvalidOperationException">The case was drawn without a function, so without a cotangent.</exception>
     public Tensor<double> Cotangent => _cotangent is { } v ? Copy(v)
-        : throw new InvalidOperationException("TensorCase: this case has no cotangent (draw it with TensorArbitraries.Cases(inputs, f) or from an OpInfo's GradCases)");
+        : throw new InvalidOperationException("TensorCase: this case has no cotangent (draw it with TensorCases.Of(inputs, f) or from an OpInfo's GradCases)");
 
     /// <summary>Compact text: every input as <c>x{i} [shape] = values</c> (marked "no grad" where it does not require
     /// grad), then the cotangent as <c>v [shape] = values</c>; values round-trip, at most 48 per tensor.</summary>

@@ -18,7 +18,7 @@ public static class TensorGen
     /// <summary>Distance kept from kinks and ties (<see cref="Domain.Margin"/>).</summary>
     public const double Margin = Domain.Margin;
 
-    /// <summary>A dim size in [1, max], 1 with probability about ¼ + ¼/max; shrinks to 1.</summary>
+    /// <summary>A dim size in [1, max], 1 with probability ¼ + ¾/max (½ for max 3); shrinks to 1.</summary>
     public static int Dim(Choices g, int max = 3) => g.NextInt(4) == 0 ? 1 : 1 + g.NextInt(max);
 
     /// <summary>A shape of rank in [minRank, maxRank] with dims in [1, maxDim]; shrinks toward rank minRank and dims of 1.</summary>
