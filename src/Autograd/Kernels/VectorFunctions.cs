@@ -1,0 +1,182 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Autograd.Kernels;
+
+/// <summary>
+/// A vectorised elementwise function, the same formula at every vector width. Its lanes need not be independent: the
+/// platform's vector exp, sin and cos take a whole-vector branch when any lane is out of their fast range (sin and cos
+/// of double even when any lane is above π/4), so one lane's bits can depend on its neighbours. <see cref="VectorMap"/>
+/// therefore decides the neighbours: always the same elements of the span, never the memory address.
+/// </summary>
+internal interface IVectorFunction<T> where T : unmanaged
+{
+    static abstract Vector128<T> Invoke(Vector128<T> x);
+    static abstract Vector256<T> Invoke(Vector256<T> x);
+    static abstract Vector512<T> Invoke(Vector512<T> x);
+}
+
+/// <summary>
+/// d[i] = F(x[i]) in blocks of one vector width counted from the start of the span: block k holds elements
+/// [kW, kW + W), and the last, partial block is padded with zeros. TensorPrimitives instead starts its blocks where
+/// the destination's address is aligned, so with a function whose lanes interact (see <see cref="IVectorFunction{T}"/>)
+/// the same values gave different bits in a buffer that landed at another address (measured with
+/// System.Numerics.Tensors 10.0.15: Sin and Cos of double and of large floats, Sigmoid of double beyond ±709).
+/// Here the result depends only on the values and their positions in the span. Every element goes through the
+/// vector formula, short spans too (TensorPrimitives used a different scalar formula below four elements), so a
+/// tensor's results do not change with its length either. Chunks of a parallel pass start at multiples of
+/// <see cref="Chunks.Grain"/>, a multiple of every width, so the split over threads changes nothing.
+/// </summary>
+internal static class VectorMap
+{
+    /// <summary>d = F(x) elementwise on <paramref name="path"/> (512-, 256- or 128-bit vectors); x and d are the same
+    /// memory or do not overlap.</summary>
+    public static void Apply<T, TFunction>(ReadOnlySpan<T> x, Span<T> d, KernelPath path = KernelPath.Auto)
+        where T : unmanaged where TFunction : IVectorFunction<T>
+    {
+        if (x.Length != d.Length)
+            throw new ArgumentException($"VectorMap: source has {x.Length} elements, destination {d.Length}");
+        switch (path == KernelPath.Auto ? KernelPaths.Best : KernelPaths.Resolve(path))
+        {
+            case KernelPath.Avx512: Apply512<T, TFunction>(x, d); break;
+            case KernelPath.Avx2: Apply256<T, TFunction>(x, d); break;
+            default: Apply128<T, TFunction>(x, d); break;
+        }
+    }
+
+    private static void Apply512<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged where TFunction : IVectorFunction<T>
+    {
+        ref T xs = ref MemoryMarshal.GetReference(x);
+        ref T ds = ref MemoryMarshal.GetReference(d);
+        int n = d.Length, w = Vector512<T>.Count, i = 0;
+        for (; i <= n - w; i += w) TFunction.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        if (i == n) return;
+        Span<T> pad = stackalloc T[w];
+        pad.Clear();
+        x[i..].CopyTo(pad);
+        TFunction.Invoke(Vector512.Create<T>(pad)).CopyTo(pad);
+        pad[..(n - i)].CopyTo(d[i..]);
+    }
+
+    private static void Apply256<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged where TFunction : IVectorFunction<T>
+    {
+        ref T xs = ref MemoryMarshal.GetReference(x);
+        ref T ds = ref MemoryMarshal.GetReference(d);
+        int n = d.Length, w = Vector256<T>.Count, i = 0;
+        for (; i <= n - w; i += w) TFunction.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        if (i == n) return;
+        Span<T> pad = stackalloc T[w];
+        pad.Clear();
+        x[i..].CopyTo(pad);
+        TFunction.Invoke(Vector256.Create<T>(pad)).CopyTo(pad);
+        pad[..(n - i)].CopyTo(d[i..]);
+    }
+
+    private static void Apply128<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged where TFunction : IVectorFunction<T>
+    {
+        ref T xs = ref MemoryMarshal.GetReference(x);
+        ref T ds = ref MemoryMarshal.GetReference(d);
+        int n = d.Length, w = Vector128<T>.Count, i = 0;
+        for (; i <= n - w; i += w) TFunction.Invoke(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        if (i == n) return;
+        Span<T> pad = stackalloc T[w];
+        pad.Clear();
+        x[i..].CopyTo(pad);
+        TFunction.Invoke(Vector128.Create<T>(pad)).CopyTo(pad);
+        pad[..(n - i)].CopyTo(d[i..]);
+    }
+}
+
+/// <summary>eˣ: the platform's vector exp (float and double).</summary>
+internal readonly struct ExpFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
+        ? Vector128.Exp(x.AsSingle()).As<float, T>() : Vector128.Exp(x.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
+        ? Vector256.Exp(x.AsSingle()).As<float, T>() : Vector256.Exp(x.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
+        ? Vector512.Exp(x.AsSingle()).As<float, T>() : Vector512.Exp(x.AsDouble()).As<double, T>();
+}
+
+/// <summary>ln x: the platform's vector log.</summary>
+internal readonly struct LogFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
+        ? Vector128.Log(x.AsSingle()).As<float, T>() : Vector128.Log(x.AsDouble()).As<double, T>();
+
+    public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
+        ? Vector256.Log(x.AsSingle()).As<float, T>() : Vector256.Log(x.AsDouble()).As<double, T>();
+
+    public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
+        ? Vector512.Log(x.AsSingle()).As<float, T>() : Vector512.Log(x.AsDouble()).As<double, T>();
+}
+
+/// <summary>sin x: the platform's vector sine.</summary>
+internal readonly struct SinFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
+        ? Vector128.Sin(x.AsSingle()).As<float, T>() : Vector128.Sin(x.AsDouble()).As<double, T>();
+
+    public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
+        ? Vector256.Sin(x.AsSingle()).As<float, T>() : Vector256.Sin(x.AsDouble()).As<double, T>();
+
+    public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
+        ? Vector512.Sin(x.AsSingle()).As<float, T>() : Vector512.Sin(x.AsDouble()).As<double, T>();
+}
+
+/// <summary>cos x: the platform's vector cosine.</summary>
+internal readonly struct CosFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
+        ? Vector128.Cos(x.AsSingle()).As<float, T>() : Vector128.Cos(x.AsDouble()).As<double, T>();
+
+    public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
+        ? Vector256.Cos(x.AsSingle()).As<float, T>() : Vector256.Cos(x.AsDouble()).As<double, T>();
+
+    public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
+        ? Vector512.Cos(x.AsSingle()).As<float, T>() : Vector512.Cos(x.AsDouble()).As<double, T>();
+}
+
+/// <summary>
+/// tanh x = sign(x) · (−z / (z + 2)) with z = e^(−2|x|) − 1, TensorPrimitives' vector formula (after AMD's
+/// vrs4_tanhf), which never overflows: z ∈ (−1, 0].
+/// </summary>
+internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly T MinusTwo = T.CreateChecked(-2), Two = T.CreateChecked(2);
+
+    public static Vector128<T> Invoke(Vector128<T> x)
+    {
+        var z = ExpFunction<T>.Invoke(Vector128.Create(MinusTwo) * Vector128.Abs(x)) - Vector128<T>.One;
+        return Vector128.CopySign(-z / (z + Vector128.Create(Two)), x);
+    }
+
+    public static Vector256<T> Invoke(Vector256<T> x)
+    {
+        var z = ExpFunction<T>.Invoke(Vector256.Create(MinusTwo) * Vector256.Abs(x)) - Vector256<T>.One;
+        return Vector256.CopySign(-z / (z + Vector256.Create(Two)), x);
+    }
+
+    public static Vector512<T> Invoke(Vector512<T> x)
+    {
+        var z = ExpFunction<T>.Invoke(Vector512.Create(MinusTwo) * Vector512.Abs(x)) - Vector512<T>.One;
+        return Vector512.CopySign(-z / (z + Vector512.Create(Two)), x);
+    }
+}
+
+/// <summary>σ(x) = 1 / (1 + e⁻ˣ), TensorPrimitives' vector formula.</summary>
+internal readonly struct SigmoidFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static Vector128<T> Invoke(Vector128<T> x) => Vector128<T>.One / (Vector128<T>.One + ExpFunction<T>.Invoke(-x));
+
+    public static Vector256<T> Invoke(Vector256<T> x) => Vector256<T>.One / (Vector256<T>.One + ExpFunction<T>.Invoke(-x));
+
+    public static Vector512<T> Invoke(Vector512<T> x) => Vector512<T>.One / (Vector512<T>.One + ExpFunction<T>.Invoke(-x));
+}
