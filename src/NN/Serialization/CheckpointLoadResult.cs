@@ -12,4 +12,8 @@ public sealed record CheckpointLoadResult(
     /// they restart at their initial values (always empty when loading strictly, where they are an error).
     /// </summary>
     public IReadOnlyList<string> MissingOptimizerKeys { get; init; } = [];
+
+    /// <summary>The training state saved with the checkpoint (step, schedule epoch, data-loader position, generator
+    /// states), or null when it was saved without one.</summary>
+    public TrainingState? Training { get; init; }
 }
