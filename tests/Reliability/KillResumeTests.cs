@@ -14,11 +14,11 @@ public class KillResumeTests
 {
     private const int Steps = 24;
 
-    [Theory]
-    [InlineData("mlp")]
-    [InlineData("cnn")]
-    public void KilledWhileTraining_ResumesToTheBitsOfAnUninterruptedRun(string model)
+    [Fact]
+    public void KilledWhileTraining_ResumesToTheBitsOfAnUninterruptedRun()
     {
+        // The MLP: it has dropout, so its generator's state matters as well as the loader's.
+        const string model = "mlp";
         using var dir = new Autograd.Tests.NN.TempDirectory();
         // 40 ms after each step: the run takes about a second after its first checkpoint (step 5), so a kill within
         // 0.4 s of that checkpoint always lands mid-run (asserted below).
