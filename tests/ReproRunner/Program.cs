@@ -2,9 +2,15 @@
 //   ReproRunner --model mlp|cnn --steps N [--seed S] [--threads T] [--checkpoint-dir DIR --checkpoint-every K]
 //               [--resume] [--step-delay-ms MS]
 // Prints "checkpoint K" after each checkpoint, "loss STEP BITS" for each step it ran, then "state HASH".
+//   ReproRunner --math   prints "state HASH" of elementwise math on fixed values (ReproTraining.MathHash), first thing.
 using System.Globalization;
 using Autograd.ReproRunner;
 
+if (args is ["--math"])
+{
+    Console.WriteLine($"state {ReproTraining.MathHash()}");
+    return 0;
+}
 var named = new Dictionary<string, string>(StringComparer.Ordinal);
 bool resume = false;
 for (int i = 0; i < args.Length; i++)

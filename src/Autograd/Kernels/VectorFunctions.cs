@@ -40,52 +40,75 @@ internal static class VectorMap
             throw new ArgumentException($"VectorMap: source has {x.Length} elements, destination {d.Length}");
         switch (path == KernelPath.Auto ? KernelPaths.Best : KernelPaths.Resolve(path))
         {
-            case KernelPath.Avx512: Apply512<T, TFunction>(x, d); break;
-            case KernelPath.Avx2: Apply256<T, TFunction>(x, d); break;
-            default: Apply128<T, TFunction>(x, d); break;
+            case KernelPath.Avx512: Apply<T, TFunction, Width512>(x, d); break;
+            case KernelPath.Avx2: Apply<T, TFunction, Width256>(x, d); break;
+            default: Apply<T, TFunction, Width128>(x, d); break;
         }
     }
 
-    private static void Apply512<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged where TFunction : IVectorFunction<T>
+    /// <summary>Whole blocks in place or out of place, then the tail through a zero-padded block on the stack.</summary>
+    private static void Apply<T, TFunction, TWidth>(ReadOnlySpan<T> x, Span<T> d)
+        where T : unmanaged where TFunction : IVectorFunction<T> where TWidth : IBlockWidth
     {
-        ref T xs = ref MemoryMarshal.GetReference(x);
-        ref T ds = ref MemoryMarshal.GetReference(d);
-        int n = d.Length, w = Vector512<T>.Count, i = 0;
-        for (; i <= n - w; i += w) TFunction.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
-        if (i == n) return;
+        int w = TWidth.Count<T>(), whole = d.Length - d.Length % w;
+        TWidth.Blocks<T, TFunction>(x[..whole], d[..whole]);
+        if (whole == d.Length) return;
         Span<T> pad = stackalloc T[w];
         pad.Clear();
-        x[i..].CopyTo(pad);
-        TFunction.Invoke(Vector512.Create<T>(pad)).CopyTo(pad);
-        pad[..(n - i)].CopyTo(d[i..]);
+        x[whole..].CopyTo(pad);
+        TWidth.Blocks<T, TFunction>(pad, pad);
+        pad[..(d.Length - whole)].CopyTo(d[whole..]);
     }
 
-    private static void Apply256<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged where TFunction : IVectorFunction<T>
+    /// <summary>
+    /// One vector width: its lane count and the loop over whole blocks (the length is a multiple of it). The loop is
+    /// compiled fully optimised from its first call, with the function inlined: the platform's vector sin and cos of
+    /// double gave other bits in the first calls of a process (unoptimised tier-0 code, unfused multiply-adds) than
+    /// once re-compiled (measured on .NET 10.0 with AVX-512), so results would have depended on timing.
+    /// </summary>
+    private interface IBlockWidth
     {
-        ref T xs = ref MemoryMarshal.GetReference(x);
-        ref T ds = ref MemoryMarshal.GetReference(d);
-        int n = d.Length, w = Vector256<T>.Count, i = 0;
-        for (; i <= n - w; i += w) TFunction.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
-        if (i == n) return;
-        Span<T> pad = stackalloc T[w];
-        pad.Clear();
-        x[i..].CopyTo(pad);
-        TFunction.Invoke(Vector256.Create<T>(pad)).CopyTo(pad);
-        pad[..(n - i)].CopyTo(d[i..]);
+        static abstract int Count<T>();
+        static abstract void Blocks<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where TFunction : IVectorFunction<T> where T : unmanaged;
     }
 
-    private static void Apply128<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged where TFunction : IVectorFunction<T>
+    private readonly struct Width512 : IBlockWidth
     {
-        ref T xs = ref MemoryMarshal.GetReference(x);
-        ref T ds = ref MemoryMarshal.GetReference(d);
-        int n = d.Length, w = Vector128<T>.Count, i = 0;
-        for (; i <= n - w; i += w) TFunction.Invoke(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
-        if (i == n) return;
-        Span<T> pad = stackalloc T[w];
-        pad.Clear();
-        x[i..].CopyTo(pad);
-        TFunction.Invoke(Vector128.Create<T>(pad)).CopyTo(pad);
-        pad[..(n - i)].CopyTo(d[i..]);
+        public static int Count<T>() => Vector512<T>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Blocks<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where TFunction : IVectorFunction<T> where T : unmanaged
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ds = ref MemoryMarshal.GetReference(d);
+            for (int i = 0; i < d.Length; i += Vector512<T>.Count) TFunction.Invoke(Vector512.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        }
+    }
+
+    private readonly struct Width256 : IBlockWidth
+    {
+        public static int Count<T>() => Vector256<T>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Blocks<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where TFunction : IVectorFunction<T> where T : unmanaged
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ds = ref MemoryMarshal.GetReference(d);
+            for (int i = 0; i < d.Length; i += Vector256<T>.Count) TFunction.Invoke(Vector256.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        }
+    }
+
+    private readonly struct Width128 : IBlockWidth
+    {
+        public static int Count<T>() => Vector128<T>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Blocks<T, TFunction>(ReadOnlySpan<T> x, Span<T> d) where TFunction : IVectorFunction<T> where T : unmanaged
+        {
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T ds = ref MemoryMarshal.GetReference(d);
+            for (int i = 0; i < d.Length; i += Vector128<T>.Count) TFunction.Invoke(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
+        }
     }
 }
 
@@ -108,12 +131,15 @@ internal readonly struct ExpFunction<T> : IVectorFunction<T> where T : unmanaged
 /// <summary>ln x: the platform's vector log.</summary>
 internal readonly struct LogFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
         ? Vector128.Log(x.AsSingle()).As<float, T>() : Vector128.Log(x.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
         ? Vector256.Log(x.AsSingle()).As<float, T>() : Vector256.Log(x.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
         ? Vector512.Log(x.AsSingle()).As<float, T>() : Vector512.Log(x.AsDouble()).As<double, T>();
 }
@@ -121,12 +147,15 @@ internal readonly struct LogFunction<T> : IVectorFunction<T> where T : unmanaged
 /// <summary>sin x: the platform's vector sine.</summary>
 internal readonly struct SinFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
         ? Vector128.Sin(x.AsSingle()).As<float, T>() : Vector128.Sin(x.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
         ? Vector256.Sin(x.AsSingle()).As<float, T>() : Vector256.Sin(x.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
         ? Vector512.Sin(x.AsSingle()).As<float, T>() : Vector512.Sin(x.AsDouble()).As<double, T>();
 }
@@ -134,12 +163,15 @@ internal readonly struct SinFunction<T> : IVectorFunction<T> where T : unmanaged
 /// <summary>cos x: the platform's vector cosine.</summary>
 internal readonly struct CosFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
         ? Vector128.Cos(x.AsSingle()).As<float, T>() : Vector128.Cos(x.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
         ? Vector256.Cos(x.AsSingle()).As<float, T>() : Vector256.Cos(x.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
         ? Vector512.Cos(x.AsSingle()).As<float, T>() : Vector512.Cos(x.AsDouble()).As<double, T>();
 }
@@ -152,18 +184,21 @@ internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanage
 {
     private static readonly T MinusTwo = T.CreateChecked(-2), Two = T.CreateChecked(2);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x)
     {
         var z = ExpFunction<T>.Invoke(Vector128.Create(MinusTwo) * Vector128.Abs(x)) - Vector128<T>.One;
         return Vector128.CopySign(-z / (z + Vector128.Create(Two)), x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x)
     {
         var z = ExpFunction<T>.Invoke(Vector256.Create(MinusTwo) * Vector256.Abs(x)) - Vector256<T>.One;
         return Vector256.CopySign(-z / (z + Vector256.Create(Two)), x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x)
     {
         var z = ExpFunction<T>.Invoke(Vector512.Create(MinusTwo) * Vector512.Abs(x)) - Vector512<T>.One;
@@ -174,9 +209,12 @@ internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanage
 /// <summary>σ(x) = 1 / (1 + e⁻ˣ), TensorPrimitives' vector formula.</summary>
 internal readonly struct SigmoidFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x) => Vector128<T>.One / (Vector128<T>.One + ExpFunction<T>.Invoke(-x));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x) => Vector256<T>.One / (Vector256<T>.One + ExpFunction<T>.Invoke(-x));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x) => Vector512<T>.One / (Vector512<T>.One + ExpFunction<T>.Invoke(-x));
 }
