@@ -45,7 +45,7 @@ public class ProcessReproducibilityTests
     {
         // exp, log, sin, cos, tanh and sigmoid, double and float, called first thing in a new process (its code not yet
         // re-compiled by the tiered JIT), against the same calls here after 30 warm-up rounds. Without the kernels'
-        // fully optimised loops, sin and cos of double differed in the first calls (unfused multiply-adds).
+        // fully optimised loops, sin and cos of double differed in the first calls.
         using var child = ReproChild.Start("--math");
         for (int i = 0; i < 30; i++) ReproTraining.MathHash();
         Assert.Equal(ReproTraining.MathHash(), child.Finish().State);

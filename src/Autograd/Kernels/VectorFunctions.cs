@@ -63,7 +63,7 @@ internal static class VectorMap
     /// <summary>
     /// One vector width: its lane count and the loop over whole blocks (the length is a multiple of it). The loop is
     /// compiled fully optimised from its first call, with the function inlined: the platform's vector sin and cos of
-    /// double gave other bits in the first calls of a process (unoptimised tier-0 code, unfused multiply-adds) than
+    /// double gave other bits in the first calls of a process (unoptimised tier-0 code, presumably multiply-adds left unfused) than
     /// once re-compiled (measured on .NET 10.0 with AVX-512), so results would have depended on timing.
     /// </summary>
     private interface IBlockWidth
