@@ -31,7 +31,7 @@ public sealed record OpInfo<T>(string Name, string Member, Func<Tensor<T>[], Ten
 /// The rows are written once, generic over the element type, and instantiated per type (<see cref="Rows{T}"/>), so
 /// float and double run the same definition.
 /// </summary>
-public static class OpRegistry
+public static partial class OpRegistry
 {
     /// <summary>Default <see cref="OpInfo{T}.FloatTol"/>, in units of float's machine epsilon ε = 2⁻²³: float rounds each
     /// step to a relative ε/2, and these small ops (at most a few dozen O(1) terms per output) stay within a few ε (the
@@ -166,13 +166,13 @@ public static class OpRegistry
             new("Cumsum(0)", "Cumsum(int)", x => x[0].Cumsum(0), Uni(RankAtLeast(1)), Lanes(0, Cumsum)),
             new("Cumsum(-1)", "Cumsum(int)", x => x[0].Cumsum(-1), Uni(RankAtLeast(2)), Lanes(-1, Cumsum)),
             new("Cumsum of a transposed view", "Cumsum(int)", x => x[0].MT.Cumsum(0), Uni(RankAtLeast(2)), x => Along(x[0].MT, 0, Cumsum)),
-            // Sort and TopK return (Values, Indices) tuples, which Signatures does not enumerate; their values are x
-            // gathered at the sorted positions, so these rows check .Values under Gather's member. Distinct values: no ties.
-            new("Sort(-1).Values", "Gather(int, Tensor)", x => x[0].Sort().Values, Dist(RankAtLeast(1)), Lanes(-1, v => Sorted(v, false))),
-            new("Sort(0, descending).Values", "Gather(int, Tensor)", x => x[0].Sort(0, descending: true).Values, Dist(RankAtLeast(2)), Lanes(0, v => Sorted(v, true))),
-            new("TopK(2).Values", "Gather(int, Tensor)", x => x[0].TopK(2).Values, g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(3)))],
+            // Sort and TopK return (Values, Indices) tuples; these rows check .Values (x gathered at the sorted positions).
+            // Distinct values: no ties.
+            new("Sort(-1).Values", "Sort(int, bool)", x => x[0].Sort().Values, Dist(RankAtLeast(1)), Lanes(-1, v => Sorted(v, false))),
+            new("Sort(0, descending).Values", "Sort(int, bool)", x => x[0].Sort(0, descending: true).Values, Dist(RankAtLeast(2)), Lanes(0, v => Sorted(v, true))),
+            new("TopK(2).Values", "TopK(int, int, bool, bool)", x => x[0].TopK(2).Values, g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(3)))],
                 x => TopK(x[0], -1, 2, largest: true)),
-            new("TopK(1, dim 0, smallest).Values", "Gather(int, Tensor)", x => x[0].TopK(1, 0, largest: false).Values, Dist(RankAtLeast(2)),
+            new("TopK(1, dim 0, smallest).Values", "TopK(int, int, bool, bool)", x => x[0].TopK(1, 0, largest: false).Values, Dist(RankAtLeast(2)),
                 x => TopK(x[0], 0, 1, largest: false)),
 
             // Matrix products (PyTorch's rules for 1-D operands, broadcast batch dims, strided operands).
@@ -284,6 +284,7 @@ public static class OpRegistry
             new("ScatterAdd", "ScatterAdd(int, Tensor, Tensor)", x => x[0].ScatterAdd(1, x[1], x[2]), g => GatherCase(g, 1, scatter: true), x => ScatterAdd(x[0], 1, x[1], x[2])),
             new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false), x => IndexSelect(x[0], 1, x[1])),
             new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true), x => IndexAdd(x[0], 1, x[1], x[2])),
+            .. RecurrentRows<T>(),
         ];
     }
 
@@ -348,6 +349,10 @@ public static class OpRegistry
         ["Grad"] = "the gradient function itself; every second-order row differentiates through it",
         ["Jacobian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
         ["Hessian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
+        ["Vjp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
+        ["Jvp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
+        ["Vhp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
+        ["Hvp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
         ["ParametersToVector"] = "composite of the Reshape and Concat rows (flattening for the functional transforms); tested in FunctionalTransformTests",
         ["VectorToParameters"] = "composite of the Narrow and Reshape rows (unflattening for the functional transforms); tested in FunctionalTransformTests",
     };
