@@ -26,7 +26,7 @@ public sealed unsafe class Communicator : IDisposable
 
     /// <summary>
     /// Joins the job: Open MPI's world when this process was started by <c>mpirun</c> (Open MPI's
-    /// <c>OMPI_COMM_WORLD_SIZE</c>, or PMIx's <c>PMIX_RANK</c>, is in the environment), otherwise a single process.
+    /// <c>OMPI_COMM_WORLD_SIZE</c>, see <see cref="LaunchedByMpirun"/>), otherwise a single process.
     /// Under mpirun an unhandled exception on any rank prints "rank R: …" to standard error and calls MPI_Abort, so the
     /// whole job ends with a non-zero exit code instead of the other ranks waiting forever in a collective.
     /// </summary>
@@ -44,9 +44,11 @@ public sealed unsafe class Communicator : IDisposable
     /// <summary>Rank 0 of 1 with identity collectives, without looking for MPI (for tests and single-process runs).</summary>
     public static Communicator SingleProcess() => new(new SingleProcess());
 
-    /// <summary>True when <c>mpirun</c> (or another PMIx launcher) started this process.</summary>
+    /// <summary>True when an MPI launcher started this process: Open MPI's mpirun (<c>OMPI_COMM_WORLD_SIZE</c>), a
+    /// PMIx launcher (<c>PMIX_RANK</c>) or a PMI one such as MPICH's Hydra (<c>PMI_RANK</c>; MPICH itself is not
+    /// supported, so <see cref="Initialize"/> then fails by name instead of running N unrelated single processes).</summary>
     public static bool LaunchedByMpirun() =>
-        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null || Environment.GetEnvironmentVariable("PMIX_RANK") is not null;
+        new[] { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK" }.Any(v => Environment.GetEnvironmentVariable(v) is not null);
 
     /// <summary>This process's index in the job, 0 ≤ Rank &lt; Size (MPI_Comm_rank).</summary>
     public int Rank => _backend.Rank;
