@@ -28,11 +28,15 @@ for (int step = 0; step < 300; step++)
 var predicted = model.Forward(x).ArgmaxIndices(1);
 Console.WriteLine($"XOR: loss {first:F4} -> {last:F4}, predictions [{string.Join(", ", predicted)}] on {communicator.Size} rank(s) ({communicator.Transport})");
 
-string file = Path.Combine(Path.GetTempPath(), $"package-consumer-{Environment.ProcessId}.safetensors");
+// Rank 0 writes the checkpoint under a name made from its process id, which every rank learns by broadcast.
+Span<int> id = [Environment.ProcessId];
+communicator.Broadcast(id);
+string file = Path.Combine(Path.GetTempPath(), $"package-consumer-{id[0]}.safetensors");
 ddp.SaveCheckpoint(file, optimizer);
 var copy = new Sequential<float>(new Linear<float>(2, 8, new Generator(5)), new Tanh<float>(), new Linear<float>(8, 2, new Generator(6)));
 Checkpoint.LoadModel(file, copy);
-File.Delete(file);
+communicator.Barrier();
+if (communicator.IsMain) File.Delete(file);
 bool sameAfterLoad = model.Forward(x).ToArray().SequenceEqual(copy.Forward(x).ToArray());
 
 // d/dx Σ x³ = 3x², checked against finite differences.
