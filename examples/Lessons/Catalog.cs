@@ -1,0 +1,23 @@
+namespace Lessons;
+
+/// <summary>Where a lesson writes its pictures and where it looks for Fashion-MNIST.</summary>
+/// <param name="OutDir">The lesson's output folder (created).</param>
+/// <param name="DataDir">The folder of the Fashion-MNIST IDX files.</param>
+public sealed record LessonContext(string OutDir, string DataDir)
+{
+    /// <summary>A file in the output folder.</summary>
+    public string File(string name) => Path.Combine(OutDir, name);
+}
+
+/// <summary>One lesson: its number, title and what runs it.</summary>
+public sealed record Lesson(int Number, string Title, Action<LessonContext> Run);
+
+/// <summary>Every lesson, in the order of the course.</summary>
+public static class Catalog
+{
+    /// <summary>The lessons.</summary>
+    public static IReadOnlyList<Lesson> All { get; } =
+    [
+        new(1, "forward and backward pass of a two-layer network on XOR", Lesson01Xor.Run),
+    ];
+}
