@@ -1,9 +1,9 @@
 // The lessons of backpropagation, one command each:
 //   dotnet run -c Release --project examples/Lessons -- <n>|all [--out DIR] [--data DIR]
-// Each lesson prints its numbers (or derivation) and writes its pictures under DIR (default lessons-out/).
+// Each lesson prints its numbers (or derivation) and writes its pictures under DIR (default out/lessons/).
 using Lessons;
 
-string? which = null, output = "lessons-out", data = Autograd.NN.Data.FashionMnistFiles.DebianDirectory;
+string? which = null, output = Path.Combine("out", "lessons"), data = Autograd.NN.Data.FashionMnistFiles.DebianDirectory;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])

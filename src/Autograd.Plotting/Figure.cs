@@ -2,11 +2,15 @@ using ScottPlot;
 
 namespace Autograd.Plotting;
 
+/// <summary>Where a panel's legend goes.</summary>
+internal enum Legend { None, UpperRight, LowerRight, Outside }
+
 // What every chart shares: line panels with optional log-scale y, and saving one or more panels side by side.
 internal static class Figure
 {
     /// <summary>A panel with one line per series; on a log axis the line is drawn at log₁₀ y with ticks labelled 10ᵏ.</summary>
-    public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logY)
+    public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logY,
+        Legend legend = Legend.UpperRight)
     {
         ArgumentNullException.ThrowIfNull(series);
         var plot = new Plot();
@@ -25,7 +29,15 @@ internal static class Figure
             line.LineWidth = 1.5f;
         }
         if (logY) LogAxis(plot);
-        if (series.Count > 1) plot.ShowLegend(Alignment.UpperRight);
+        if (series.Count > 1)
+        {
+            switch (legend)
+            {
+                case Legend.UpperRight: plot.ShowLegend(Alignment.UpperRight); break;
+                case Legend.LowerRight: plot.ShowLegend(Alignment.LowerRight); break;
+                case Legend.Outside: plot.ShowLegend(Edge.Right); break;
+            }
+        }
         return plot;
     }
 

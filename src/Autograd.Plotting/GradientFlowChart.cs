@@ -20,9 +20,9 @@ public static class GradientFlowChart
             [.. layers.Select(g => new Series(g.Key.Length == 0 ? "(root)" : g.Key, [.. g.Select(static r => (double)r.Step)], [.. g.Select(value)]))];
         string prefix = title.Length == 0 ? "" : title + ": ";
         Figure.Save(path, width, height,
-            Figure.Lines(prefix + "gradient norm ‖g‖", "step", "‖g‖", Of(static r => r.GradNorm), logY: true),
-            Figure.Lines("‖g‖ / ‖w‖", "step", "gradient / weight", Of(static r => r.GradToWeight), logY: true),
-            Figure.Lines("‖Δw‖ / ‖w‖", "step", "update / weight", Of(static r => r.UpdateToWeight), logY: true));
+            Figure.Lines(prefix + "gradient norm ‖g‖", "step", "‖g‖", Of(static r => r.GradNorm), logY: true, Legend.None),
+            Figure.Lines("‖g‖ / ‖w‖", "step", "gradient / weight", Of(static r => r.GradToWeight), logY: true, Legend.None),
+            Figure.Lines("‖Δw‖ / ‖w‖", "step", "update / weight", Of(static r => r.UpdateToWeight), logY: true, Legend.Outside));
     }
 
     /// <summary>
@@ -34,6 +34,6 @@ public static class GradientFlowChart
     {
         ArgumentNullException.ThrowIfNull(runs);
         Series[] series = [.. runs.Select(r => Series.Of(r.Label, r.LayerNorms))];
-        LineChart.Save(path, title, "layer (input → output)", "gradient norm ‖g‖", series, logY: true, width, height);
+        Figure.Save(path, width, height, Figure.Lines(title, "layer (input → output)", "gradient norm ‖g‖", series, logY: true, Legend.LowerRight));
     }
 }
