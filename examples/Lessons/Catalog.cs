@@ -21,5 +21,6 @@ public static class Catalog
         new(1, "forward and backward pass of a two-layer network on XOR", Lesson01Xor.Run),
         new(4, "vanishing gradients: deep sigmoid against ReLU + He, batch norm and residual connections", Lesson04Vanishing.Run),
         new(2, "gradient descent: learning rate too small, right, too large; stochastic, mini-batch and full batch", Lesson02GradientDescent.Run),
+        new(3, "weight initialisation: zero, too small, too large, Xavier and He", Lesson03Initialisation.Run),
     ];
 }
