@@ -22,5 +22,6 @@ public static class Catalog
         new(4, "vanishing gradients: deep sigmoid against ReLU + He, batch norm and residual connections", Lesson04Vanishing.Run),
         new(2, "gradient descent: learning rate too small, right, too large; stochastic, mini-batch and full batch", Lesson02GradientDescent.Run),
         new(3, "weight initialisation: zero, too small, too large, Xavier and He", Lesson03Initialisation.Run),
+        new(5, "exploding gradients in a recurrent network, and gradient clipping", Lesson05Exploding.Run),
     ];
 }
