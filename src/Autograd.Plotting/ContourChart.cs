@@ -33,6 +33,7 @@ public static class ContourChart
         plot.Title(title);
         var contours = plot.Add.ContourLines(grid, contourLevels);
         contours.LineColor = Colors.Gray.WithAlpha(0.6);
+        contours.LabelStyle.IsVisible = false;
         foreach (var t in trajectories)
         {
             var line = plot.Add.Scatter(t.X.ToArray(), t.Y.ToArray());
@@ -42,7 +43,7 @@ public static class ContourChart
             if (t.X.Count > 0) plot.Add.Marker(t.X[0], t.Y[0], MarkerShape.OpenCircle, 10, line.Color);
         }
         plot.Axes.SetLimits(x.Min, x.Max, y.Min, y.Max);
-        if (trajectories.Count > 0) plot.ShowLegend(Alignment.UpperRight);
+        if (trajectories.Count > 0) plot.ShowLegend(Alignment.LowerRight);
         Figure.Save(path, width, height, plot);
     }
 }
