@@ -29,6 +29,8 @@ internal static class Figure
             line.LineWidth = 1.5f;
         }
         if (logY) LogAxis(plot);
+        if (series.All(static s => s.X.All(static x => x == Math.Round(x))))
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (series.Count > 1)
         {
             switch (legend)

@@ -25,6 +25,6 @@ public static class LineChart
     {
         var lossPanel = Figure.Lines("loss", xLabel, "loss", loss, logY: false);
         if (accuracy is null) Figure.Save(path, width / 2, height, lossPanel);
-        else Figure.Save(path, width, height, lossPanel, Figure.Lines("accuracy", xLabel, "accuracy", accuracy, logY: false));
+        else Figure.Save(path, width, height, lossPanel, Figure.Lines("accuracy", xLabel, "accuracy", accuracy, logY: false, Legend.LowerRight));
     }
 }
