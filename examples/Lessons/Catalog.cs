@@ -23,6 +23,7 @@ public static class Catalog
         new(2, "gradient descent: learning rate too small, right, too large; stochastic, mini-batch and full batch", Lesson02GradientDescent.Run),
         new(3, "weight initialisation: zero, too small, too large, Xavier and He", Lesson03Initialisation.Run),
         new(5, "exploding gradients in a recurrent network, and gradient clipping", Lesson05Exploding.Run),
+        new(6, "overfitting and its cures: L2, dropout, augmentation, early stopping", Lesson06Overfitting.Run),
         new(7, "local minima and saddle points: SGD, momentum and Adam on a non-convex surface", Lesson07Landscape.Run),
     ];
 }
