@@ -36,7 +36,7 @@ public static class SaliencyChart
             map.ManualRange = new ScottPlot.Range(-bound, bound);
             plot.Add.ColorBar(map);
         }
-        plot.Axes.Frameless();
+        foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left, plot.Axes.Right, plot.Axes.Top }) axis.IsVisible = false;
         plot.HideGrid();
         plot.Axes.SquareUnits();
         return plot;
