@@ -25,6 +25,7 @@ public static class Catalog
         new(5, "exploding gradients in a recurrent network, and gradient clipping", Lesson05Exploding.Run),
         new(6, "overfitting and its cures: L2, dropout, augmentation, early stopping", Lesson06Overfitting.Run),
         new(7, "local minima and saddle points: SGD, momentum and Adam on a non-convex surface", Lesson07Landscape.Run),
+        new(8, "transfer learning: freeze a body trained on five classes, fine-tune a head on the other five", Lesson08Transfer.Run),
         new(10, "interpretability: saliency maps of a Fashion-MNIST CNN", Lesson10Saliency.Run),
     ];
 }
