@@ -14,7 +14,7 @@ public sealed record XorOutcome(double InitialLoss, double FinalLoss, double[] P
 /// <summary>
 /// Lesson 1: a two-layer network y = σ(tanh(x·W₁ + b₁)·W₂ + b₂) learns XOR by gradient descent on
 /// L = mean((y − t)²). The first step's backward pass is printed product by product by <c>Explain()</c>, with the
-/// real numbers, and checked against the gradients <c>Backward()</c> leaves in each parameter's Grad.
+/// real numbers (the graph is written as a self-contained HTML page whose slider steps through it), and checked against the gradients <c>Backward()</c> leaves in each parameter's Grad.
 /// </summary>
 public static class Lesson01Xor
 {
@@ -55,8 +55,9 @@ public static class Lesson01Xor
             {
                 var derivation = loss.Explain((x, "x"), (w1, "W1"), (b1, "b1"), (z1, "z1"), (h, "h"), (w2, "W2"), (b2, "b2"),
                     (z2, "z2"), (y, "y"));
+                // Keep the graph so that its pictures, drawn after backward, show the gradients too.
+                loss.Backward(retainGraph: true);
                 explain?.Invoke(derivation, loss);
-                loss.Backward();
                 var ids = derivation.Steps.SelectMany(s => s.Terms).ToLookup(term => term.InputName, term => term.InputId);
                 gap = new[] { (w1, "W1"), (b1, "b1"), (w2, "W2"), (b2, "b2") }.Max(p =>
                     p.Item1.Grad!.ToArray().Zip(derivation.Gradients[ids[p.Item2].First()].Elements!, (a, b) => Math.Abs(a - b)).Max());
@@ -80,6 +81,7 @@ public static class Lesson01Xor
             Console.WriteLine("Backward pass of the first step, every chain-rule product with its numbers:\n");
             Console.WriteLine(derivation.ToString());
             File.WriteAllText(context.File("xor_derivation.md"), derivation.ToMarkdown());
+            File.WriteAllText(context.File("xor_graph.html"), loss.ToHtml());
             File.WriteAllText(context.File("xor_graph.dot"), loss.ToDot());
             File.WriteAllText(context.File("xor_graph.md"), "```mermaid\n" + loss.ToMermaid() + "\n```\n");
         });
@@ -89,6 +91,7 @@ public static class Lesson01Xor
             outcome.Predictions.Select((p, i) => $"{Inputs[2 * i]} xor {Inputs[2 * i + 1]} → {p:F3}")));
         LineChart.Save(context.File("xor_loss.png"), "XOR: mean squared error", "step", "loss",
             [new Series("full-batch gradient descent", [.. Enumerable.Range(0, outcome.Losses.Length).Select(i => (double)i)], outcome.Losses)], logY: true);
-        Console.WriteLine("Wrote xor_derivation.md, xor_graph.dot, xor_graph.md (Mermaid) and xor_loss.png");
+        Console.WriteLine("Wrote xor_derivation.md, xor_graph.html (open it in a browser: hover a node, step the backward pass with the slider), " +
+            "xor_graph.dot, xor_graph.md (Mermaid) and xor_loss.png");
     }
 }
