@@ -60,34 +60,17 @@ public static class Lesson06Overfitting
         List<double> trainLoss = [], validationLoss = [], validationAccuracy = [];
         for (int epoch = 0; epoch < epochs; epoch++)
         {
-            model.Train();
-            foreach (var batch in loader)
-            {
-                var loss = Losses.CrossEntropy(model.Forward(batch.Inputs), batch.Labels());
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-            }
-            trainLoss.Add(Evaluate(model, train).Loss);
-            var (vl, va) = Evaluate(model, validation);
+            Classifier.TrainEpoch(model, loader, optimizer);
+            trainLoss.Add(Classifier.Evaluate(model, train).Loss);
+            var (vl, va) = Classifier.Evaluate(model, validation);
             validationLoss.Add(vl);
             validationAccuracy.Add(va);
             if (stopping is not null && stopping.Step(vl)) break;
         }
         stopping?.RestoreBestWeights();
-        var (finalLoss, finalAccuracy) = Evaluate(model, validation);
+        var (finalLoss, finalAccuracy) = Classifier.Evaluate(model, validation);
         double norm = Math.Sqrt(model.Parameters().Sum(w => w.ToArray().Sum(v => (double)v * v)));
         return new FitRun(name, [.. trainLoss], [.. validationLoss], [.. validationAccuracy], finalLoss, finalAccuracy, norm);
-    }
-
-    /// <summary>Cross-entropy and accuracy of <paramref name="model"/> on <paramref name="set"/>, in eval mode.</summary>
-    public static (double Loss, double Accuracy) Evaluate(Module<float> model, ImageSet set)
-    {
-        model.Eval();
-        using var noGrad = Tensor.NoGrad();
-        var logits = model.Forward(set.Tensor());
-        int correct = logits.ArgmaxIndices(1).Zip(set.Labels).Count(p => p.First == p.Second);
-        return (Losses.CrossEntropy(logits, set.Labels).Item(), (double)correct / set.Count);
     }
 
     /// <summary>Runs the lesson: prints each run's losses and draws the train/validation curves.</summary>

@@ -40,7 +40,7 @@ public static class Lesson08Transfer
         var body = new Sequential<float>(new Flatten<float>(), new Linear<float>(784, 256, g), new ReLU<float>());
         var pretrained = new Sequential<float>(body, new Linear<float>(256, 64, g), new ReLU<float>(), new Linear<float>(64, 5, g));
         Train(pretrained, first, 3, g);
-        double pretrainAccuracy = Lesson06Overfitting.Evaluate(pretrained, firstTest).Accuracy;
+        double pretrainAccuracy = Classifier.Evaluate(pretrained, firstTest).Accuracy;
 
         body.Freeze();
         float[][] before = [.. body.Parameters().Select(p => p.ToArray())];
@@ -62,15 +62,8 @@ public static class Lesson08Transfer
         var curve = new List<double>();
         for (int epoch = 0; epoch < epochs; epoch++)
         {
-            model.Train();
-            foreach (var batch in loader)
-            {
-                var loss = Losses.CrossEntropy(model.Forward(batch.Inputs), batch.Labels());
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-            }
-            if (test is not null) curve.Add(Lesson06Overfitting.Evaluate(model, test).Accuracy);
+            Classifier.TrainEpoch(model, loader, optimizer);
+            if (test is not null) curve.Add(Classifier.Evaluate(model, test).Accuracy);
         }
         return [.. curve];
     }

@@ -39,16 +39,8 @@ public static class Lesson10Saliency
             new Flatten<float>(), new Linear<float>(16 * 7 * 7, 10, g));
         var optimizer = new Adam<float>(model.Parameters(), lr: 2e-3);
         var loader = new DataLoader<float>(train.Dataset(), 64, shuffle: true, generator: g);
-        for (int epoch = 0; epoch < epochs; epoch++)
-            foreach (var batch in loader)
-            {
-                using var scope = Tensor.Scope();
-                var loss = Losses.CrossEntropy(model.Forward(batch.Inputs), batch.Labels());
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-            }
-        double accuracy = Lesson06Overfitting.Evaluate(model, test).Accuracy;
+        for (int epoch = 0; epoch < epochs; epoch++) Classifier.TrainEpoch(model, loader, optimizer);
+        double accuracy = Classifier.Evaluate(model, test).Accuracy;
         // The black image, normalised like the data: (0 − mean) / std.
         var black = Tensor.Full([1, 28, 28], (0 - 0.2860f) / 0.3530f);
         var maps = new List<SaliencyMaps>();
