@@ -1,4 +1,5 @@
 using System.Globalization;
+using Autograd.Plotting;
 
 namespace FashionMnist;
 
@@ -17,12 +18,9 @@ internal static class TrainingCurve
         File.WriteAllLines(csv + ".tmp", lines);
         File.Move(csv + ".tmp", csv, overwrite: true);
 
-        var png = new LineChartPng(940, 420);
-        (byte, byte, byte) blue = (31, 119, 180), orange = (255, 127, 14);
-        png.Panel(100, 40, 330, 300, "loss", [([.. history.Select(h => h.TrainLoss)], blue), ([.. history.Select(h => h.ValidationLoss)], orange)]);
-        png.Panel(580, 40, 330, 300, "accuracy", [([.. history.Select(h => h.TrainAccuracy)], blue), ([.. history.Select(h => h.ValidationAccuracy)], orange)]);
-        png.Text("train", 330, 394, blue);
-        png.Text("validation", 480, 394, orange);
-        png.Save(Path.Combine(directory, "training_curve.png"));
+        double[] epochs = [.. history.Select(h => (double)h.Epoch)];
+        LineChart.TrainingCurves(Path.Combine(directory, "training_curve.png"),
+            loss: [new Series("train", epochs, [.. history.Select(h => h.TrainLoss)]), new Series("validation", epochs, [.. history.Select(h => h.ValidationLoss)])],
+            accuracy: [new Series("train", epochs, [.. history.Select(h => h.TrainAccuracy)]), new Series("validation", epochs, [.. history.Select(h => h.ValidationAccuracy)])]);
     }
 }
