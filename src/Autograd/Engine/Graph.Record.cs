@@ -16,13 +16,13 @@ internal static partial class Graph
 
     /// <summary>Records a one-input op when its input requires grad (and grad mode is on).</summary>
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
-        Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
+        Derivative<T>? fused = null, SliceOf<T>? slice = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Anomaly.Open != 0) Anomaly.Forward(op, result, [a]);
         if (!ShouldRecord(a)) return result;
-        result.GradFn = fused is null && Versions(op.Saved, a, null, result) is null
+        result.GradFn = fused is null && slice is null && Versions(op.Saved, a, null, result) is null
             ? new Node<T>(op, a, null, derivative, result)
-            : Make(op, [a], derivative, result, fused, null);
+            : Make(op, [a], derivative, result, fused, null, slice);
         if (Anomaly.Open != 0) Anomaly.Remember(result.GradFn);
         return result;
     }
@@ -57,12 +57,12 @@ internal static partial class Graph
     }
 
     private static Node<T> Make<T>(OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> result,
-        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+        Derivative<T>? fused, Accumulate<T>? accumulate, SliceOf<T>? slice = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var versions = Versions(op.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, result);
-        return fused is null && accumulate is null && versions is null
+        return fused is null && accumulate is null && slice is null && versions is null
             ? new Node<T>(op, inputs, derivative, result)
-            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions);
+            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions, slice);
     }
 
     /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null.</summary>

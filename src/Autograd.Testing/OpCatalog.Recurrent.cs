@@ -1,11 +1,11 @@
 using System.Numerics;
-using static Autograd.PropertyTests.Sample;
+using static Autograd.Testing.TensorGen;
 
-namespace Autograd.PropertyTests;
+namespace Autograd.Testing;
 
 // The fused recurrent cell ops. LstmCell returns (h', c'): the row checks both at once as [h'; 2·c'] (weighting c' so
 // that a swap of the two would show).
-public static partial class OpRegistry
+public static partial class OpCatalog
 {
     private static OpInfo<T>[] RecurrentRows<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
     [
@@ -23,7 +23,7 @@ public static partial class OpRegistry
 
     /// <summary>Input gates [N, gates·H] (stored as [gates·H, N] when <paramref name="transposed"/>, for rows that read
     /// them through MT), hidden gates [N, gates·H] and a state [N, H].</summary>
-    private static Tensor<double>[] CellCase(Generator g, int gates, bool transposed)
+    private static Tensor<double>[] CellCase(Choices g, int gates, bool transposed)
     {
         int n = Dim(g), h = Dim(g);
         return [Uniform(g, transposed ? [gates * h, n] : [n, gates * h]), Uniform(g, [n, gates * h]), Uniform(g, [n, h])];

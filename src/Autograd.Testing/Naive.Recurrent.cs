@@ -1,4 +1,4 @@
-namespace Autograd.PropertyTests;
+namespace Autograd.Testing;
 
 /// <summary>The LSTM and GRU cell updates on plain arrays, written from PyTorch's formulas: the registry's references
 /// for <see cref="Tensor.LstmCell"/> and <see cref="Tensor.GruCell"/>.</summary>
