@@ -139,4 +139,27 @@ public class PyTorchCheckpointTests : IDisposable
         }
         Assert.Equal([1L], tensors["1.num_batches_tracked"].ToInt64());
     }
+
+    [Fact]
+    public void A_PyTorch_LSTM_state_dict_loads_and_follows_PyTorchs_gate_order()
+    {
+        // nn.LSTM(input_size=1, hidden_size=1).state_dict(): weight_ih_l0 [4·H, in], weight_hh_l0 [4·H, H], bias_ih_l0 and
+        // bias_hh_l0 [4·H], rows in PyTorch's gate order i, f, g, o.
+        string path = Write(
+            F32("weight_ih_l0", [4, 1], 0.5f, -1, 2, 0),
+            F32("weight_hh_l0", [4, 1], 1, 1, 1, 1),
+            F32("bias_ih_l0", [4], 0, 0, 0, 1),
+            F32("bias_hh_l0", [4], 0.5f, 0, -1, 0));
+        var lstm = new LSTM<double>(1, 1, new Generator(3));
+        Checkpoint.LoadModel(path, lstm);
+
+        // One step, x = 1, h₀ = c₀ = 0 (so W_hh does not matter): i = σ(0.5 + 0.5) = σ(1), f = σ(−1),
+        // g = tanh(2 − 1) = tanh(1), o = σ(0 + 1) = σ(1); c₁ = f·0 + i·g = σ(1)·tanh(1); h₁ = o·tanh(c₁).
+        static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        double c1 = Sigmoid(1) * Math.Tanh(1), h1 = Sigmoid(1) * Math.Tanh(c1);
+        var (output, (hN, cN)) = lstm.Forward(Tensor.FromArray([1.0], [1, 1, 1])); // [L, N, in]
+        Assert.Equal(h1, output.Item(), 12); // the float32 values in the file are exact, and the model computes in double
+        Assert.Equal(h1, hN.Item(), 12);
+        Assert.Equal(c1, cN.Item(), 12);
+    }
 }
