@@ -76,6 +76,9 @@ internal static class Comparison
         double? cnn = ours.CnnStepMs, cnnL = libtorch?.CnnStepMs;
         rows.Add(Check("cnn_step ms", cnn, cnnL, F2(cnn), F2(cnnL), RatioText(cnn, cnnL, "× time"), "≤ 1.0× libtorch",
             cnn / cnnL, x => x <= 1.0));
+        foreach (var (metric, o, l, digits) in SequenceRows(ours, libtorch))
+            rows.Add(Check(metric, o, l, Fmt(o, digits), Fmt(l, digits), RatioText(o, l, "× time"), "≤ 0.8× libtorch",
+                o / l, x => x <= 0.8));
         double? alloc = ours.MlpStepAllocBytes;
         rows.Add(Check("mlp_step_alloc bytes", alloc, alloc, F0(alloc), F0(libtorch?.MlpStepAllocBytes), "", "< 64 KB (65536 B)",
             alloc, x => x < 65536));
@@ -87,6 +90,16 @@ internal static class Comparison
         rows.Add(new Row("peak_fp32 GFLOP/s", F1(ours.PeakFp32Gflops), F1(libtorch?.PeakFp32Gflops), "", "", ""));
         return rows;
     }
+
+    /// <summary>The sequence workloads' rows: metric, our time, libtorch's, and the digits shown.</summary>
+    private static (string, double?, double?, string)[] SequenceRows(QuickResults ours, QuickResults? libtorch) =>
+    [
+        ("lstm_step ms", ours.LstmStepMs, libtorch?.LstmStepMs, "F2"),
+        ("gru_step ms", ours.GruStepMs, libtorch?.GruStepMs, "F2"),
+        ("char_lstm_step ms", ours.CharLstmStepMs, libtorch?.CharLstmStepMs, "F2"),
+        ("transformer_step ms", ours.TransformerStepMs, libtorch?.TransformerStepMs, "F2"),
+        ("attention_fwd_bwd ms", ours.AttentionFwdBwdMs, libtorch?.AttentionFwdBwdMs, "F3"),
+    ];
 
     /// <summary>A row whose status is PASS/FAIL from <paramref name="pass"/> applied to <paramref name="value"/>, or n/a if an input is missing.</summary>
     private static Row Check(string metric, double? a, double? b, string ours, string other, string ratio, string target,

@@ -9,21 +9,23 @@ namespace Autograd.Benchmarks.Quick;
 /// </summary>
 internal static class QuickBenchmark
 {
-    /// <summary>Runs every workload (or those named in <paramref name="only"/>: mlp, cnn, chain, gemm, and anomaly, which
-    /// only runs when named), printing
+    /// <summary>Runs every workload (or those named in <paramref name="only"/>: mlp, cnn, chain, gemm, the sequence
+    /// workloads of <see cref="SequenceWorkloads.Keys"/>, and anomaly, which only runs when named), printing
     /// progress and a table to <paramref name="log"/>.</summary>
     public static QuickResults Run(TextWriter log, string[]? only = null)
     {
         var r = new QuickResults();
         if (only is not null)
         {
+            string[] known = ["mlp", "cnn", "chain", "gemm", .. SequenceWorkloads.Keys, "anomaly"];
             foreach (var key in only)
-                if (key is not ("mlp" or "cnn" or "chain" or "gemm" or "anomaly"))
-                    throw new ArgumentException($"--only: unknown workload '{key}' (mlp, cnn, chain, gemm, anomaly)");
+                if (!known.Contains(key))
+                    throw new ArgumentException($"--only: unknown workload '{key}' ({string.Join(", ", known)})");
             if (only.Contains("mlp")) Mlp(r, log);
             if (only.Contains("cnn")) Cnn(r, log);
             if (only.Contains("chain")) ScalarChain(r, log);
             if (only.Contains("gemm")) { Gemms<float>(r.GemmF32, log); Gemms<double>(r.GemmF64, log); }
+            SequenceWorkloads.Run(r, log, [.. only.Intersect(SequenceWorkloads.Keys)]);
             if (only.Contains("anomaly")) AnomalyCost(r, log);
             return r;
         }
@@ -35,6 +37,7 @@ internal static class QuickBenchmark
         ScalarChain(r, log);
         Gemms<float>(r.GemmF32, log);
         Gemms<double>(r.GemmF64, log);
+        SequenceWorkloads.Run(r, log);
         double? peakAfter = PeakFlops.Measure(out string note);
         r.PeakFp32Gflops = peakBefore is null || peakAfter is null ? null : Math.Max(peakBefore.Value, peakAfter.Value);
         log.WriteLine(r.PeakFp32Gflops is null ? $"peak-flops: null ({note})" : $"peak-flops: {r.PeakFp32Gflops:F1} GFLOP/s from {note} (best of 3 before: {peakBefore:F1}, after: {peakAfter:F1})");

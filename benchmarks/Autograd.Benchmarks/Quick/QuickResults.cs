@@ -23,6 +23,11 @@ internal sealed class QuickResults
     public double? PeakFp32Gflops { get; set; }
     public double? PeakMemoryMb { get; set; }
     public double? AnomalySlowdown { get; set; }
+    public double? LstmStepMs { get; set; }
+    public double? GruStepMs { get; set; }
+    public double? CharLstmStepMs { get; set; }
+    public double? TransformerStepMs { get; set; }
+    public double? AttentionFwdBwdMs { get; set; }
 
     /// <summary>The flat JSON object: GEMM keys map sizes ("128", …) to GFLOP/s; the rest are numbers or null.</summary>
     public string ToJson()
@@ -39,6 +44,11 @@ internal sealed class QuickResults
             ["peak_fp32_gflops"] = Round(PeakFp32Gflops, 1),
             ["peak_memory_mb"] = Round(PeakMemoryMb, 1),
             ["anomaly_mode_slowdown"] = Round(AnomalySlowdown, 2),
+            ["lstm_step_ms"] = Round(LstmStepMs, 2),
+            ["gru_step_ms"] = Round(GruStepMs, 2),
+            ["char_lstm_step_ms"] = Round(CharLstmStepMs, 2),
+            ["transformer_step_ms"] = Round(TransformerStepMs, 2),
+            ["attention_fwd_bwd_ms"] = Round(AttentionFwdBwdMs, 3),
         };
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
@@ -58,6 +68,11 @@ internal sealed class QuickResults
         r.PeakFp32Gflops = Number(o, "peak_fp32_gflops");
         r.PeakMemoryMb = Number(o, "peak_memory_mb");
         r.AnomalySlowdown = Number(o, "anomaly_mode_slowdown");
+        r.LstmStepMs = Number(o, "lstm_step_ms");
+        r.GruStepMs = Number(o, "gru_step_ms");
+        r.CharLstmStepMs = Number(o, "char_lstm_step_ms");
+        r.TransformerStepMs = Number(o, "transformer_step_ms");
+        r.AttentionFwdBwdMs = Number(o, "attention_fwd_bwd_ms");
         return r;
     }
 
