@@ -4,7 +4,7 @@ namespace Autograd.PropertyTests;
 /// Reference functions written plainly: loops over coordinates, <see cref="Math"/> for scalars, and textbook formulas
 /// (cited where not obvious). Broadcasting follows NumPy's rule: shapes align at the right, size-1 dims repeat.
 /// </summary>
-public static class Naive
+public static partial class Naive
 {
     /// <summary>Running sums of a lane: yᵢ = Σ_{j≤i} xⱼ.</summary>
     public static double[] Cumsum(double[] lane)

@@ -31,7 +31,7 @@ public sealed record OpInfo<T>(string Name, string Member, Func<Tensor<T>[], Ten
 /// The rows are written once, generic over the element type, and instantiated per type (<see cref="Rows{T}"/>), so
 /// float and double run the same definition.
 /// </summary>
-public static class OpRegistry
+public static partial class OpRegistry
 {
     /// <summary>Default <see cref="OpInfo{T}.FloatTol"/>, in units of float's machine epsilon ε = 2⁻²³: float rounds each
     /// step to a relative ε/2, and these small ops (at most a few dozen O(1) terms per output) stay within a few ε (the
@@ -284,6 +284,7 @@ public static class OpRegistry
             new("ScatterAdd", "ScatterAdd(int, Tensor, Tensor)", x => x[0].ScatterAdd(1, x[1], x[2]), g => GatherCase(g, 1, scatter: true), x => ScatterAdd(x[0], 1, x[1], x[2])),
             new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false), x => IndexSelect(x[0], 1, x[1])),
             new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true), x => IndexAdd(x[0], 1, x[1], x[2])),
+            .. SequenceRows<T>(),
         ];
     }
 

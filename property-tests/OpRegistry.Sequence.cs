@@ -1,0 +1,53 @@
+using System.Numerics;
+using static Autograd.PropertyTests.Naive;
+using static Autograd.PropertyTests.Sample;
+
+namespace Autograd.PropertyTests;
+
+// The ops of issue 10 added for sequence models (scans, padding modes, rolling, elementwise functions, norms, einsum,
+// typed index and mask arguments), with their references in Naive.Sequence.cs.
+public static partial class OpRegistry
+{
+    private static OpInfo<T>[] SequenceRows<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+    [
+        // Cumprod: any values, and lanes holding exact zeros (one or two), where a division-based rule would fail.
+        new("Cumprod(0)", "Cumprod(int)", x => x[0].Cumprod(0), Uni(RankAtLeast(1)), Lanes(0, Cumprod)),
+        new("Cumprod(-1)", "Cumprod(int)", x => x[0].Cumprod(-1), Uni(RankAtLeast(2)), Lanes(-1, Cumprod)),
+        new("Cumprod(-1) with zeros", "Cumprod(int)", x => x[0].Cumprod(-1), g => [WithZeros(g, [Dim(g), 2 + g.NextInt(4)])], Lanes(-1, Cumprod)),
+        new("Cumprod of a transposed view", "Cumprod(int)", x => x[0].MT.Cumprod(0), Uni(RankAtLeast(2)), x => Along(x[0].MT, 0, Cumprod)),
+
+        // Elementwise functions (rounding away from its jumps, where the derivative is 0 on both sides).
+        new("Log1p", "Log1p()", x => x[0].Log1p(), Uni(Any, -0.7, 2), Elementwise(v => Math.Log(1 + v))),
+        new("Expm1", "Expm1()", x => x[0].Expm1(), Uni(Any), Elementwise(v => Math.Exp(v) - 1)),
+        new("Round", "Round()", x => x[0].Round(), Away([-1.5, -0.5, 0.5, 1.5]), Elementwise(v => Math.Round(v, MidpointRounding.ToEven))),
+        new("Floor", "Floor()", x => x[0].Floor(), Away([-1, 0, 1]), Elementwise(Math.Floor)),
+        new("Ceil", "Ceil()", x => x[0].Ceil(), Away([-1, 0, 1]), Elementwise(Math.Ceiling)),
+
+        // Padding modes (amounts below the padded sizes, which are at least 3) and rolling.
+        new("Pad(reflect, last dim)", "Pad(int[], PaddingMode, T)", x => x[0].Pad([2, 1], PaddingMode.Reflect),
+            g => [Uniform(g, [.. Shape(g, 0, 2), 3 + g.NextInt(2)])], x => PadMode(x[0], [2, 1], PaddingMode.Reflect)),
+        new("Pad(reflect, two dims) of a transposed view", "Pad(int[], PaddingMode, T)", x => x[0].MT.Pad([1, 0, 2, 2], PaddingMode.Reflect),
+            g => [Uniform(g, [3, 3 + g.NextInt(2)])], x => PadMode(x[0].MT, [1, 0, 2, 2], PaddingMode.Reflect)),
+        new("Pad(replicate)", "Pad(int[], PaddingMode, T)", x => x[0].Pad([3, 1, 0, 2], PaddingMode.Replicate),
+            Uni(RankAtLeast(2)), x => PadMode(x[0], [3, 1, 0, 2], PaddingMode.Replicate)),
+        new("Pad(circular, crop)", "Pad(int[], PaddingMode, T)", x => x[0].Pad([1, -1, 2, 0], PaddingMode.Circular),
+            g => [Uniform(g, [.. Shape(g, 0, 1), 2 + g.NextInt(2), 2 + g.NextInt(2)])], x => PadMode(x[0], [1, -1, 2, 0], PaddingMode.Circular)),
+        new("Pad(constant mode)", "Pad(int[], PaddingMode, T)", x => x[0].Pad([1, 1], PaddingMode.Constant, C<T>(0.5)),
+            Uni(RankAtLeast(1)), x => PadMode(x[0], [1, 1], PaddingMode.Constant, 0.5)),
+        new("Roll(shifts, dims)", "Roll(int[], int[])", x => x[0].Roll([1, -4], [0, -1]), Uni(RankAtLeast(2)), x => Roll(x[0], [1, -4], [0, -1])),
+        new("Roll(flattened)", "Roll(int[], int[])", x => x[0].Roll([2]), Uni(Any), x => Roll(x[0].Reshape(-1), [2], [0]).Reshape(x[0].Shape)),
+        new("Roll(shift, dim) of a transposed view", "Roll(int, int)", x => x[0].MT.Roll(5, 1), Uni(RankAtLeast(2)), x => Roll(x[0].MT, [5], [1])),
+    ];
+
+    private static T C<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(v);
+
+    /// <summary>Uniform values with one or two exact zeros in each lane along the last dim (at random places).</summary>
+    private static Tensor<double> WithZeros(Generator g, int[] shape)
+    {
+        var values = Uniform(g, shape).ToArray();
+        int n = shape[^1];
+        for (int lane = 0; lane < values.Length / n; lane++)
+            for (int z = 0; z < 1 + g.NextInt(2); z++) values[lane * n + g.NextInt(n)] = 0;
+        return Tensor.FromArray(values, shape, requiresGrad: true);
+    }
+}
