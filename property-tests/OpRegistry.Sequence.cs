@@ -37,6 +37,20 @@ public static partial class OpRegistry
         new("Roll(shifts, dims)", "Roll(int[], int[])", x => x[0].Roll([1, -4], [0, -1]), Uni(RankAtLeast(2)), x => Roll(x[0], [1, -4], [0, -1])),
         new("Roll(flattened)", "Roll(int[], int[])", x => x[0].Roll([2]), Uni(Any), x => Roll(x[0].Reshape(-1), [2], [0]).Reshape(x[0].Shape)),
         new("Roll(shift, dim) of a transposed view", "Roll(int, int)", x => x[0].MT.Roll(5, 1), Uni(RankAtLeast(2)), x => Roll(x[0].MT, [5], [1])),
+
+        // Typed index and mask arguments: the same cases as the rows of the older forms, positions as an IndexTensor and
+        // masks as a BoolTensor.
+        new("Gather(typed index)", "Gather(int, IndexTensor)", x => x[0].Gather(1, IndexTensor.FromTensor(x[1])), g => GatherCase(g, 1, scatter: false), x => Gather(x[0], 1, x[1])),
+        new("ScatterAdd(typed index)", "ScatterAdd(int, IndexTensor, Tensor)", x => x[0].ScatterAdd(0, IndexTensor.FromTensor(x[1]), x[2]), g => GatherCase(g, 0, scatter: true),
+            x => ScatterAdd(x[0], 0, x[1], x[2])),
+        new("IndexSelect(typed index)", "IndexSelect(int, IndexTensor)", x => x[0].IndexSelect(1, IndexTensor.FromTensor(x[1])), g => IndexCase(g, add: false), x => IndexSelect(x[0], 1, x[1])),
+        new("IndexAdd(typed index)", "IndexAdd(int, IndexTensor, Tensor)", x => x[0].IndexAdd(1, IndexTensor.FromTensor(x[1]), x[2]), g => IndexCase(g, add: true),
+            x => IndexAdd(x[0], 1, x[1], x[2])),
+        new("MaskedFill(bool mask)", "MaskedFill(BoolTensor, T)", x => x[1].MaskedFill(BoolTensor.FromTensor(x[0]), C<T>(-3)), MaskedFillCase,
+            x => Broadcast(x, v => v[0] != 0 ? -3 : v[1], x[1].Shape)),
+        new("Where(bool mask)", "Where(BoolTensor, Tensor, Tensor)", x => Tensor.Where(BoolTensor.FromTensor(x[0]), x[1], x[2]), WhereCase, x => Broadcast(x, v => v[0] != 0 ? v[1] : v[2])),
+        new("Where(bool mask, tensor, scalar)", "Where(BoolTensor, Tensor, T)", x => Tensor.Where(BoolTensor.FromTensor(x[0]), x[1], C<T>(0.25)), g => WhereCase(g)[..2],
+            x => Broadcast(x, v => v[0] != 0 ? v[1] : 0.25)),
     ];
 
     private static T C<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(v);
