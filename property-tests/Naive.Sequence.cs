@@ -56,4 +56,12 @@ public static partial class Naive
         }
         return x[c];
     })], x.Shape);
+    /// <summary>Euclidean norm √Σv², the 1-norm Σ|v| and the ∞-norm max|v| of a lane.</summary>
+    public static double L2(double[] v) => Math.Sqrt(v.Sum(e => e * e));
+
+    /// <inheritdoc cref="L2"/>
+    public static double L1(double[] v) => v.Sum(Math.Abs);
+
+    /// <inheritdoc cref="L2"/>
+    public static double LInf(double[] v) => v.Max(Math.Abs);
 }

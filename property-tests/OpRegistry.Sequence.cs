@@ -38,6 +38,17 @@ public static partial class OpRegistry
         new("Roll(flattened)", "Roll(int[], int[])", x => x[0].Roll([2]), Uni(Any), x => Roll(x[0].Reshape(-1), [2], [0]).Reshape(x[0].Shape)),
         new("Roll(shift, dim) of a transposed view", "Roll(int, int)", x => x[0].MT.Roll(5, 1), Uni(RankAtLeast(2)), x => Roll(x[0].MT, [5], [1])),
 
+        // Norms (the ∞-norm on distinct |x|, so its maximum is untied; 1-norm away from the kink at 0).
+        new("Norm()", "Norm(T, int[], bool)", x => x[0].Norm(), Uni(Any), Reduction(null, L2)),
+        new("Norm(2, dim, keepDim)", "Norm(T, int[], bool)", x => x[0].Norm(2, [1], keepDim: true), Uni(RankAtLeast(2)), Reduction([1], L2, keepDim: true)),
+        new("Norm(1, dims)", "Norm(T, int[], bool)", x => x[0].Norm(1, [0, -1]), g => [AwayFrom(g, Shape(g, 2), [0])], Reduction([0, -1], L1)),
+        new("Norm(∞, dims, keepDim)", "Norm(T, int[], bool)", x => x[0].Norm(double.PositiveInfinity, [-1, 0], keepDim: true), g => [SignedDistinct(g, Shape(g, 2))],
+            Reduction([-1, 0], LInf, keepDim: true)),
+        new("Norm(∞) of a transposed view", "Norm(T, int[], bool)", x => x[0].MT.Norm(double.PositiveInfinity, [1]), g => [SignedDistinct(g, Shape(g, 2))],
+            x => Reduce(x[0].MT, [1], false, LInf)),
+        new("FrobeniusNorm", "FrobeniusNorm(int, int, bool)", x => x[0].FrobeniusNorm(), Uni(RankAtLeast(2)), Reduction([-2, -1], L2)),
+        new("FrobeniusNorm(0, 2, keepDim)", "FrobeniusNorm(int, int, bool)", x => x[0].FrobeniusNorm(0, 2, keepDim: true), Uni(RankAtLeast(3)), Reduction([0, 2], L2, keepDim: true)),
+
         // Typed index and mask arguments: the same cases as the rows of the older forms, positions as an IndexTensor and
         // masks as a BoolTensor.
         new("Gather(typed index)", "Gather(int, IndexTensor)", x => x[0].Gather(1, IndexTensor.FromTensor(x[1])), g => GatherCase(g, 1, scatter: false), x => Gather(x[0], 1, x[1])),
@@ -54,6 +65,16 @@ public static partial class OpRegistry
     ];
 
     private static T C<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(v);
+
+    /// <summary>Values whose magnitudes are pairwise distinct (gaps ≥ 0.15) and ≥ 0.3, with random signs.</summary>
+    private static Tensor<double> SignedDistinct(Generator g, int[] shape)
+    {
+        var data = new double[Count(shape)];
+        for (int i = 0; i < data.Length; i++) data[i] = 0.3 + 0.25 * i + 0.1 * g.NextDouble();
+        g.Shuffle(data.AsSpan());
+        for (int i = 0; i < data.Length; i++) if (g.NextInt(2) == 0) data[i] = -data[i];
+        return Tensor.FromArray(data, shape, requiresGrad: true);
+    }
 
     /// <summary>Uniform values with one or two exact zeros in each lane along the last dim (at random places).</summary>
     private static Tensor<double> WithZeros(Generator g, int[] shape)
