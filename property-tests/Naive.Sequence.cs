@@ -64,4 +64,34 @@ public static partial class Naive
 
     /// <inheritdoc cref="L2"/>
     public static double LInf(double[] v) => v.Max(Math.Abs);
+    /// <summary>Einstein summation by its definition: out[o] = Σ over every assignment of the letters not in the output
+    /// of Π_k x_k[its letters' values], the output letters fixed to o (implicit output: letters used once, sorted).</summary>
+    public static Nd Einsum(string equation, Nd[] xs)
+    {
+        var parts = equation.Replace(" ", "").Split("->");
+        var terms = parts[0].Split(',');
+        string all = string.Concat(terms);
+        string output = parts.Length > 1 ? parts[1] : string.Concat(all.Distinct().Where(c => all.Count(d => d == c) == 1).Order());
+        var size = new Dictionary<char, int>();
+        for (int k = 0; k < terms.Length; k++)
+            for (int i = 0; i < terms[k].Length; i++) size[terms[k][i]] = xs[k].Shape[i];
+        string free = string.Concat(all.Distinct().Where(c => !output.Contains(c)));
+        int[] outShape = [.. output.Select(c => size[c])], freeShape = [.. free.Select(c => size[c])];
+        var data = new double[Sample.Count(outShape)];
+        for (int o = 0; o < data.Length; o++)
+        {
+            var value = new Dictionary<char, int>();
+            var oc = Coords(o, outShape);
+            for (int i = 0; i < output.Length; i++) value[output[i]] = oc[i];
+            for (int f = 0; f < Sample.Count(freeShape); f++)
+            {
+                var fc = Coords(f, freeShape);
+                for (int i = 0; i < free.Length; i++) value[free[i]] = fc[i];
+                double product = 1;
+                for (int k = 0; k < terms.Length; k++) product *= xs[k][[.. terms[k].Select(c => value[c])]];
+                data[o] += product;
+            }
+        }
+        return new(data, outShape);
+    }
 }

@@ -49,6 +49,12 @@ public static partial class OpRegistry
         new("FrobeniusNorm", "FrobeniusNorm(int, int, bool)", x => x[0].FrobeniusNorm(), Uni(RankAtLeast(2)), Reduction([-2, -1], L2)),
         new("FrobeniusNorm(0, 2, keepDim)", "FrobeniusNorm(int, int, bool)", x => x[0].FrobeniusNorm(0, 2, keepDim: true), Uni(RankAtLeast(3)), Reduction([0, 2], L2, keepDim: true)),
 
+        // Einsum: two-operand products (batch, contracted, left and right letters), one-operand trace, diagonal,
+        // transpose and sums, and the implicit output; shapes follow the letters (sizes 1 to 3, shared letters agree).
+        Einsum<T>("ij,jk->ik"), Einsum<T>("bij,bjk->bik"), Einsum<T>("bhqd,bhkd->bhqk"), Einsum<T>("i,i->"), Einsum<T>("i,j->ij"),
+        Einsum<T>("ij,ij->i"), Einsum<T>("ijk,ik->ji"), Einsum<T>("ij,jk"), Einsum<T>("ii,ij->j"), Einsum<T>("ii->"), Einsum<T>("ii->i"),
+        Einsum<T>("ij->ji"), Einsum<T>("ijk->"), Einsum<T>("ijk->kj"),
+
         // Typed index and mask arguments: the same cases as the rows of the older forms, positions as an IndexTensor and
         // masks as a BoolTensor.
         new("Gather(typed index)", "Gather(int, IndexTensor)", x => x[0].Gather(1, IndexTensor.FromTensor(x[1])), g => GatherCase(g, 1, scatter: false), x => Gather(x[0], 1, x[1])),
@@ -63,6 +69,15 @@ public static partial class OpRegistry
         new("Where(bool mask, tensor, scalar)", "Where(BoolTensor, Tensor, T)", x => Tensor.Where(BoolTensor.FromTensor(x[0]), x[1], C<T>(0.25)), g => WhereCase(g)[..2],
             x => Broadcast(x, v => v[0] != 0 ? v[1] : 0.25)),
     ];
+
+    /// <summary>A row for Einsum(<paramref name="equation"/>): each letter gets one random size, shared by every use.</summary>
+    private static OpInfo<T> Einsum<T>(string equation) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new($"Einsum({equation})", "Einsum(String, Tensor[])", x => Tensor.Einsum(equation, x), g =>
+        {
+            var size = new Dictionary<char, int>();
+            var terms = equation.Split("->")[0].Split(',');
+            return [.. terms.Select(term => Uniform(g, [.. term.Select(c => size.TryGetValue(c, out int s) ? s : size[c] = Dim(g))]))];
+        }, x => Naive.Einsum(equation, x));
 
     private static T C<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(v);
 
