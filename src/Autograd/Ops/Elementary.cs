@@ -122,7 +122,7 @@ public sealed partial class Tensor<T>
         ]);
 
     /// <summary>Elementwise error function erf x = 2/√π ∫₀ˣ e^(−t²) dt. d/dx = 2/√π · e^(−x²).</summary>
-    public Tensor<T> Erf() => Map(ErfOp, new MathKernel<T>(UnaryFunction.Erf),
+    public Tensor<T> Erf() => Map(ErfOp, new ErfKernel<T>(),
         static (x, _) => (x * x).Neg().Exp() * T.CreateChecked(1.1283791670955126));
 
     /// <summary>Elementwise −x (same as the unary minus operator).</summary>
