@@ -22,6 +22,11 @@ public static partial class OpRegistry
         new("Round", "Round()", x => x[0].Round(), Away([-1.5, -0.5, 0.5, 1.5]), Elementwise(v => Math.Round(v, MidpointRounding.ToEven))),
         new("Floor", "Floor()", x => x[0].Floor(), Away([-1, 0, 1]), Elementwise(Math.Floor)),
         new("Ceil", "Ceil()", x => x[0].Ceil(), Away([-1, 0, 1]), Elementwise(Math.Ceiling)),
+        // Strided inputs are gathered into the output and transformed in place: kernels must allow x and d to alias.
+        new("Log1p of a transposed view", "Log1p()", x => x[0].MT.Log1p(), Uni(RankAtLeast(2), -0.7, 2), x => Map(x[0].MT, v => Math.Log(1 + v))),
+        new("Expm1 of a transposed view", "Expm1()", x => x[0].MT.Expm1(), Uni(RankAtLeast(2)), x => Map(x[0].MT, v => Math.Exp(v) - 1)),
+        new("Erf of a transposed view", "Erf()", x => x[0].MT.Erf(), Uni(RankAtLeast(2), -3.5, 3.5), x => Map(x[0].MT, Erf)),
+        new("Gelu of a transposed view", "Gelu(bool)", x => x[0].MT.Gelu(), Uni(RankAtLeast(2), -3, 3), x => Map(x[0].MT, Gelu)),
 
         // Padding modes (amounts below the padded sizes, which are at least 3) and rolling.
         new("Pad(reflect, last dim)", "Pad(int[], PaddingMode, T)", x => x[0].Pad([2, 1], PaddingMode.Reflect),

@@ -99,13 +99,13 @@ internal static class ErfKernel
         }
     }
 
-    /// <summary>erf(x), or GELU x·Φ(x) = x·½(1 + erf(x/√2)) when <paramref name="gelu"/>, elementwise; x and d must
-    /// not overlap.</summary>
+    /// <summary>erf(x), or GELU x·Φ(x) = x·½(1 + erf(x/√2)) when <paramref name="gelu"/>, elementwise; x and d may be
+    /// the same span (each chunk is read into scratch spans before its results are written).</summary>
     public static void Run(ReadOnlySpan<double> x, Span<double> d, bool gelu)
     {
         int width = Vector<double>.Count;
         Span<double> z = stackalloc double[Chunk], e = stackalloc double[Chunk], low = stackalloc double[Chunk];
-        Span<double> capped = stackalloc double[Chunk];
+        Span<double> capped = stackalloc double[Chunk], original = stackalloc double[Chunk];
         Span<double> lastIn = stackalloc double[width], lastE = stackalloc double[width], lastOut = stackalloc double[width];
         for (int start = 0; start < x.Length; start += Chunk)
         {
@@ -117,7 +117,11 @@ internal static class ErfKernel
             // h + l (h = fl(x²), l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since
             // rounding x² or z alone would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12).
             double c = gelu ? 0.5 : 1;
-            if (gelu) TensorPrimitives.Multiply(xs, SqrtHalf, zs);
+            if (gelu)
+            {
+                xs.CopyTo(original);
+                TensorPrimitives.Multiply(xs, SqrtHalf, zs);
+            }
             else xs.CopyTo(zs);
             // |x| is capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l.
             var ls = low[..n];
@@ -145,8 +149,8 @@ internal static class ErfKernel
                 Evaluate(new Vector<double>(lastIn), new Vector<double>(lastE), gelu).CopyTo(lastOut);
                 lastOut[..(n - i)].CopyTo(ds[i..]);
             }
-            // GELU multiplies Φ(x) by x.
-            if (gelu) TensorPrimitives.Multiply(ds, xs, ds);
+            // GELU multiplies Φ(x) by x, read from the copy (d may have overwritten x).
+            if (gelu) TensorPrimitives.Multiply(ds, original[..n], ds);
         }
     }
 

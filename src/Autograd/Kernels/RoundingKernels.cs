@@ -11,11 +11,11 @@ internal readonly struct Log1pKernel<T> : IUnaryKernel<T> where T : unmanaged, I
 {
     public void Invoke(ReadOnlySpan<T> x, Span<T> d)
     {
-        TensorPrimitives.Add(x, T.One, d);
+        // Element by element, each x read before its d is written: x and d may be the same span.
         for (int i = 0; i < d.Length; i++)
         {
-            T u = d[i];
-            d[i] = u == T.One ? x[i] : T.IsPositiveInfinity(u) ? u : T.Log(u) * (x[i] / (u - T.One));
+            T v = x[i], u = T.One + v;
+            d[i] = u == T.One ? v : T.IsPositiveInfinity(u) ? u : T.Log(u) * (v / (u - T.One));
         }
     }
 }
@@ -28,11 +28,17 @@ internal readonly struct Expm1Kernel<T> : IUnaryKernel<T> where T : unmanaged, I
 {
     public void Invoke(ReadOnlySpan<T> x, Span<T> d)
     {
-        TensorPrimitives.Exp(x, d);
-        for (int i = 0; i < d.Length; i++)
+        // eˣ is computed vectorised per chunk into a scratch span, so x and d may be the same span.
+        Span<T> e = stackalloc T[256];
+        for (int start = 0; start < d.Length; start += e.Length)
         {
-            T u = d[i], um1 = u - T.One;
-            d[i] = u == T.One ? x[i] : um1 == T.NegativeOne || T.IsPositiveInfinity(u) ? um1 : um1 * (x[i] / T.Log(u));
+            int n = Math.Min(e.Length, d.Length - start);
+            TensorPrimitives.Exp(x.Slice(start, n), e[..n]);
+            for (int i = 0; i < n; i++)
+            {
+                T v = x[start + i], u = e[i], um1 = u - T.One;
+                d[start + i] = u == T.One ? v : um1 == T.NegativeOne || T.IsPositiveInfinity(u) ? um1 : um1 * (v / T.Log(u));
+            }
         }
     }
 }
