@@ -94,4 +94,19 @@ public static partial class Naive
         }
         return new(data, outShape);
     }
+    /// <summary>Layer normalisation over the last <paramref name="k"/> dims: out = (x − μ)/√(σ² + ε)·γ + β per row, μ and
+    /// the biased σ² over the row's values.</summary>
+    public static Nd LayerNorm(Nd x, int k, Nd? gamma = null, Nd? beta = null, double eps = 1e-5)
+    {
+        int size = x.Shape.Skip(x.Shape.Length - k).Aggregate(1, (p, d) => p * d);
+        var data = new double[x.Data.Length];
+        for (int r = 0; r < data.Length / size; r++)
+        {
+            var row = x.Data.Skip(r * size).Take(size).ToArray();
+            double mean = row.Average(), variance = row.Sum(v => (v - mean) * (v - mean)) / size;
+            for (int j = 0; j < size; j++)
+                data[r * size + j] = (row[j] - mean) / Math.Sqrt(variance + eps) * (gamma?.Data[j] ?? 1) + (beta?.Data[j] ?? 0);
+        }
+        return new(data, x.Shape);
+    }
 }

@@ -60,6 +60,15 @@ public static partial class OpRegistry
         Einsum<T>("ij,ij->i"), Einsum<T>("ijk,ik->ji"), Einsum<T>("ij,jk"), Einsum<T>("ii,ij->j"), Einsum<T>("ii->"), Einsum<T>("ii->i"),
         Einsum<T>("ij->ji"), Einsum<T>("ijk->"), Einsum<T>("ijk->kj"),
 
+        // Layer normalisation (fused; rows of at least two values, so the variance is not 0).
+        new("LayerNorm", "LayerNorm(int[], Tensor, Tensor, T)", x => x[0].LayerNorm([x[0].Shape[^1]], x[1], x[2]), LayerNormCase(1),
+            x => LayerNorm(x[0], 1, x[1], x[2]), FloatTol: Normalising),
+        new("LayerNorm(no affine, two dims)", "LayerNorm(int[], Tensor, Tensor, T)", x => x[0].LayerNorm([.. x[0].Shape.Skip(x[0].Rank - 2)]),
+            g => LayerNormCase(2)(g)[..1], x => LayerNorm(x[0], 2), FloatTol: Normalising),
+        new("LayerNorm(bias only) of a transposed view", "LayerNorm(int[], Tensor, Tensor, T)", x => x[0].MT.LayerNorm([x[0].Shape[^2]], null, x[1], 1e-3),
+            g => { int d = 2 + g.NextInt(3); return [Uniform(g, [d, 1 + g.NextInt(3)]), Uniform(g, [d])]; }, x => LayerNorm(x[0].MT, 1, null, x[1], 1e-3),
+            FloatTol: Normalising),
+
         // Typed index and mask arguments: the same cases as the rows of the older forms, positions as an IndexTensor and
         // masks as a BoolTensor.
         new("Gather(typed index)", "Gather(int, IndexTensor)", x => x[0].Gather(1, IndexTensor.FromTensor(x[1])), g => GatherCase(g, 1, scatter: false), x => Gather(x[0], 1, x[1])),
@@ -83,6 +92,14 @@ public static partial class OpRegistry
             var terms = equation.Split("->")[0].Split(',');
             return [.. terms.Select(term => Uniform(g, [.. term.Select(c => size.TryGetValue(c, out int s) ? s : size[c] = Dim(g))]))];
         }, x => Naive.Einsum(equation, x));
+
+    /// <summary>x [.., D] with D ≥ 2 values per row over its last <paramref name="k"/> dims, then γ and β shaped like
+    /// those dims.</summary>
+    private static Func<Generator, Tensor<double>[]> LayerNormCase(int k) => g =>
+    {
+        int[] normalized = k == 1 ? [2 + g.NextInt(3)] : [1 + g.NextInt(2), 2 + g.NextInt(2)];
+        return [Uniform(g, [.. Shape(g, 0, 2), .. normalized]), Uniform(g, normalized), Uniform(g, normalized)];
+    };
 
     private static T C<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(v);
 
