@@ -13,7 +13,7 @@ public class GradientLaws
     private const int Cases = 15;
 
     /// <summary>Per-row generator for one property case, so each row draws its own inputs.</summary>
-    private static Generator For(int seed, int row) => new(((ulong)(uint)seed << 16) + (ulong)row);
+    private static Choices For(int seed, int row) => new(((ulong)(uint)seed << 16) + (ulong)row);
 
     private static Tensor<double>[] GradOf(Tensor<double> y, Tensor<double>[] inputs) => Tensor.Grad([y], inputs, null, allowUnused: true);
 
@@ -21,9 +21,9 @@ public class GradientLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void GradientIsLinear(int seed)
     {
-        for (int r = 0; r < OpRegistry.All.Count; r++)
+        for (int r = 0; r < OpCatalog.All.Count; r++)
         {
-            var op = OpRegistry.All[r];
+            var op = OpCatalog.All[r];
             var g = For(seed, r);
             var x = op.Inputs(g);
             var d = Differentiable(x);
@@ -45,9 +45,9 @@ public class GradientLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void GradientOfASumIsTheSumOfGradients(int seed)
     {
-        for (int r = 0; r < OpRegistry.All.Count; r++)
+        for (int r = 0; r < OpCatalog.All.Count; r++)
         {
-            var op = OpRegistry.All[r];
+            var op = OpCatalog.All[r];
             var g = For(seed, r);
             var x = op.Inputs(g);
             var y = op.F(x);
@@ -69,9 +69,9 @@ public class GradientLaws
     public void ChainRuleComposesVectorJacobianProducts(int seed)
     {
         Func<Tensor<double>, Tensor<double>>[] outers = [u => u.Sin(), u => u * u.Tanh(), u => u.Sigmoid().Log(), u => u.Exp().Sum()];
-        for (int r = 0; r < OpRegistry.All.Count; r++)
+        for (int r = 0; r < OpCatalog.All.Count; r++)
         {
-            var op = OpRegistry.All[r];
+            var op = OpCatalog.All[r];
             var g = For(seed, r);
             var x = op.Inputs(g);
             var d = Differentiable(x);
@@ -91,8 +91,8 @@ public class GradientLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void ChainRuleMatchesClosedFormDerivatives(int seed)
     {
-        var g = new Generator((uint)seed);
-        var x = Sample.Uniform(g, Sample.Shape(g));
+        var g = new Choices((uint)seed);
+        var x = TensorGen.Uniform(g, TensorGen.Shape(g));
         var xs = x.ToArray();
         static double Sig(double z) => 1 / (1 + Math.Exp(-z));
         (string Name, Func<Tensor<double>, Tensor<double>> F, Func<double, double> Df)[] cases =
@@ -110,17 +110,17 @@ public class GradientLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void TensorUsedTwiceGetsBothContributions(int seed)
     {
-        var g = new Generator((uint)seed);
-        int n = Sample.Dim(g);
+        var g = new Choices((uint)seed);
+        int n = TensorGen.Dim(g);
         foreach (var (name, shape) in new[]
         {
-            ("Add", Sample.Shape(g)), ("Sub", Sample.Shape(g)), ("Mul", Sample.Shape(g)), ("Div", Sample.Shape(g)),
-            ("Pow(tensor exponent)", Sample.Shape(g)), ("MatMul 2-D·2-D", new[] { n, n }),
-            ("MatMul batched, broadcast batch dims", [Sample.Dim(g), n, n]),
+            ("Add", TensorGen.Shape(g)), ("Sub", TensorGen.Shape(g)), ("Mul", TensorGen.Shape(g)), ("Div", TensorGen.Shape(g)),
+            ("Pow(tensor exponent)", TensorGen.Shape(g)), ("MatMul 2-D·2-D", new[] { n, n }),
+            ("MatMul batched, broadcast batch dims", [TensorGen.Dim(g), n, n]),
         })
         {
-            var op = OpRegistry.Get(name);
-            var x = Sample.Uniform(g, shape, 0.5, 2);
+            var op = OpCatalog.Get(name);
+            var x = TensorGen.Uniform(g, shape, 0.5, 2);
             var y = op.F([x, x]);
             var v = Cotangent(g, y);
             var both = Vjp(y, [x], v)[0];
@@ -129,7 +129,7 @@ public class GradientLaws
             Close(partials[0] + partials[1], both, $"{name}(x, x): both contributions", atol: 1e-10);
         }
         // d/dx (x·x + sin x) = 2x + cos x, elementwise.
-        var z = Sample.Uniform(g, Sample.Shape(g));
+        var z = TensorGen.Uniform(g, TensorGen.Shape(g));
         Close([.. z.ToArray().Select(t => 2 * t + Math.Cos(t))], GradOf((z * z + z.Sin()).Sum(), [z])[0].ToArray(),
             "d/dx (x·x + sin x)", atol: 1e-12, rtol: 1e-12);
     }

@@ -12,12 +12,12 @@ public class KernelPathProperties
     [Property(MaxTest = 4, Replay = PropertyConfig.Replay)]
     public void LargeMatMulMatchesTheTripleSum(int seed)
     {
-        var g = new Generator((uint)seed);
+        var g = new Choices((uint)seed);
         int m = 64 + g.NextInt(16), k = 64 + g.NextInt(16), n = 64 + g.NextInt(16); // m·n·k ≥ 2¹⁸
         bool transA = g.NextInt(2) == 0, transB = g.NextInt(2) == 0;
         // Stored transposed when flagged, so the product reads a strided (transposed) view.
-        var a = Sample.Uniform(g, transA ? [k, m] : [m, k]);
-        var b = Sample.Uniform(g, transB ? [n, k] : [k, n]);
+        var a = TensorGen.Uniform(g, transA ? [k, m] : [m, k]);
+        var b = TensorGen.Uniform(g, transB ? [n, k] : [k, n]);
         var av = transA ? a.MT : a;
         var bv = transB ? b.MT : b;
         double[] A = av.ToArray(), B = bv.ToArray();
@@ -29,7 +29,7 @@ public class KernelPathProperties
         string what = $"MatMul [{m}, {k}]·[{k}, {n}] (transA {transA}, transB {transB})";
         Laws.Close(expected, c.ToArray(), what, atol: 1e-10, rtol: 1e-12);
 
-        var v = Sample.Uniform(g, [m, n], grad: false);
+        var v = TensorGen.Uniform(g, [m, n], grad: false);
         double[] V = v.ToArray();
         var grads = Laws.Vjp(av.MatMul(bv), [a, b], v);
         var ga = new double[m * k];

@@ -15,7 +15,8 @@ internal static class Laws
         [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
 
     /// <summary>A normal random cotangent shaped like <paramref name="like"/>.</summary>
-    public static Tensor<double> Cotangent(Generator g, Tensor<double> like) => Tensor.Randn<double>([.. like.Shape], g);
+    public static Tensor<double> Cotangent(Choices g, Tensor<double> like) =>
+        Tensor.FromArray([.. Enumerable.Range(0, like.NumElements).Select(_ => g.NextNormal())], [.. like.Shape]);
 
     /// <summary>Asserts equal shapes and |a − e| ≤ atol + rtol·|e| elementwise, naming <paramref name="what"/> on failure.</summary>
     public static void Close(Tensor<double> expected, Tensor<double> actual, string what, double atol = 1e-9, double rtol = 1e-9)

@@ -13,15 +13,15 @@ public class RuleProperties
 {
     private const int CasesPerOp = 6;
 
-    public static TheoryData<string> Ops => new(OpRegistry.All.Select(o => o.Name));
+    public static TheoryData<string> Ops => new(OpCatalog.All.Select(o => o.Name));
 
     [Theory, MemberData(nameof(Ops))]
     public void EveryNodeStatesTheFormulaOfEachLocalDerivative(string op)
     {
-        var row = OpRegistry.Get(op);
+        var row = OpCatalog.Get(op);
         for (ulong seed = 1; seed <= 3; seed++)
         {
-            var inputs = row.Inputs(new Generator(seed));
+            var inputs = row.Draw(seed).Inputs;
             var y = row.F(inputs);
             var nodes = Nodes(y);
             // The backward's own graph (createGraph) holds nodes too: TanhBackward, Conv2dInputGrad, …
@@ -42,7 +42,7 @@ public class RuleProperties
     }
 
     /// <summary>Fused forms seen over the whole registry, so the property below cannot pass by comparing nothing.</summary>
-    private static readonly string[] FusedOps = ["Softmax", "LogSoftmax", "BatchNorm", "Conv2d", "LayerNorm"];
+    private static readonly string[] FusedOps = ["Softmax", "LogSoftmax", "BatchNorm", "Conv2d", "LstmCell", "GruCell", "LayerNorm"];
     private static readonly string[] AccumulatingOps = ["MatMul", "Linear"];
 
     [Fact]
@@ -75,7 +75,7 @@ public class RuleProperties
             for (int j = 0; j < inputs.Length; j++)
             {
                 if (composite[j] is not { } gj) continue;
-                var start = Sample.Uniform(gen, [.. inputs[j].Shape], grad: false);
+                var start = TensorGen.Uniform(gen, [.. inputs[j].Shape], grad: false);
                 var destination = start.Clone();
                 bool done;
                 using (Tensor.NoGrad()) done = node.Accumulate!(j, g, inputs, destination);
@@ -97,16 +97,16 @@ public class RuleProperties
     /// For every registry row and case seed (drawn with <paramref name="salt"/>), every node of the op's graph that
     /// <paramref name="select"/> picks, with a random upstream gradient and the composite rule's gradients for it.
     /// </summary>
-    private static IEnumerable<(string What, Generator Gen, Node<double> Node, Tensor<double> G, Tensor<double>?[] Composite)> NodeCases(
+    private static IEnumerable<(string What, Choices Gen, Node<double> Node, Tensor<double> G, Tensor<double>?[] Composite)> NodeCases(
         ulong salt, Func<Node<double>, bool> select)
     {
-        foreach (var row in OpRegistry.All)
+        foreach (var row in OpCatalog.All)
             for (ulong seed = 1; seed <= CasesPerOp; seed++)
             {
-                var gen = new Generator(seed * salt);
+                var gen = new Choices(seed * salt);
                 foreach (var node in Nodes(row.F(row.Inputs(gen))).Where(select))
                 {
-                    var g = Sample.Uniform(gen, [.. node.Output!.Shape], grad: false);
+                    var g = TensorGen.Uniform(gen, [.. node.Output!.Shape], grad: false);
                     Tensor<double>?[] composite;
                     using (Tensor.NoGrad()) composite = node.Derivative!(g, node.Output!, node.Inputs);
                     yield return ($"{row.Name} / {node.Name}, seed {seed}", gen, node, g, composite);

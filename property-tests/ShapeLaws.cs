@@ -20,15 +20,15 @@ public class ShapeLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void ExpandThenSumToRoundTripsAndTheyAreAdjoint(int seed)
     {
-        var g = new Generator((uint)seed);
-        var full = Sample.Shape(g);
-        var small = Sample.Reduced(g, full);
-        int copies = Sample.Count(full) / Sample.Count(small);
-        var x = Sample.Uniform(g, small);
+        var g = new Choices((uint)seed);
+        var full = TensorGen.Shape(g);
+        var small = TensorGen.Reduced(g, full);
+        int copies = TensorGen.Count(full) / TensorGen.Count(small);
+        var x = TensorGen.Uniform(g, small);
         var expanded = x.Expand(full);
         Assert.Equal(full, expanded.Shape);
         Close(x * (double)copies, expanded.SumTo(small), $"SumTo(Expand(x)) = {copies}·x for {Fmt(small)} → {Fmt(full)}", atol: 1e-12);
-        var w = Sample.Uniform(g, full, grad: false);
+        var w = TensorGen.Uniform(g, full, grad: false);
         Assert.Equal(Dot(expanded, w), Dot(x, w.SumTo(small)), 10);
         Close(w.SumTo(small), Vjp(x.Expand(full), [x], w)[0], $"VJP of Expand {Fmt(small)} → {Fmt(full)}", atol: 1e-12);
     }
@@ -38,18 +38,18 @@ public class ShapeLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void GradientOfABroadcastOperandCountsItsCopies(int seed)
     {
-        var g = new Generator((uint)seed);
-        var (sa, sb) = Sample.BroadcastPair(g);
-        var a = Sample.Uniform(g, sa);
-        var b = Sample.Uniform(g, sb);
+        var g = new Choices((uint)seed);
+        var (sa, sb) = TensorGen.BroadcastPair(g);
+        var a = TensorGen.Uniform(g, sa);
+        var b = TensorGen.Uniform(g, sb);
         var z = a + b;
         z.Sum().Backward();
-        var ones = Tensor.OnesLike(Sample.Uniform(g, sb, grad: false));
-        var c = Sample.Uniform(g, sa);
+        var ones = Tensor.OnesLike(TensorGen.Uniform(g, sb, grad: false));
+        var c = TensorGen.Uniform(g, sa);
         (c * ones).Sum().Backward();
         foreach (var (t, name) in new[] { (a, "a"), (b, "b"), (c, "c in c·1") })
         {
-            int n = Sample.Count([.. z.Shape]) / Math.Max(1, t.NumElements);
+            int n = TensorGen.Count([.. z.Shape]) / Math.Max(1, t.NumElements);
             Close(Tensor.Full([.. t.Shape], (double)n), t.Grad!, $"gradient of broadcast {name} {Fmt(t.Shape)} in {Fmt(z.Shape)}", atol: 0);
         }
     }
@@ -58,8 +58,8 @@ public class ShapeLaws
     [Property(MaxTest = Cases, Replay = PropertyConfig.Replay)]
     public void ViewOpsRoundTripAndTheirAdjointIsTheInverseView(int seed)
     {
-        var g = new Generator((uint)seed);
-        var shape = Sample.Shape(g, 1, 4);
+        var g = new Choices((uint)seed);
+        var shape = TensorGen.Shape(g, 1, 4);
         int rank = shape.Length;
         var perm = Enumerable.Range(0, rank).ToArray();
         g.Shuffle(perm.AsSpan());
@@ -75,7 +75,7 @@ public class ShapeLaws
             ("Flatten", t => t.Flatten(), t => t.Reshape(shape)),
             ("Reshape of a permuted view", t => t.Permute(perm).Reshape(-1), t => t.Reshape([.. perm.Select(p => shape[p])]).Permute(inverse)),
         ];
-        var x = Sample.Uniform(g, shape);
+        var x = TensorGen.Uniform(g, shape);
         foreach (var (name, p, inv) in views)
         {
             Close(x, inv(p(x)), $"{name}⁻¹ ∘ {name} on {Fmt(shape)}", atol: 0, rtol: 0);

@@ -9,7 +9,8 @@ namespace Autograd.Benchmarks;
 /// benchmark; <c>--compare LIBTORCH.json --ours OURS.json</c> only compares two files; anything else goes to
 /// BenchmarkDotNet (e.g. <c>--filter *Gemm*</c>); <c>--sittings DIR…</c> summarises several saved sittings (each DIR
 /// holding ours.json, libtorch.json and optionally libtorch.maxrss_kb, as benchmarks/compare.sh writes them).
-/// <c>--only mlp,cnn,chain,gemm</c> runs only those quick workloads (for before/after comparisons). See benchmarks/README.md.
+/// <c>--only mlp,cnn,chain,gemm,anomaly</c> runs only those quick workloads (for before/after comparisons; anomaly, the cost
+/// of Tensor.DetectAnomaly, runs only when named). See benchmarks/README.md.
 /// </summary>
 public static class Program
 {

@@ -5,9 +5,10 @@ internal sealed record Options(string Model, int Epochs, string DataDir, int Bat
     double LearningRate, int? Limit)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project examples/FashionMnist -- --model mlp|cnn [--epochs N] [--data DIR]\n" +
+        "usage: dotnet run -c Release --project examples/FashionMnist -- --model mlp|cnn|lstm [--epochs N] [--data DIR]\n" +
         "       [--batch-size B] [--seed S] [--save FILE] [--out DIR] [--lr LR] [--limit N]\n" +
-        "  defaults: --epochs 15 (mlp) / 10 (cnn), --data /usr/share/datasets/fashion-mnist, --batch-size 128 (mlp) / 64 (cnn),\n" +
+        "  defaults: --epochs 15 (mlp) / 10 (cnn, lstm), --data /usr/share/datasets/fashion-mnist,\n" +
+        "            --batch-size 128 (mlp) / 64 (cnn, lstm),\n" +
         "            --seed 1, --out out/fashion-mnist, --lr 1e-3; --limit N trains on the first N training images only";
 
     public static Options Parse(string[] args)
@@ -23,7 +24,7 @@ internal sealed record Options(string Model, int Epochs, string DataDir, int Bat
         foreach (var key in values.Keys)
             if (!known.Contains(key)) throw new ArgumentException($"unknown option --{key}");
         string model = values.GetValueOrDefault("model", "mlp");
-        if (model is not ("mlp" or "cnn")) throw new ArgumentException($"--model must be mlp or cnn, got '{model}'");
+        if (model is not ("mlp" or "cnn" or "lstm")) throw new ArgumentException($"--model must be mlp, cnn or lstm, got '{model}'");
         int Int(string key, int fallback)
         {
             if (!values.TryGetValue(key, out var s)) return fallback;

@@ -44,7 +44,7 @@ var trainLoader = new DataLoader<float>(train, options.BatchSize, shuffle: true,
 var validationLoader = new DataLoader<float>(validation, 1000, transforms: [normalize]);
 var testLoader = new DataLoader<float>(test, 1000, transforms: [normalize]);
 
-var model = options.Model == "mlp" ? Models.Mlp(generator) : Models.Cnn(generator);
+var model = Models.Create(options.Model, generator);
 var optimizer = new Adam<float>(model.Parameters(), lr: options.LearningRate);
 var schedule = new CosineAnnealingLR(optimizer, options.Epochs);
 Console.WriteLine(model);

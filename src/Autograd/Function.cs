@@ -58,6 +58,7 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
         Tensor<T> output;
         using (Tensor.NoGrad()) output = Forward(ctx, (Tensor<T>[])inputs.Clone());
         if (output is null) throw new InvalidOperationException($"{Name}.Forward returned null");
+        if (Anomaly.Open != 0) Anomaly.Forward(new OpInfo(Name, Saved.None, Name), output, inputs);
         if (!ctx.AnyNeedsGrad || ctx.IsNonDifferentiable(output)) return output;
         // The output gets a node of its own: a tensor Forward returned as it was (an input, a saved tensor) is aliased.
         if (output.GradFn is not null || output.RequiresGrad || Array.Exists(inputs, x => ReferenceEquals(x, output)))
@@ -65,6 +66,7 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
         ctx.Output = output;
         var info = new OpInfo(Name, Saved.None, Name);
         output.GradFn = new RichNode<T>(info, inputs, (g, _, _) => RunBackward(ctx, g), output, null, null, ctx);
+        if (Anomaly.Open != 0) Anomaly.Remember(output.GradFn);
         return output;
     }
 

@@ -12,4 +12,11 @@ public sealed class BufferAttribute : Attribute
 {
     /// <summary>Whether the buffer is part of the state dict (default true).</summary>
     public bool Persistent { get; set; } = true;
+
+    /// <summary>
+    /// Whether the buffer is a whole-number counter (such as BatchNorm's <c>num_batches_tracked</c>): held as a tensor of
+    /// the module's element type, written to checkpoint files as <c>I64</c> (PyTorch's <c>torch.long</c>), and read back
+    /// from any integer or floating-point dtype whose values are whole numbers.
+    /// </summary>
+    public bool Integer { get; set; }
 }

@@ -6,7 +6,7 @@ namespace Autograd.NN;
 /// Stateless forms of the layers, written as their formulas with differentiable tensor ops (so first and higher
 /// derivatives come from the core). The layer classes hold the parameters and call these.
 /// </summary>
-public static class Functional
+public static partial class Functional
 {
     /// <summary>
     /// Affine map y = x·Wᵀ + b over the last dim: x [*, in], W [out, in], b [out] → y [*, out].
@@ -78,9 +78,11 @@ public static class Functional
 
     /// <summary>
     /// Embedding lookup: row ids[i] of <paramref name="weight"/> [num, dim] for each id, giving [ids.Length, dim]
-    /// (an IndexSelect along dim 0; the weight's gradient adds each upstream row into the row it came from).
+    /// (an IndexSelect along dim 0; the weight's gradient adds each upstream row into the row it came from). With
+    /// <paramref name="paddingIdx"/> (negative counts from the end, as PyTorch), positions holding that id give its row
+    /// but send it no gradient.
     /// </summary>
-    public static Tensor<T> Embedding<T>(int[] ids, Tensor<T> weight) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Tensor<T> Embedding<T>(int[] ids, Tensor<T> weight, int? paddingIdx = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(weight);
@@ -90,6 +92,15 @@ public static class Functional
         for (int i = 0; i < ids.Length; i++)
             if (ids[i] < 0 || ids[i] >= num)
                 throw new ArgumentOutOfRangeException(nameof(ids), $"Embedding: id {ids[i]} at position {i} is out of range for {num} embeddings");
-        return weight.IndexSelect(0, ids);
+        var rows = weight.IndexSelect(0, ids);
+        if (paddingIdx is not { } pad) return rows;
+        if (pad < -num || pad >= num)
+            throw new ArgumentOutOfRangeException(nameof(paddingIdx), $"Embedding: paddingIdx {pad} is out of range for {num} embeddings (expected {-num} ≤ paddingIdx < {num})");
+        if (pad < 0) pad += num;
+        if (!rows.RequiresGrad || Array.IndexOf(ids, pad) < 0) return rows;
+        // Same values either way; the padding positions take them from a detached view, so no gradient reaches the row.
+        var isPad = new T[ids.Length];
+        for (int i = 0; i < ids.Length; i++) isPad[i] = ids[i] == pad ? T.One : T.Zero;
+        return Tensor.Where(Tensor.FromArray(isPad, [ids.Length, 1]), rows.Detach(), rows);
     }
 }

@@ -14,6 +14,54 @@ public abstract partial class Module<T>
     // Per [Parameter] member, the tensor this module last claimed there, so that a read claims each tensor once.
     private Tensor<T>?[]? _claimedMembers;
 
+    // Parameters and buffers registered by name at run time (RegisterParameter, RegisterBuffer), after the members.
+    private List<Registered>? _registered;
+
+    private sealed class Registered(string name, MemberKind kind, bool persistent, Tensor<T>? tensor)
+    {
+        public string Name { get; } = name;
+        public MemberKind Kind { get; } = kind;
+        public bool Persistent { get; } = persistent;
+        public Tensor<T>? Tensor { get; set; } = tensor;
+    }
+
+    /// <summary>
+    /// Adds a parameter named <paramref name="name"/>, as PyTorch's <c>register_parameter</c>: for state whose names are
+    /// only known at run time, such as a recurrent layer's "weight_ih_l0", "weight_ih_l1", …. The tensor (a leaf) is made
+    /// to require grad as by <see cref="Parameter"/>; null reserves the name without a tensor (listed by nothing, as
+    /// PyTorch's <c>register_parameter(name, None)</c>). Registering the same name again replaces the tensor. Registered
+    /// parameters come after the [Parameter] members in <see cref="NamedParameters"/> and the state dict.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is taken by a member or a buffer; or the
+    /// tensor is not a leaf.</exception>
+    protected void RegisterParameter(string name, Tensor<T>? tensor) =>
+        Register(name, MemberKind.Parameter, persistent: true, tensor is null ? null : Parameter(tensor));
+
+    /// <summary>
+    /// Adds a buffer named <paramref name="name"/> (state that is not trained), as PyTorch's <c>register_buffer</c>;
+    /// <paramref name="persistent"/> false keeps it out of the state dict. Registering the same name again replaces the
+    /// tensor. Registered buffers come after the [Buffer] members.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, contains '.', or is taken by a member or a parameter.</exception>
+    protected void RegisterBuffer(string name, Tensor<T>? tensor, bool persistent = true) =>
+        Register(name, MemberKind.Buffer, persistent, tensor);
+
+    private void Register(string name, MemberKind kind, bool persistent, Tensor<T>? tensor)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        string what = kind == MemberKind.Parameter ? "parameter" : "buffer";
+        if (name.Contains('.'))
+            throw new ArgumentException($"{TypeName}: {what} name '{name}' must not contain '.' (dots separate sub-modules)", nameof(name));
+        if (Members.Any(m => m.Name == name))
+            throw new ArgumentException($"{TypeName}: {what} name '{name}' is taken by a member of the module", nameof(name));
+        var entries = _registered ??= [];
+        var existing = entries.Find(r => r.Name == name);
+        if (existing is not null && (existing.Kind != kind || existing.Persistent != persistent))
+            throw new ArgumentException($"{TypeName}: '{name}' is already registered as a {(existing.Kind == MemberKind.Parameter ? "parameter" : existing.Persistent ? "buffer" : "non-persistent buffer")}", nameof(name));
+        if (existing is not null) existing.Tensor = tensor;
+        else entries.Add(new Registered(name, kind, persistent, tensor));
+    }
+
     /// <summary>
     /// Makes <paramref name="tensor"/> a parameter, as PyTorch's <c>nn.Parameter(tensor)</c>: sets RequiresGrad and
     /// returns it. Assign the result to a member marked <see cref="ParameterAttribute"/>:
@@ -60,6 +108,10 @@ public abstract partial class Module<T>
             }
             yield return (member.Name, tensor);
         }
+        if (_registered is null) yield break;
+        foreach (var entry in _registered)
+            if (entry.Kind == MemberKind.Parameter && entry.Tensor is { } tensor)
+                yield return (entry.Name, tensor);
     }
 
     /// <summary>This module's own buffers (only those saved in the state dict with <paramref name="persistentOnly"/>).</summary>
@@ -68,6 +120,22 @@ public abstract partial class Module<T>
         foreach (var member in Members)
             if (member.Kind == MemberKind.Buffer && (member.Persistent || !persistentOnly) && member.Field.GetValue(this) is Tensor<T> tensor)
                 yield return (member.Name, tensor);
+        if (_registered is null) yield break;
+        foreach (var entry in _registered)
+            if (entry.Kind == MemberKind.Buffer && (entry.Persistent || !persistentOnly) && entry.Tensor is { } tensor)
+                yield return (entry.Name, tensor);
+    }
+
+    /// <summary>The dotted names of the persistent buffers marked <see cref="BufferAttribute.Integer"/> in this module and
+    /// its descendants: the state-dict entries that files hold as I64.</summary>
+    internal HashSet<string> IntegerBufferNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (prefix, module) in NamedModules())
+            foreach (var member in module.Members)
+                if (member is { Kind: MemberKind.Buffer, Persistent: true, Integer: true } && member.Field.GetValue(module) is Tensor<T>)
+                    names.Add(Join(prefix, member.Name));
+        return names;
     }
 
     /// <summary>Claims the parameters of this module and its descendants (see <see cref="Parameter"/>); run by the first

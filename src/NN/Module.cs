@@ -17,7 +17,9 @@ namespace Autograd.NN;
 /// parameters are held by the containers <see cref="ModuleList{T}"/>, <see cref="ModuleDict{T}"/> and
 /// <see cref="ParameterList{T}"/>, and a raw array, list or dictionary of modules or tensors is an error that says so.</item>
 /// </list>
-/// Names follow PyTorch ("fc1.weight", "layers.2.bias"), with member names in camelCase without leading underscores.
+/// Names follow PyTorch ("fc1.weight", "layers.2.bias", "bn.running_mean"): member names in snake_case without leading
+/// underscores (a property <c>RunningMean</c> is "running_mean"), so PyTorch's checkpoints load without renaming; names
+/// known only at run time are added with <see cref="RegisterParameter"/> and <see cref="RegisterBuffer"/>.
 /// A module is called through <see cref="Forward"/>, which runs its hooks around the <see cref="ForwardCore"/> that
 /// each module implements.
 /// </summary>
@@ -97,11 +99,16 @@ public abstract partial class Module<T> where T : unmanaged, IFloatingPointIeee7
     /// Copies values from <paramref name="state"/> into this module's parameters and buffers, in place. Every name and
     /// shape is validated before anything changes: a shape mismatch always fails; with <paramref name="strict"/> a
     /// missing or unexpected key fails too. The exception lists every problem; the module is then left unchanged.
+    /// Keys in the camelCase spelling of earlier versions of this library ("1.runningMean") load into today's PyTorch
+    /// names ("1.running_mean"); the result lists them in <see cref="LoadStateDictResult.RenamedKeys"/>.
     /// </summary>
     public LoadStateDictResult LoadStateDict(IReadOnlyDictionary<string, Tensor<T>> state, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(state);
         var own = StateDict();
+        var renamed = StateDictNames.LegacyRenames([.. state.Keys], own.ContainsKey);
+        if (renamed.Count > 0)
+            state = state.ToDictionary(kv => renamed.GetValueOrDefault(kv.Key, kv.Key), kv => kv.Value, StringComparer.Ordinal);
         var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
         var problems = new List<string>();
@@ -118,7 +125,7 @@ public abstract partial class Module<T> where T : unmanaged, IFloatingPointIeee7
         using (Tensor.NoGrad())
             foreach (var (name, target) in own)
                 if (state.TryGetValue(name, out var source)) target.CopyFrom(source);
-        return new LoadStateDictResult(missing, unexpected);
+        return new LoadStateDictResult(missing, unexpected) { RenamedKeys = renamed };
     }
 
     /// <summary>Sets training mode (<paramref name="mode"/> true) or evaluation mode on this module and all descendants.</summary>

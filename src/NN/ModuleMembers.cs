@@ -16,7 +16,7 @@ internal enum MemberKind
 }
 
 /// <summary>One instance field of a module type that holds a parameter, a buffer or a sub-module.</summary>
-internal sealed record ModuleMember(FieldInfo Field, string Name, MemberKind Kind, bool Persistent);
+internal sealed record ModuleMember(FieldInfo Field, string Name, MemberKind Kind, bool Persistent, bool Integer = false);
 
 /// <summary>
 /// Finds, once per module type, the instance fields (including auto-property backing fields) that hold tensors or
@@ -44,7 +44,7 @@ internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee75
             {
                 if (field.IsDefined(typeof(ContainerItemsAttribute), false)) continue;
                 var property = BackingProperty(t, field, flags);
-                string name = ToCamelCase(property?.Name ?? field.Name);
+                string name = StateDictNames.ToSnakeCase(property?.Name ?? field.Name);
                 var buffer = Marked<BufferAttribute>(field, property);
                 bool parameter = Marked<ParameterAttribute>(field, property) is not null;
                 bool isTensor = field.FieldType == typeof(Tensor<T>);
@@ -67,7 +67,7 @@ internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee75
                 else continue;
                 if (members.Any(m => m.Name == name))
                     throw new InvalidOperationException($"{owner}: two members map to the name '{name}'");
-                members.Add(new ModuleMember(field, name, kind, buffer?.Persistent ?? true));
+                members.Add(new ModuleMember(field, name, kind, buffer?.Persistent ?? true, buffer?.Integer ?? false));
             }
         }
         return [.. members];
@@ -121,15 +121,4 @@ internal static class ModuleMembers<T> where T : unmanaged, IFloatingPointIeee75
 
     private static TAttribute? Marked<TAttribute>(FieldInfo field, PropertyInfo? property) where TAttribute : Attribute =>
         field.GetCustomAttribute<TAttribute>(true) ?? property?.GetCustomAttribute<TAttribute>(true);
-
-    /// <summary>"_fc1" → "fc1", "Weight" → "weight", "FC1" → "fc1", "RunningMean" → "runningMean", "HTTPLayer" → "httpLayer".</summary>
-    internal static string ToCamelCase(string name)
-    {
-        name = name.TrimStart('_');
-        int upper = 0;
-        while (upper < name.Length && char.IsUpper(name[upper])) upper++;
-        if (upper == 0) return name;
-        if (upper > 1 && upper < name.Length && char.IsLower(name[upper])) upper--;
-        return name[..upper].ToLowerInvariant() + name[upper..];
-    }
 }

@@ -99,10 +99,11 @@ public class BatchNormTests
     [Fact]
     public void AffineFalseHasNoParametersButKeepsBuffers()
     {
-        // Oracle: PyTorch's BatchNorm(affine=False) has no weight/bias but still tracks running stats.
+        // Oracle: PyTorch's BatchNorm(affine=False) has no weight/bias but still tracks running stats, under PyTorch's
+        // buffer names (nn.BatchNorm1d(4, affine=False).state_dict().keys()).
         var bn = new BatchNorm1d<float>(4, affine: false);
         Assert.Equal(0, bn.ParameterCount());
-        Assert.Equal(["runningMean", "runningVar"], bn.NamedBuffers().Select(b => b.Name).ToArray());
+        Assert.Equal(["running_mean", "running_var", "num_batches_tracked"], bn.NamedBuffers().Select(b => b.Name).ToArray());
         Assert.Contains("BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=false)", bn.ToString());
     }
 }

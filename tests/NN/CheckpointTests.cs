@@ -191,13 +191,16 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.Save(path, model, adam, new Dictionary<string, string> { ["note"] = "hello" });
         var (tensors, metadata) = SafeTensorsFile.Load(path);
 
-        string[] modelKeys = ["0.bias", "0.weight", "1.bias", "1.runningMean", "1.runningVar", "1.weight", "3.bias", "3.weight"];
+        // PyTorch's names; num_batches_tracked is an I64 scalar counting the 3 training batches.
+        string[] modelKeys = ["0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean", "1.running_var", "1.weight", "3.bias", "3.weight"];
         Assert.Equal(modelKeys, tensors.Keys.Where(k => !k.StartsWith("optimizer.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         AssertEntry("F32", [4, 3], tensors["0.weight"]);
-        AssertEntry("F32", [4], tensors["1.runningVar"]);
+        AssertEntry("F32", [4], tensors["1.running_var"]);
+        AssertEntry("I64", [], tensors["1.num_batches_tracked"]);
+        Assert.Equal([3L], tensors["1.num_batches_tracked"].ToInt64());
         AssertEntry("F32", [2, 4], tensors["3.weight"]);
         Assert.Equal(Bits(((Linear<float>)model[0]).Weight.ToArray()), tensors["0.weight"].Data);
-        Assert.Equal(Bits(((BatchNorm1d<float>)model[1]).RunningMean.ToArray()), tensors["1.runningMean"].Data);
+        Assert.Equal(Bits(((BatchNorm1d<float>)model[1]).RunningMean.ToArray()), tensors["1.running_mean"].Data);
 
         AssertEntry("F32", [4, 3], tensors["optimizer.state.0.exp_avg"]);
         AssertEntry("F32", [2], tensors["optimizer.state.5.exp_avg_sq"]);

@@ -181,7 +181,10 @@ public sealed class CheckpointValidationTests : IDisposable
     {
         var make = Maker(optimizer);
         string key = $"param_groups.0.{option}";
-        string path = SaveMutated((t, _) => t["optimizer." + key] = Scalar(value), make);
+        // Adam's β₁ and β₂ are one PyTorch option in the file, "betas" = [β₁, β₂]: the bad value goes into its slot.
+        string path = option is "beta1" or "beta2"
+            ? SaveMutated((t, _) => t["optimizer.param_groups.0.betas"] = SafeTensorEntry.FromDouble(option == "beta1" ? [value, 0.999] : [0.9, value], [2]), make)
+            : SaveMutated((t, _) => t["optimizer." + key] = Scalar(value), make);
         AssertRejectedUnchanged(path, $"\"{key}\"", make);
     }
 

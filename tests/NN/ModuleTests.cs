@@ -40,9 +40,9 @@ public class ModuleTests
             "heads.0.weight", "heads.1.weight", "heads.1.bias",
         ];
         Assert.Equal(expected, net.NamedParameters().Select(p => p.Name).ToArray());
-        Assert.Equal(["constant", "steps", "layers.2.runningMean", "layers.2.runningVar"], net.NamedBuffers().Select(b => b.Name).ToArray());
+        Assert.Equal(["constant", "steps", "layers.2.running_mean", "layers.2.running_var", "layers.2.num_batches_tracked"], net.NamedBuffers().Select(b => b.Name).ToArray());
         // The state dict holds the parameters, then the persistent buffers: all but "constant".
-        Assert.Equal([.. expected, "steps", "layers.2.runningMean", "layers.2.runningVar"], net.StateDict().Keys.ToArray());
+        Assert.Equal([.. expected, "steps", "layers.2.running_mean", "layers.2.running_var", "layers.2.num_batches_tracked"], net.StateDict().Keys.ToArray());
         // 4·3+3 + 3·3+3 + 3+3 + 3·2 + 3·1+1 + 1 = 15 + 12 + 6 + 6 + 4 + 1 = 44
         Assert.Equal(44, net.ParameterCount());
         Assert.Equal(10, net.Parameters().Count());
@@ -75,13 +75,19 @@ public class ModuleTests
     [InlineData("_fc1", "fc1")]
     [InlineData("Weight", "weight")]
     [InlineData("FC1", "fc1")]
-    [InlineData("RunningMean", "runningMean")]
-    [InlineData("HTTPLayer", "httpLayer")]
+    [InlineData("RunningMean", "running_mean")]
+    [InlineData("NumBatchesTracked", "num_batches_tracked")]
+    [InlineData("InProjWeight", "in_proj_weight")]
+    [InlineData("WeightIhL0", "weight_ih_l0")]
+    [InlineData("Linear1", "linear1")]
+    [InlineData("HTTPLayer", "http_layer")]
+    [InlineData("already_snake", "already_snake")]
     [InlineData("__x", "x")]
-    public void MemberNamesBecomeCamelCase(string member, string expected)
+    public void MemberNamesBecomePyTorchSnakeCase(string member, string expected)
     {
-        // Oracle: the naming rule stated in the brief (camelCase, no leading underscores).
-        Assert.Equal(expected, ModuleMembers<double>.ToCamelCase(member));
+        // Oracle: PyTorch's state-dict names (nn.BatchNorm1d's "running_mean", "num_batches_tracked";
+        // nn.MultiheadAttention's "in_proj_weight"; nn.LSTM's "weight_ih_l0"), no leading underscores.
+        Assert.Equal(expected, StateDictNames.ToSnakeCase(member));
     }
 
     [Fact]

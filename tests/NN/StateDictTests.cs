@@ -16,9 +16,10 @@ public class StateDictTests
     [Fact]
     public void StateDictHoldsParametersThenBuffers()
     {
-        // Oracle: the model's layers; BatchNorm contributes weight, bias (parameters) and running stats (buffers).
+        // Oracle: the model's layers; BatchNorm contributes weight, bias (parameters) and running stats and the batch
+        // counter (buffers), under PyTorch's names.
         var state = Model(1).StateDict();
-        Assert.Equal(["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias", "1.runningMean", "1.runningVar"], state.Keys.ToArray());
+        Assert.Equal(["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked"], state.Keys.ToArray());
         Assert.Equal([4, 3], state["0.weight"].Shape);
         Assert.False(state["0.weight"].RequiresGrad); // detached, as PyTorch's state_dict()
     }

@@ -9,7 +9,8 @@ namespace Autograd.Benchmarks.Quick;
 /// </summary>
 internal static class QuickBenchmark
 {
-    /// <summary>Runs every workload (or those named in <paramref name="only"/>: mlp, cnn, chain, gemm), printing
+    /// <summary>Runs every workload (or those named in <paramref name="only"/>: mlp, cnn, chain, gemm, and anomaly, which
+    /// only runs when named), printing
     /// progress and a table to <paramref name="log"/>.</summary>
     public static QuickResults Run(TextWriter log, string[]? only = null)
     {
@@ -17,12 +18,13 @@ internal static class QuickBenchmark
         if (only is not null)
         {
             foreach (var key in only)
-                if (key is not ("mlp" or "cnn" or "chain" or "gemm"))
-                    throw new ArgumentException($"--only: unknown workload '{key}' (mlp, cnn, chain, gemm)");
+                if (key is not ("mlp" or "cnn" or "chain" or "gemm" or "anomaly"))
+                    throw new ArgumentException($"--only: unknown workload '{key}' (mlp, cnn, chain, gemm, anomaly)");
             if (only.Contains("mlp")) Mlp(r, log);
             if (only.Contains("cnn")) Cnn(r, log);
             if (only.Contains("chain")) ScalarChain(r, log);
             if (only.Contains("gemm")) { Gemms<float>(r.GemmF32, log); Gemms<double>(r.GemmF64, log); }
+            if (only.Contains("anomaly")) AnomalyCost(r, log);
             return r;
         }
         // The peak is measured before and after the workloads and the best kept: another tenant on the cores lowers it.
@@ -66,6 +68,23 @@ internal static class QuickBenchmark
         double threadOnly = (GC.GetAllocatedBytesForCurrentThread() - thread) / (double)steps;
         r.PeakMemoryMb = Measure.PeakWorkingSetMb();
         log.WriteLine($"mlp step allocations: {r.MlpStepAllocBytes:F0} B all threads, {threadOnly:F0} B on the calling thread; peak working set {r.PeakMemoryMb:F1} MiB");
+    }
+
+    /// <summary>The MLP's training step with <see cref="Tensor.DetectAnomaly"/> on against off, in the same sitting:
+    /// alternating trials of 16 steps each, best of five per mode, reported as the ratio.</summary>
+    private static void AnomalyCost(QuickResults r, TextWriter log)
+    {
+        var trainer = Trainer.Mlp();
+        for (int b = 0; b < trainer.Batches / 4; b++) trainer.Step(b);
+        double off = double.MaxValue, on = double.MaxValue;
+        for (int trial = 0; trial < 5; trial++)
+        {
+            off = Math.Min(off, Measure.Seconds(() => { for (int b = 0; b < 16; b++) trainer.Step(b); }));
+            using (Tensor.DetectAnomaly())
+                on = Math.Min(on, Measure.Seconds(() => { for (int b = 0; b < 16; b++) trainer.Step(b); }));
+        }
+        r.AnomalySlowdown = on / off;
+        log.WriteLine($"anomaly mode: mlp step {off * 1e3 / 16:F2} ms off, {on * 1e3 / 16:F2} ms on: {r.AnomalySlowdown:F2}x");
     }
 
     private static void Cnn(QuickResults r, TextWriter log)

@@ -22,6 +22,7 @@ internal sealed class QuickResults
     public double? Gen2GcsPerMlpEpoch { get; set; }
     public double? PeakFp32Gflops { get; set; }
     public double? PeakMemoryMb { get; set; }
+    public double? AnomalySlowdown { get; set; }
 
     /// <summary>The flat JSON object: GEMM keys map sizes ("128", …) to GFLOP/s; the rest are numbers or null.</summary>
     public string ToJson()
@@ -37,6 +38,7 @@ internal sealed class QuickResults
             ["gen2_gcs_per_mlp_epoch"] = Round(Gen2GcsPerMlpEpoch, 0),
             ["peak_fp32_gflops"] = Round(PeakFp32Gflops, 1),
             ["peak_memory_mb"] = Round(PeakMemoryMb, 1),
+            ["anomaly_mode_slowdown"] = Round(AnomalySlowdown, 2),
         };
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
@@ -55,6 +57,7 @@ internal sealed class QuickResults
         r.Gen2GcsPerMlpEpoch = Number(o, "gen2_gcs_per_mlp_epoch");
         r.PeakFp32Gflops = Number(o, "peak_fp32_gflops");
         r.PeakMemoryMb = Number(o, "peak_memory_mb");
+        r.AnomalySlowdown = Number(o, "anomaly_mode_slowdown");
         return r;
     }
 

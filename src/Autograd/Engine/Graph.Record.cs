@@ -3,6 +3,7 @@ using System.Numerics;
 namespace Autograd.Engine;
 
 // Recording: ops call Record after their kernel; a node is made only when grad mode is on and an input requires grad.
+// Under anomaly mode (Anomaly.cs) every result is checked here, recorded or not.
 // A plain node keeps its operands inline; the fused and in-place forms, and saved versions that are not 0, go in a
 // RichNode.
 internal static partial class Graph
@@ -15,12 +16,14 @@ internal static partial class Graph
 
     /// <summary>Records a one-input op when its input requires grad (and grad mode is on).</summary>
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
-        Derivative<T>? fused = null) where T : unmanaged, IFloatingPointIeee754<T>
+        Derivative<T>? fused = null, SliceOf<T>? slice = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Anomaly.Open != 0) Anomaly.Forward(op, result, [a]);
         if (!ShouldRecord(a)) return result;
-        result.GradFn = fused is null && Versions(op.Saved, a, null, result) is null
+        result.GradFn = fused is null && slice is null && Versions(op.Saved, a, null, result) is null
             ? new Node<T>(op, a, null, derivative, result)
-            : Make(op, [a], derivative, result, fused, null);
+            : Make(op, [a], derivative, result, fused, null, slice);
+        if (Anomaly.Open != 0) Anomaly.Remember(result.GradFn);
         return result;
     }
 
@@ -28,10 +31,12 @@ internal static partial class Graph
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Tensor<T> b, Derivative<T> derivative,
         Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Anomaly.Open != 0) Anomaly.Forward(op, result, [a, b]);
         if (!ShouldRecord(a, b)) return result;
         result.GradFn = fused is null && accumulate is null && Versions(op.Saved, a, b, result) is null
             ? new Node<T>(op, a, b, derivative, result)
             : Make(op, [a, b], derivative, result, fused, accumulate);
+        if (Anomaly.Open != 0) Anomaly.Remember(result.GradFn);
         return result;
     }
 
@@ -39,23 +44,25 @@ internal static partial class Graph
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative,
         Derivative<T>? fused = null, Accumulate<T>? accumulate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Anomaly.Open != 0) Anomaly.Forward<T>(op, result, inputs);
         if (!GradMode.IsEnabled) return result;
         foreach (var input in inputs)
         {
             if (!input.RequiresGrad) continue;
             result.GradFn = Make(op, inputs, derivative, result, fused, accumulate);
+            if (Anomaly.Open != 0) Anomaly.Remember(result.GradFn);
             break;
         }
         return result;
     }
 
     private static Node<T> Make<T>(OpInfo op, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> result,
-        Derivative<T>? fused, Accumulate<T>? accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+        Derivative<T>? fused, Accumulate<T>? accumulate, SliceOf<T>? slice = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var versions = Versions(op.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, result);
-        return fused is null && accumulate is null && versions is null
+        return fused is null && accumulate is null && slice is null && versions is null
             ? new Node<T>(op, inputs, derivative, result)
-            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions);
+            : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions, slice);
     }
 
     /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null.</summary>

@@ -100,6 +100,7 @@ internal static partial class Graph
                 var node = t.GradFn!;
                 var g = t.PendingGrad;
                 t.PendingGrad = null;
+                if (g is not null) pass.Owned?.Remove(g); // handed to the rule, which may pass it on: no longer the engine's
                 if (g is not null && t.Hooks is { } hooks)
                 {
                     g = hooks.RunGrad(t, g);
@@ -112,17 +113,21 @@ internal static partial class Graph
                 if (g is not null)
                 {
                     node.CheckSaved();
-                    var ruleInputs = node.InputsIn(scratch);
                     var rich = node as RichNode<T>;
+                    if (!createGraph && rich?.SliceForm is { } slice && AddIntoSlice(rich.Input(0), slice, g, pass))
+                        goto Consumed;
+                    var ruleInputs = node.InputsIn(scratch);
                     if (rich?.AccumulateForm is not null && !createGraph && targets is null)
                         accumulated = AccumulateInPlace(rich, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
-                    grads = rule(g, t, ruleInputs);
+                    grads = Anomaly.Open == 0 ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
+                    if (Anomaly.Open != 0) Anomaly.Backward(node, g, grads, ruleInputs);
                     scratch.Clear();
                 }
+                Consumed:
                 for (int j = 0; j < count; j++)
                 {
                     var input = node.Input(j);
@@ -164,9 +169,44 @@ internal static partial class Graph
         }
     }
 
-    /// <summary>What one backward pass needs to hand gradients out.</summary>
+    /// <summary>What one backward pass needs to hand gradients out. <see cref="Owned"/> holds the pending gradients the
+    /// engine itself allocated (sums of several deliveries) while they wait: no one else holds them, so further
+    /// gradients may be added into them in place; null under createGraph, where every sum is recorded.</summary>
     private sealed record Pass<T>(int Stamp, bool CreateGraph, Dictionary<Tensor<T>, int>? Targets, Tensor<T>?[]? Results)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public HashSet<Tensor<T>>? Owned { get; } = CreateGraph ? null : new(ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>
+    /// A view op's gradient added straight into the part of its input's pending gradient it views (see
+    /// <see cref="SliceOf{T}"/>): the pending gradient becomes an engine-owned tensor of the input's shape the first time.
+    /// Only for an input that is itself computed (a leaf's .Grad belongs to the user) and requires grad; returns false,
+    /// having done nothing, otherwise.
+    /// </summary>
+    private static bool AddIntoSlice<T>(Tensor<T> input, SliceOf<T> slice, Tensor<T> g, Pass<T> pass)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (input.GradFn is null || !input.RequiresGrad || pass.Owned is null) return false;
+        var pending = input.PendingGrad;
+        if (pending is null || !pass.Owned.Contains(pending))
+        {
+            var whole = Tensor.Zeros<T>(input.Dims);
+            if (pending is not null) AddInto(whole, pending);
+            pass.Owned.Add(whole);
+            input.PendingGrad = pending = whole;
+        }
+        AddInto(slice(pending), g);
+        return true;
+    }
+
+    /// <summary>target += source, in place, for an engine-owned target of the same shape (any layout).</summary>
+    private static void AddInto<T>(Tensor<T> target, Tensor<T> source) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (target.IsContiguous && source.IsContiguous)
+            System.Numerics.Tensors.TensorPrimitives.Add(target.Span, source.Span, target.Span);
+        else target.AddInPlace(source);
+    }
 
     /// <summary>
     /// An engine optimisation any rule can offer through <see cref="Node{T}.Accumulate"/>: for each input that is a leaf
@@ -216,7 +256,14 @@ internal static partial class Graph
     {
         if (t.GradFn is not null)
         {
-            t.PendingGrad = t.PendingGrad is null ? g : t.PendingGrad + g;
+            if (t.PendingGrad is null) t.PendingGrad = g;
+            else if (pass.Owned?.Contains(t.PendingGrad) == true) AddInto(t.PendingGrad, g);
+            else
+            {
+                // A fresh sum that only this tensor holds: later gradients are added into it in place.
+                t.PendingGrad += g;
+                pass.Owned?.Add(t.PendingGrad);
+            }
             return;
         }
         if (t.Hooks is { } h && h.Visit == pass.Stamp)

@@ -22,6 +22,15 @@ namespace Autograd.Engine
     internal delegate bool Accumulate<T>(int input, Tensor<T> grad, Tensor<T>[] inputs, Tensor<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// An optional form of a view op's derivative (Narrow, hence Select): the part of a tensor shaped like the op's
+    /// input that the op's output is a view of. The engine adds the upstream gradient straight into that part of the
+    /// input's pending gradient, instead of running the rule, which pads the gradient with zeros to the input's whole
+    /// shape; so backward through L slices of one tensor (each time step of a sequence) costs O(L) slices, not L whole
+    /// tensors. Used only when the backward is not recorded.
+    /// </summary>
+    internal delegate Tensor<T> SliceOf<T>(Tensor<T> inputShaped) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>Which tensors a rule reads when it runs: their versions are checked before it does.</summary>
     [Flags]
     internal enum Saved
@@ -243,7 +252,8 @@ namespace Autograd
     /// saved tensors whose versions were not 0 when recorded (kept out of <see cref="Node{T}"/> so that a plain node
     /// stays small).</summary>
     internal sealed class RichNode<T>(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output,
-        Derivative<T>? fused, Accumulate<T>? accumulate, FunctionContext<T>? context, int[]? versions = null)
+        Derivative<T>? fused, Accumulate<T>? accumulate, FunctionContext<T>? context, int[]? versions = null,
+        SliceOf<T>? slice = null)
         : Node<T>(info, inputs, derivative, output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -252,8 +262,10 @@ namespace Autograd
         private Derivative<T>? _fused = fused;
         private Accumulate<T>? _accumulate = accumulate;
         private FunctionContext<T>? _context = context;
+        private SliceOf<T>? _slice = slice;
 
         internal Derivative<T>? FusedForm => _fused;
+        internal SliceOf<T>? SliceForm => _slice;
         internal Accumulate<T>? AccumulateForm => _accumulate;
         internal FunctionContext<T>? FunctionContext => _context;
 
@@ -263,6 +275,7 @@ namespace Autograd
             _fused = null;
             _accumulate = null;
             _context = null;
+            _slice = null;
         }
     }
 }

@@ -169,6 +169,10 @@ public sealed class GraphSnapshot
     /// <summary>One edge per operand slot: by consuming op in recording order, then by slot.</summary>
     public IReadOnlyList<SnapshotEdge> Edges { get; }
 
+    /// <summary>The number of nodes above which <see cref="ToSvg"/>, <see cref="Tensor{T}.ToSvg"/> and
+    /// <see cref="Tensor{T}.ToHtml"/> collapse the groups their grouping function names.</summary>
+    public const int DefaultCollapseAbove = 200;
+
     /// <summary>Id of the tensor the snapshot was taken from.</summary>
     public string RootId { get; }
 
@@ -181,6 +185,10 @@ public sealed class GraphSnapshot
 
     /// <summary>Mermaid flowchart text of this snapshot (see <see cref="Tensor{T}.ToMermaid"/>).</summary>
     public string ToMermaid() => GraphText.Mermaid(this);
+
+    /// <summary>SVG picture of this snapshot laid out by the library (see <see cref="Tensor{T}.ToSvg"/>).</summary>
+    public string ToSvg(int collapseAbove = DefaultCollapseAbove, Func<SnapshotNode, string?>? groupOf = null) =>
+        GraphSvg.Render(DrawnGraph.Of(this, collapseAbove, groupOf), standalone: true);
 
     /// <summary>
     /// Takes the snapshot of the graph behind <paramref name="root"/> (an explicit-stack walk over

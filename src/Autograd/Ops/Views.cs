@@ -139,7 +139,8 @@ public sealed partial class Tensor<T>
         shape[d] = length;
         var result = new Tensor<T>(Store, Offset + start * Strides[d], shape, (int[])Strides.Clone());
         int size = Dims[d];
-        return Graph.Record(result, NarrowOp, this, (g, _, _) => [g.PadNarrow(d, start, size)]);
+        return Graph.Record(result, NarrowOp, this, (g, _, _) => [g.PadNarrow(d, start, size)],
+            slice: whole => whole.Narrow(d, start, length));
     }
 
     /// <summary>Adjoint of <see cref="Narrow"/>: zeros of size <paramref name="size"/> along <paramref name="dim"/> with this tensor placed at <paramref name="start"/>.</summary>

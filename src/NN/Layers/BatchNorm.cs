@@ -35,6 +35,12 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
     [Buffer]
     public Tensor<T> RunningVar { get; }
 
+    /// <summary>Number of training batches seen (a 0-d counter, saved as I64 as PyTorch's "num_batches_tracked"); each
+    /// forward pass in training mode adds one (exact up to 2²⁴ batches in float, 2⁵³ in double). The running estimates
+    /// use <see cref="Momentum"/>, not this count.</summary>
+    [Buffer(Integer = true)]
+    public Tensor<T> NumBatchesTracked { get; }
+
     /// <summary>Creates the layer with γ = 1, β = 0, running mean 0 and running variance 1.</summary>
     protected BatchNorm(int numFeatures, double eps, double momentum, bool affine)
     {
@@ -51,6 +57,7 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
         }
         RunningMean = Tensor.Zeros<T>(numFeatures);
         RunningVar = Tensor.Ones<T>(numFeatures);
+        NumBatchesTracked = Tensor.Zeros<T>([]);
     }
 
     /// <summary>Whether <paramref name="rank"/> is an input rank this layer accepts.</summary>
@@ -67,7 +74,9 @@ public abstract class BatchNorm<T> : Module<T> where T : unmanaged, IFloatingPoi
             throw new ArgumentException($"{TypeName}: expected input {ExpectedLayout}, got shape {TensorShape.Format(input.Shape)}");
         if (input.Shape[1] != NumFeatures)
             throw new ArgumentException($"{TypeName}: input has {input.Shape[1]} channels, expected {NumFeatures} (input shape {TensorShape.Format(input.Shape)})");
-        return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
+        var output = Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, IsTraining, Momentum, Eps);
+        if (IsTraining) NumBatchesTracked.AddInPlace(T.One);
+        return output;
     }
 
     /// <inheritdoc />

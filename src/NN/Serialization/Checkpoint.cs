@@ -8,13 +8,17 @@ namespace Autograd.NN.Serialization;
 /// one safetensors file written atomically (see <see cref="SafeTensorsFile.Save(string, IReadOnlyDictionary{string, SafeTensorEntry}, IReadOnlyDictionary{string, string}?)"/>).
 /// <para>Layout (format version 1):</para>
 /// <list type="bullet">
-/// <item>every entry of <see cref="Module{T}.StateDict"/> under its plain name ("0.weight", "fc1.bias", "1.runningMean"),
-/// as <c>F32</c> for a <see cref="float"/> model and <c>F64</c> for a <see cref="double"/> one, so Python's
-/// <c>safetensors.torch.load_file</c> reads the weights directly;</item>
+/// <item>every entry of <see cref="Module{T}.StateDict"/> under its plain name, which is PyTorch's ("0.weight",
+/// "fc1.bias", "1.running_mean"), as <c>F32</c> for a <see cref="float"/> model and <c>F64</c> for a <see cref="double"/>
+/// one, except whole-number counters (<see cref="BufferAttribute.Integer"/>, such as "1.num_batches_tracked") as
+/// <c>I64</c>, so Python's <c>safetensors.torch.load_file</c> and <c>load_state_dict</c> read the weights directly. Files
+/// written with the camelCase names of earlier versions ("1.runningMean") still load (see
+/// <see cref="CheckpointLoadResult.RenamedKeys"/>);</item>
 /// <item>with an optimizer, every entry of <see cref="Optimizer{T}.StateDict"/> under "optimizer.{key}": its buffers
 /// ("optimizer.state.3.exp_avg") with the model's dtype and the parameter's shape, and its scalars ("optimizer.step",
 /// "optimizer.param_groups.0.lr", "optimizer.state.3.step") as 0-d <c>F64</c> tensors, which round-trip every double
-/// bit-exactly (text in the metadata would need care to do so);</item>
+/// bit-exactly (text in the metadata would need care to do so), except Adam's β₁ and β₂, saved as PyTorch groups them:
+/// one F64 vector "optimizer.param_groups.0.betas" = [β₁, β₂] (files with separate "beta1" and "beta2" still load);</item>
 /// <item><c>__metadata__</c>: "autograd.format_version" = "1", "autograd.dtype" ("float32" or "float64"),
 /// "autograd.model" (the model's type name), "autograd.optimizer" (the optimizer's name, only when one was saved), and
 /// the caller's own entries, whose keys must not start with "autograd.".</item>
@@ -77,17 +81,25 @@ public static class Checkpoint
         meta[ModelKey] = TypeName(model);
 
         var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
+        var integers = model.IntegerBufferNames();
         foreach (var (name, tensor) in model.StateDict())
         {
             if (optimizer is not null && name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
                 throw new ArgumentException($"Checkpoint.Save: {path}: model key '{name}' would be read back as optimizer state; rename the sub-module or save the optimizer separately", nameof(model));
-            entries.Add(name, ToEntry(tensor));
+            entries.Add(name, integers.Contains(name) ? ToInt64Entry(name, tensor) : ToEntry(tensor));
         }
         if (optimizer is not null)
         {
             meta[OptimizerKey] = optimizer.Name;
             var state = optimizer.StateDict();
-            foreach (var (key, value) in state.Scalars) entries.Add(OptimizerPrefix + key, SafeTensorEntry.FromDouble([value], []));
+            foreach (var (key, value) in state.Scalars)
+            {
+                // PyTorch keeps Adam's β₁ and β₂ as one option "betas" = (β₁, β₂): saved as an F64 vector of two.
+                if (BetasKey(key, "beta2") is { } pair && state.Scalars.ContainsKey(pair + "beta1")) continue;
+                if (BetasKey(key, "beta1") is { } group && state.Scalars.TryGetValue(group + "beta2", out double beta2))
+                    entries.Add(OptimizerPrefix + group + "betas", SafeTensorEntry.FromDouble([value, beta2], [2]));
+                else entries.Add(OptimizerPrefix + key, SafeTensorEntry.FromDouble([value], []));
+            }
             foreach (var (key, tensor) in state.Tensors) entries.Add(OptimizerPrefix + key, ToEntry(tensor));
         }
         SafeTensorsFile.Save(path, entries, meta);
@@ -132,6 +144,13 @@ public static class Checkpoint
 
         var problems = new List<string>();
         var own = model.StateDict();
+        var integers = model.IntegerBufferNames();
+        var renamed = StateDictNames.LegacyRenames([.. tensors.Keys.Where(k => !IsOptimizerKey(k))], own.ContainsKey);
+        foreach (var (old, now) in renamed)
+        {
+            tensors[now] = tensors[old];
+            tensors.Remove(old);
+        }
         var modelState = new Dictionary<string, Tensor<T>>(StringComparer.Ordinal);
         var unexpected = new List<string>();
         foreach (var (name, entry) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -144,6 +163,11 @@ public static class Checkpoint
             }
             else if (!entry.Shape.AsSpan().SequenceEqual([.. target.Shape]))
                 problems.Add($"size mismatch for '{name}': file has shape {SafeTensorEntry.ShapeText(entry.Shape)}, model has {TensorShape.Format(target.Shape)}");
+            else if (integers.Contains(name))
+            {
+                if (WholeNumbers<T>(entry) is { } counter) modelState[name] = counter;
+                else problems.Add($"'{name}' is a counter (saved as I64) but the file holds {entry.DType} values that are not whole numbers");
+            }
             else if (!FloatDTypes.Contains(entry.DType))
                 problems.Add($"'{name}' has dtype {entry.DType}; expected {expected} (or another floating-point dtype)");
             else modelState[name] = ToTensor<T>(entry);
@@ -179,7 +203,11 @@ public static class Checkpoint
             }
         }
         model.LoadStateDict(modelState, strict);
-        return new CheckpointLoadResult(strict ? [] : missing, strict ? [] : unexpected, metadata) { MissingOptimizerKeys = missingOptimizerKeys };
+        return new CheckpointLoadResult(strict ? [] : missing, strict ? [] : unexpected, metadata)
+        {
+            MissingOptimizerKeys = missingOptimizerKeys,
+            RenamedKeys = renamed,
+        };
     }
 
     /// <summary>
@@ -227,6 +255,19 @@ public static class Checkpoint
                 problems.Add($"'{name}' has dtype {entry.DType}; expected {(scalar ? "F64 (optimizer scalars are saved as F64)" : $"{bufferDType} (the checkpoint's dtype)")}");
             else if (!scalar)
                 state.Tensors[key] = ToTensor<T>(entry);
+            else if (BetasKey(key, "betas") is { } group)
+            {
+                if (!entry.Shape.AsSpan().SequenceEqual([2]))
+                    problems.Add($"'{name}' holds (β₁, β₂) but has shape {SafeTensorEntry.ShapeText(entry.Shape)}; expected [2]");
+                else if (state.Scalars.ContainsKey(group + "beta1") || state.Scalars.ContainsKey(group + "beta2"))
+                    problems.Add($"'{name}' and '{OptimizerPrefix}{group}beta1'/'beta2' both give β₁, β₂; keep one");
+                else
+                {
+                    var betas = entry.ToDouble();
+                    state.Scalars[group + "beta1"] = betas[0];
+                    state.Scalars[group + "beta2"] = betas[1];
+                }
+            }
             else if (entry.Shape.Length != 0)
                 problems.Add($"'{name}' is an optimizer scalar but has shape {SafeTensorEntry.ShapeText(entry.Shape)}; expected []");
             else
@@ -234,6 +275,11 @@ public static class Checkpoint
         }
         return state;
     }
+
+    /// <summary>"param_groups.{g}." when <paramref name="key"/> is "param_groups.{g}.{option}", else null.</summary>
+    private static string? BetasKey(string key, string option) =>
+        key.StartsWith("param_groups.", StringComparison.Ordinal) && key.EndsWith("." + option, StringComparison.Ordinal)
+            ? key[..^option.Length] : null;
 
     private static bool IsScalarKey(string key) =>
         key == "step" || key.StartsWith("param_groups.", StringComparison.Ordinal)
@@ -252,6 +298,31 @@ public static class Checkpoint
         return typeof(T) == typeof(float)
             ? SafeTensorEntry.FromSingle((float[])(object)data, [.. tensor.Shape])
             : SafeTensorEntry.FromDouble((double[])(object)data, [.. tensor.Shape]);
+    }
+
+    /// <summary>A whole-number counter buffer as an I64 entry, as PyTorch saves <c>num_batches_tracked</c>.</summary>
+    private static SafeTensorEntry ToInt64Entry<T>(string name, Tensor<T> tensor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] data = tensor.ToArray();
+        var values = new long[data.Length];
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (!T.IsInteger(data[i]))
+                throw new InvalidOperationException($"Checkpoint.Save: counter buffer '{name}' holds {data[i]}, not a whole number");
+            values[i] = long.CreateChecked(data[i]);
+        }
+        return SafeTensorEntry.FromInt64(values, [.. tensor.Shape]);
+    }
+
+    /// <summary>The entry's elements as <typeparamref name="T"/> when every one is a whole number (any integer or float
+    /// dtype), else null.</summary>
+    private static Tensor<T>? WholeNumbers<T>(SafeTensorEntry entry) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (SafeTensorEntry.DTypeSize(entry.DType) == 0 || entry.DType.StartsWith("F8", StringComparison.Ordinal)) return null;
+        var tensor = ToTensor<T>(entry);
+        foreach (var v in tensor.AsReadOnlySpan())
+            if (!T.IsInteger(v)) return null;
+        return tensor;
     }
 
     /// <summary>The entry's elements as <typeparamref name="T"/>: bit-exact when the dtype matches, converted otherwise.</summary>

@@ -12,4 +12,8 @@ public sealed record CheckpointLoadResult(
     /// they restart at their initial values (always empty when loading strictly, where they are an error).
     /// </summary>
     public IReadOnlyList<string> MissingOptimizerKeys { get; init; } = [];
+
+    /// <summary>Model keys of the file in the camelCase spelling of earlier versions of this library ("1.runningMean"),
+    /// each with the PyTorch name it was loaded into ("1.running_mean"); empty for a file with today's names.</summary>
+    public IReadOnlyDictionary<string, string> RenamedKeys { get; init; } = new Dictionary<string, string>();
 }

@@ -1,4 +1,4 @@
-namespace Autograd.PropertyTests;
+namespace Autograd.Testing;
 
 // References of the sequence-model ops of issue 10 (OpRegistry.Sequence.cs).
 public static partial class Naive
@@ -25,7 +25,7 @@ public static partial class Naive
             before[rank - 1 - k] = pad[2 * k];
             shape[rank - 1 - k] += pad[2 * k] + pad[2 * k + 1];
         }
-        return new([.. Enumerable.Range(0, Sample.Count(shape)).Select(k =>
+        return new([.. Enumerable.Range(0, TensorGen.Count(shape)).Select(k =>
         {
             var c = Coords(k, shape);
             var source = new int[rank];
@@ -77,13 +77,13 @@ public static partial class Naive
             for (int i = 0; i < terms[k].Length; i++) size[terms[k][i]] = xs[k].Shape[i];
         string free = string.Concat(all.Distinct().Where(c => !output.Contains(c)));
         int[] outShape = [.. output.Select(c => size[c])], freeShape = [.. free.Select(c => size[c])];
-        var data = new double[Sample.Count(outShape)];
+        var data = new double[TensorGen.Count(outShape)];
         for (int o = 0; o < data.Length; o++)
         {
             var value = new Dictionary<char, int>();
             var oc = Coords(o, outShape);
             for (int i = 0; i < output.Length; i++) value[output[i]] = oc[i];
-            for (int f = 0; f < Sample.Count(freeShape); f++)
+            for (int f = 0; f < TensorGen.Count(freeShape); f++)
             {
                 var fc = Coords(f, freeShape);
                 for (int i = 0; i < free.Length; i++) value[free[i]] = fc[i];

@@ -1,29 +1,8 @@
 using System.Numerics;
-using static Autograd.PropertyTests.Naive;
-using static Autograd.PropertyTests.Sample;
+using static Autograd.Testing.Naive;
+using static Autograd.Testing.TensorGen;
 
-namespace Autograd.PropertyTests;
-
-/// <summary>One differentiable op (or one variant of it whose behaviour differs), as the properties enumerate it, with
-/// its function instantiated for the element type <typeparamref name="T"/>.</summary>
-/// <param name="Name">Unique name shown in test results.</param>
-/// <param name="Member">The public member it exercises, as <see cref="Signatures.Of"/> formats it.</param>
-/// <param name="F">The function checked: inputs ↦ output.</param>
-/// <param name="Inputs">Draws a case (shapes and values inside the op's domain) in double from a seeded generator; inputs
-/// that are not differentiated (masks, index tensors) do not require grad. Other element types round these values.</param>
-/// <param name="Reference">An independent computation of F in double on plain arrays (<see cref="Naive"/>), where one
-/// exists; null otherwise.</param>
-/// <param name="Atol">Absolute tolerance of the finite-difference comparison.</param>
-/// <param name="Rtol">Relative tolerance of the finite-difference comparison.</param>
-/// <param name="FloatTol">Float forward vs double forward: |f − d| ≤ FloatTol·ε_float·(1 + |d|).</param>
-public sealed record OpInfo<T>(string Name, string Member, Func<Tensor<T>[], Tensor<T>> F,
-    Func<Generator, Tensor<double>[]> Inputs, Func<Nd[], Nd>? Reference = null, double Atol = 1e-7, double Rtol = 1e-5,
-    double FloatTol = OpRegistry.FloatTol)
-    where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <inheritdoc />
-    public override string ToString() => Name;
-}
+namespace Autograd.Testing;
 
 /// <summary>
 /// Every differentiable public op of <see cref="Tensor{T}"/> and <see cref="Tensor"/>, once per behaviourally distinct
@@ -31,7 +10,7 @@ public sealed record OpInfo<T>(string Name, string Member, Func<Tensor<T>[], Ten
 /// The rows are written once, generic over the element type, and instantiated per type (<see cref="Rows{T}"/>), so
 /// float and double run the same definition.
 /// </summary>
-public static partial class OpRegistry
+public static partial class OpCatalog
 {
     /// <summary>Default <see cref="OpInfo{T}.FloatTol"/>, in units of float's machine epsilon ε = 2⁻²³: float rounds each
     /// step to a relative ε/2, and these small ops (at most a few dozen O(1) terms per output) stay within a few ε (the
@@ -55,19 +34,19 @@ public static partial class OpRegistry
     }
 
     // Input generators: shape presets, then value presets (uniform, away from kinks, distinct, paired).
-    private static Func<Generator, int[]> Any => g => Shape(g);
-    private static Func<Generator, int[]> RankAtLeast(int r) => g => Shape(g, r, Math.Max(r, 3));
-    private static Func<Generator, Tensor<double>[]> Uni(Func<Generator, int[]> shape, double lo = -2, double hi = 2) =>
+    private static Func<Choices, int[]> Any => g => Shape(g);
+    private static Func<Choices, int[]> RankAtLeast(int r) => g => Shape(g, r, Math.Max(r, 3));
+    private static Func<Choices, Tensor<double>[]> Uni(Func<Choices, int[]> shape, double lo = -2, double hi = 2) =>
         g => [Uniform(g, shape(g), lo, hi)];
-    private static Func<Generator, Tensor<double>[]> Away(double[] kinks, double lo = -2, double hi = 2) =>
+    private static Func<Choices, Tensor<double>[]> Away(double[] kinks, double lo = -2, double hi = 2) =>
         g => [AwayFrom(g, Shape(g), kinks, lo, hi)];
-    private static Func<Generator, Tensor<double>[]> Pair() =>
+    private static Func<Choices, Tensor<double>[]> Pair() =>
         g => { var (a, b) = BroadcastPair(g); return [Uniform(g, a), Uniform(g, b)]; };
-    private static Func<Generator, Tensor<double>[]> Dist(Func<Generator, int[]> shape) => g => [Distinct(g, shape(g))];
+    private static Func<Choices, Tensor<double>[]> Dist(Func<Choices, int[]> shape) => g => [Distinct(g, shape(g))];
     // Two operands whose shapes share an inner size k (drawn first), for the matrix products.
-    private static Func<Generator, Tensor<double>[]> Two(Func<Generator, int, (int[], int[])> shapes) =>
+    private static Func<Choices, Tensor<double>[]> Two(Func<Choices, int, (int[], int[])> shapes) =>
         g => { var (a, b) = shapes(g, Dim(g)); return [Uniform(g, a), Uniform(g, b)]; };
-    private static int[] Batch(Generator g) => Shape(g, 1, 2);
+    private static int[] Batch(Choices g) => Shape(g, 1, 2);
     private static Tensor<T> Weighted<T>(Tensor<T>[] parts, int dim) where T : unmanaged, IFloatingPointIeee754<T> =>
         Tensor.Concat([.. parts.Select((p, i) => p * T.CreateChecked(i + 1))], dim);
 
@@ -121,7 +100,7 @@ public static partial class OpRegistry
             new("Sigmoid", "Sigmoid()", x => x[0].Sigmoid(), Uni(Any, -4, 4), Elementwise(Sigmoid)),
             new("Erf", "Erf()", x => x[0].Erf(), Uni(Any, -3.5, 3.5), Elementwise(Erf)),
 
-            // Activations (kinks avoided by Sample.Margin).
+            // Activations (kinks avoided by TensorGen.Margin).
             new("Relu", "Relu()", x => x[0].Relu(), Away([0]), Elementwise(v => Math.Max(v, 0))),
             new("LeakyRelu", "LeakyRelu()", x => x[0].LeakyRelu(), Away([0]), Elementwise(LeakyRelu())),
             new("LeakyRelu(slope)", "LeakyRelu(T)", x => x[0].LeakyRelu(C(0.2)), Away([0]), Elementwise(LeakyRelu(0.2))),
@@ -166,13 +145,13 @@ public static partial class OpRegistry
             new("Cumsum(0)", "Cumsum(int)", x => x[0].Cumsum(0), Uni(RankAtLeast(1)), Lanes(0, Cumsum)),
             new("Cumsum(-1)", "Cumsum(int)", x => x[0].Cumsum(-1), Uni(RankAtLeast(2)), Lanes(-1, Cumsum)),
             new("Cumsum of a transposed view", "Cumsum(int)", x => x[0].MT.Cumsum(0), Uni(RankAtLeast(2)), x => Along(x[0].MT, 0, Cumsum)),
-            // Sort and TopK return (Values, Indices) tuples, which Signatures does not enumerate; their values are x
-            // gathered at the sorted positions, so these rows check .Values under Gather's member. Distinct values: no ties.
-            new("Sort(-1).Values", "Gather(int, Tensor)", x => x[0].Sort().Values, Dist(RankAtLeast(1)), Lanes(-1, v => Sorted(v, false))),
-            new("Sort(0, descending).Values", "Gather(int, Tensor)", x => x[0].Sort(0, descending: true).Values, Dist(RankAtLeast(2)), Lanes(0, v => Sorted(v, true))),
-            new("TopK(2).Values", "Gather(int, Tensor)", x => x[0].TopK(2).Values, g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(3)))],
+            // Sort and TopK return (Values, Indices) tuples; these rows check .Values (x gathered at the sorted positions).
+            // Distinct values: no ties.
+            new("Sort(-1).Values", "Sort(int, bool)", x => x[0].Sort().Values, Dist(RankAtLeast(1)), Lanes(-1, v => Sorted(v, false))),
+            new("Sort(0, descending).Values", "Sort(int, bool)", x => x[0].Sort(0, descending: true).Values, Dist(RankAtLeast(2)), Lanes(0, v => Sorted(v, true))),
+            new("TopK(2).Values", "TopK(int, int, bool, bool)", x => x[0].TopK(2).Values, g => [Distinct(g, With(Shape(g, 1), -1, 2 + g.NextInt(3)))],
                 x => TopK(x[0], -1, 2, largest: true)),
-            new("TopK(1, dim 0, smallest).Values", "Gather(int, Tensor)", x => x[0].TopK(1, 0, largest: false).Values, Dist(RankAtLeast(2)),
+            new("TopK(1, dim 0, smallest).Values", "TopK(int, int, bool, bool)", x => x[0].TopK(1, 0, largest: false).Values, Dist(RankAtLeast(2)),
                 x => TopK(x[0], 0, 1, largest: false)),
 
             // Matrix products (PyTorch's rules for 1-D operands, broadcast batch dims, strided operands).
@@ -284,12 +263,13 @@ public static partial class OpRegistry
             new("ScatterAdd", "ScatterAdd(int, Tensor, Tensor)", x => x[0].ScatterAdd(1, x[1], x[2]), g => GatherCase(g, 1, scatter: true), x => ScatterAdd(x[0], 1, x[1], x[2])),
             new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false), x => IndexSelect(x[0], 1, x[1])),
             new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true), x => IndexAdd(x[0], 1, x[1], x[2])),
+            .. RecurrentRows<T>(),
             .. SequenceRows<T>(),
         ];
     }
 
     /// <summary>x [N, C, *] with at least two values per channel, and γ, β [C].</summary>
-    private static Tensor<double>[] BatchNormCase(Generator g)
+    private static Tensor<double>[] BatchNormCase(Choices g)
     {
         int c = Dim(g);
         return [Uniform(g, [1 + g.NextInt(2), c, 2 + g.NextInt(2), .. Shape(g, 0, 1)]), Uniform(g, [c]), Uniform(g, [c])];
@@ -297,14 +277,14 @@ public static partial class OpRegistry
 
     /// <summary>x [.. <paramref name="leading"/>, in], W [out, in] and b [out]; when <paramref name="transposed"/>, x and W
     /// are stored as [in, n] and [in, out] (leading is [n]) for rows that read them through MT.</summary>
-    private static Tensor<double>[] LinearCase(Generator g, int[] leading, bool transposed = false)
+    private static Tensor<double>[] LinearCase(Choices g, int[] leading, bool transposed = false)
     {
         int i = Dim(g), o = Dim(g);
         int[] x = transposed ? [i, .. leading] : [.. leading, i], w = transposed ? [i, o] : [o, i];
         return [Uniform(g, x), Uniform(g, w), Uniform(g, [o])];
     }
 
-    private static Tensor<double>[] ConvCase(Generator g)
+    private static Tensor<double>[] ConvCase(Choices g)
     {
         int n = 1 + g.NextInt(2), c = 1 + g.NextInt(2), o = 1 + g.NextInt(3);
         return [Uniform(g, [n, c, 4 + g.NextInt(2), 4 + g.NextInt(2)]), Uniform(g, [o, c, 2, 1 + g.NextInt(2)]), Uniform(g, [o])];
@@ -349,6 +329,10 @@ public static partial class OpRegistry
         ["Grad"] = "the gradient function itself; every second-order row differentiates through it",
         ["Jacobian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
         ["Hessian"] = "functional transform built on Tensor.Grad; tested in FunctionalTransformTests",
+        ["Vjp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
+        ["Jvp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
+        ["Vhp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
+        ["Hvp"] = "functional transform built on Tensor.Grad (returns a tuple of tensors); tested in FunctionalTransformTests",
         ["ParametersToVector"] = "composite of the Reshape and Concat rows (flattening for the functional transforms); tested in FunctionalTransformTests",
         ["VectorToParameters"] = "composite of the Narrow and Reshape rows (unflattening for the functional transforms); tested in FunctionalTransformTests",
     };
@@ -356,20 +340,20 @@ public static partial class OpRegistry
     /// <summary>The row called <paramref name="name"/>.</summary>
     public static OpInfo<double> Get(string name) => All.Single(o => o.Name == name);
 
-    private static Tensor<double>[] ConcatCase(Generator g)
+    private static Tensor<double>[] ConcatCase(Choices g)
     {
         int a = Dim(g), c = Dim(g), count = 2 + g.NextInt(2);
         return [.. Enumerable.Range(0, count).Select(_ => Uniform(g, [a, g.NextInt(3), c]))];
     }
 
-    private static Tensor<double>[] StackCase(Generator g)
+    private static Tensor<double>[] StackCase(Choices g)
     {
         var shape = Shape(g, 0, 2);
         return [.. Enumerable.Range(0, 2 + g.NextInt(2)).Select(_ => Uniform(g, shape))];
     }
 
     /// <summary>A 0/1 mask (no grad) whose shape broadcasts to the input's, then the input.</summary>
-    private static Tensor<double>[] MaskedFillCase(Generator g)
+    private static Tensor<double>[] MaskedFillCase(Choices g)
     {
         var full = Shape(g);
         var maskShape = Reduced(g, full);
@@ -377,7 +361,7 @@ public static partial class OpRegistry
         return [mask, Uniform(g, full)];
     }
 
-    private static Tensor<double>[] WhereCase(Generator g)
+    private static Tensor<double>[] WhereCase(Choices g)
     {
         var full = Shape(g);
         var maskShape = Reduced(g, full);
@@ -387,7 +371,7 @@ public static partial class OpRegistry
 
     /// <summary>Input [a, n, c] (stored as [a, c, n] when <paramref name="transposed"/>, for rows that apply MT first);
     /// index with dims ≤ the input's outside <paramref name="dim"/>, any size along it.</summary>
-    private static Tensor<double>[] GatherCase(Generator g, int dim, bool scatter, bool transposed = false)
+    private static Tensor<double>[] GatherCase(Choices g, int dim, bool scatter, bool transposed = false)
     {
         int[] shape = [Dim(g), Dim(g), Dim(g)];
         var indexShape = new int[3];
@@ -398,7 +382,7 @@ public static partial class OpRegistry
     }
 
     /// <summary>Input [a, n, …] (stored as [a, …, n] when <paramref name="transposed"/>) and 1-D indices into dim 1, with repeats.</summary>
-    private static Tensor<double>[] IndexCase(Generator g, bool add, bool transposed = false)
+    private static Tensor<double>[] IndexCase(Choices g, bool add, bool transposed = false)
     {
         int[] shape = transposed ? [Dim(g), Dim(g), Dim(g)] : [Dim(g), Dim(g), .. Shape(g, 0, 1)];
         var index = Index(g, [1 + g.NextInt(4)], transposed ? shape[2] : shape[1]);

@@ -1,4 +1,4 @@
-namespace Autograd.PropertyTests;
+namespace Autograd.Testing;
 
 /// <summary>
 /// Reference functions written plainly: loops over coordinates, <see cref="Math"/> for scalars, and textbook formulas
@@ -24,8 +24,8 @@ public static partial class Naive
     public static Nd TopK(Nd x, int dim, int k, bool largest)
     {
         dim = Axis(dim, x.Shape.Length);
-        var shape = Sample.With(x.Shape, dim, k);
-        var data = new double[Sample.Count(shape)];
+        var shape = TensorGen.With(x.Shape, dim, k);
+        var data = new double[TensorGen.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
             var c = Coords(i, shape);
@@ -74,7 +74,7 @@ public static partial class Naive
     public static Nd Broadcast(Nd[] xs, Func<double[], double> f, int[]? shape = null)
     {
         shape ??= BroadcastShape([.. xs.Select(x => x.Shape)]);
-        var data = new double[Sample.Count(shape)];
+        var data = new double[TensorGen.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
             var c = Coords(i, shape);
@@ -99,8 +99,8 @@ public static partial class Naive
     {
         var reduced = (dims ?? Enumerable.Range(0, shape.Length).ToArray()).Select(d => Axis(d, shape.Length)).ToHashSet();
         int[] kept = [.. shape.Select((s, d) => reduced.Contains(d) ? 1 : s)];
-        var groups = Enumerable.Range(0, Sample.Count(kept)).Select(_ => new List<int>()).ToArray();
-        for (int i = 0; i < Sample.Count(shape); i++) groups[Flat(Coords(i, shape), kept)].Add(i);
+        var groups = Enumerable.Range(0, TensorGen.Count(kept)).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < TensorGen.Count(shape); i++) groups[Flat(Coords(i, shape), kept)].Add(i);
         return (groups, kept);
     }
 
@@ -129,8 +129,8 @@ public static partial class Naive
     public static Nd Concat(Nd[] parts, int dim)
     {
         dim = Axis(dim, parts[0].Shape.Length);
-        var shape = Sample.With(parts[0].Shape, dim, parts.Sum(p => p.Shape[dim]));
-        var data = new double[Sample.Count(shape)];
+        var shape = TensorGen.With(parts[0].Shape, dim, parts.Sum(p => p.Shape[dim]));
+        var data = new double[TensorGen.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
             var c = Coords(i, shape);
@@ -206,7 +206,7 @@ public static partial class Naive
         var B = b.Shape.Length == 1 ? b.Reshape(-1, 1) : b;
         int m = A.Shape[^2], k = A.Shape[^1], n = B.Shape[^1];
         int[] batch = BroadcastShape(A.Shape[..^2], B.Shape[..^2]), shape = [.. batch, m, n];
-        var data = new double[Sample.Count(shape)];
+        var data = new double[TensorGen.Count(shape)];
         for (int o = 0; o < data.Length; o++)
         {
             var c = Coords(o, shape);
@@ -272,8 +272,8 @@ public static partial class Naive
     /// <summary>Slices index[0], index[1], … of x along <paramref name="dim"/>, stacked along it.</summary>
     public static Nd IndexSelect(Nd x, int dim, Nd index)
     {
-        var shape = Sample.With(x.Shape, dim, index.Data.Length);
-        return new([.. Enumerable.Range(0, Sample.Count(shape)).Select(i =>
+        var shape = TensorGen.With(x.Shape, dim, index.Data.Length);
+        return new([.. Enumerable.Range(0, TensorGen.Count(shape)).Select(i =>
         {
             var c = Coords(i, shape);
             c[dim] = (int)index.Data[c[dim]];
@@ -304,7 +304,7 @@ public static partial class Naive
         int kh = w.Shape[2], kw = w.Shape[3];
         int[] shape = [x.Shape[0], w.Shape[0], (x.Shape[2] + 2 * pad.H - d.H * (kh - 1) - 1) / s.H + 1,
             (x.Shape[3] + 2 * pad.W - d.W * (kw - 1) - 1) / s.W + 1];
-        var data = new double[Sample.Count(shape)];
+        var data = new double[TensorGen.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
             var at = Coords(i, shape);
@@ -327,7 +327,7 @@ public static partial class Naive
     public static Nd Pool2d(Nd x, (int H, int W) k, (int H, int W) s, (int H, int W) pad, double padValue, Func<double[], double> f)
     {
         int[] shape = [x.Shape[0], x.Shape[1], (x.Shape[2] + 2 * pad.H - k.H) / s.H + 1, (x.Shape[3] + 2 * pad.W - k.W) / s.W + 1];
-        var data = new double[Sample.Count(shape)];
+        var data = new double[TensorGen.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
             var c = Coords(i, shape);
@@ -365,7 +365,7 @@ public static partial class Naive
     {
         int[] s = [.. Enumerable.Repeat(1, repeats.Length - x.Shape.Length), .. x.Shape];
         int[] shape = [.. repeats.Select((r, i) => r * s[i])];
-        return new([.. Enumerable.Range(0, Sample.Count(shape)).Select(k =>
+        return new([.. Enumerable.Range(0, TensorGen.Count(shape)).Select(k =>
         {
             var c = Coords(k, shape);
             return x.Data[Flat([.. c.Select((v, i) => v % s[i])], s)];

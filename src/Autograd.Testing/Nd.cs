@@ -1,4 +1,4 @@
-namespace Autograd.PropertyTests;
+namespace Autograd.Testing;
 
 /// <summary>
 /// A plain row-major array of doubles, what the registry's reference functions read and return. It shares no code
@@ -50,8 +50,8 @@ public sealed record Nd(double[] Data, int[] Shape)
     {
         dim = Naive.Axis(dim, Shape.Length);
         if (start < 0) start += Shape[dim];
-        var shape = Sample.With(Shape, dim, length);
-        var data = new double[Sample.Count(shape)];
+        var shape = TensorGen.With(Shape, dim, length);
+        var data = new double[TensorGen.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
             var c = Naive.Coords(i, shape);

@@ -1,12 +1,12 @@
 using System.Numerics;
-using static Autograd.PropertyTests.Naive;
-using static Autograd.PropertyTests.Sample;
+using static Autograd.Testing.Naive;
+using static Autograd.Testing.TensorGen;
 
-namespace Autograd.PropertyTests;
+namespace Autograd.Testing;
 
 // The ops of issue 10 added for sequence models (scans, padding modes, rolling, elementwise functions, norms, einsum,
 // typed index and mask arguments), with their references in Naive.Sequence.cs.
-public static partial class OpRegistry
+public static partial class OpCatalog
 {
     private static OpInfo<T>[] SequenceRows<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
     [
@@ -95,7 +95,7 @@ public static partial class OpRegistry
 
     /// <summary>x [.., D] with D ≥ 2 values per row over its last <paramref name="k"/> dims, then γ and β shaped like
     /// those dims.</summary>
-    private static Func<Generator, Tensor<double>[]> LayerNormCase(int k) => g =>
+    private static Func<Choices, Tensor<double>[]> LayerNormCase(int k) => g =>
     {
         int[] normalized = k == 1 ? [2 + g.NextInt(3)] : [1 + g.NextInt(2), 2 + g.NextInt(2)];
         return [Uniform(g, [.. Shape(g, 0, 2), .. normalized]), Uniform(g, normalized), Uniform(g, normalized)];
@@ -104,7 +104,7 @@ public static partial class OpRegistry
     private static T C<T>(double v) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(v);
 
     /// <summary>Values whose magnitudes are pairwise distinct (gaps ≥ 0.15) and ≥ 0.3, with random signs.</summary>
-    private static Tensor<double> SignedDistinct(Generator g, int[] shape)
+    private static Tensor<double> SignedDistinct(Choices g, int[] shape)
     {
         var data = new double[Count(shape)];
         for (int i = 0; i < data.Length; i++) data[i] = 0.3 + 0.25 * i + 0.1 * g.NextDouble();
@@ -114,7 +114,7 @@ public static partial class OpRegistry
     }
 
     /// <summary>Uniform values with one or two exact zeros in each lane along the last dim (at random places).</summary>
-    private static Tensor<double> WithZeros(Generator g, int[] shape)
+    private static Tensor<double> WithZeros(Choices g, int[] shape)
     {
         var values = Uniform(g, shape).ToArray();
         int n = shape[^1];
