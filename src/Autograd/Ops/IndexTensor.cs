@@ -15,13 +15,15 @@ public sealed class IndexTensor
     private ReadOnlyCollection<int>? _shapeView;
 
     /// <summary>An index tensor of <paramref name="shape"/> holding a copy of <paramref name="values"/> (row-major).</summary>
-    public IndexTensor(int[] values, params int[] shape) : this((int[])values.Clone(), (int[])shape.Clone(), owned: true)
+    public IndexTensor(int[] values, params int[] shape) : this((int[])values.Clone(), (int[])shape.Clone(), Ownership.Given)
     {
     }
 
-    private IndexTensor(int[] values, int[] shape, bool owned)
+    private enum Ownership { Given }
+
+    /// <summary>Takes the arrays as they are (the public constructor copies them first).</summary>
+    private IndexTensor(int[] values, int[] shape, Ownership _)
     {
-        _ = owned;
         Shapes.CheckShape("IndexTensor", shape);
         if (values.Length != Shapes.Size(shape))
             throw new ArgumentException($"IndexTensor: {values.Length} values do not fill shape {Shapes.Format(shape)} ({Shapes.Size(shape)} elements)");
@@ -30,7 +32,7 @@ public sealed class IndexTensor
     }
 
     /// <summary>Wraps arrays the caller gives up (no copy).</summary>
-    internal static IndexTensor Own(int[] values, int[] shape) => new(values, shape, owned: true);
+    internal static IndexTensor Own(int[] values, int[] shape) => new(values, shape, Ownership.Given);
 
     /// <summary>A 1-D index tensor of <paramref name="values"/>: <c>IndexTensor.Of(2, 0, 1)</c>.</summary>
     public static IndexTensor Of(params int[] values) => new(values, values.Length);

@@ -44,9 +44,14 @@ public static partial class Tensor
                 throw new ArgumentException($"Multinomial: the weights of row {r} sum to 0 (shape {Shapes.Format(dims)})");
             if (!replacement && numSamples > nonZero)
                 throw new ArgumentException($"Multinomial: row {r} has {nonZero} categories of non-zero weight, too few for {numSamples} samples without replacement");
+            // Running sums Sᶜ = Σ_{j≤c} wⱼ; a draw is the first c with Sᶜ > u·Σw (u uniform in [0, 1)), found by binary
+            // search, so category c is drawn with probability wᶜ/Σw and a category of weight 0 never. Without
+            // replacement the drawn weight is zeroed and the sums rebuilt.
+            var sums = new double[categories];
             for (int s = 0; s < numSamples; s++)
             {
-                int c = Draw(row, generator);
+                if (s == 0 || !replacement) RunningSums(row, sums);
+                int c = Draw(row, sums, generator.NextDouble() * sums[^1]);
                 result[r * numSamples + s] = c;
                 if (!replacement) row[c] = 0;
             }
@@ -54,21 +59,24 @@ public static partial class Tensor
         return IndexTensor.Own(result, dims.Length == 1 ? [numSamples] : [rows, numSamples]);
     }
 
-    /// <summary>Category c with probability wᶜ/Σw: the first c whose running sum exceeds u·Σw (u uniform in [0, 1)); a
-    /// category of weight 0 is never returned.</summary>
-    private static int Draw(double[] weights, Generator generator)
+    private static void RunningSums(double[] weights, double[] sums)
     {
-        double total = 0;
-        foreach (double w in weights) total += w;
-        double u = generator.NextDouble() * total, sum = 0;
-        int last = 0;
-        for (int c = 0; c < weights.Length; c++)
+        double sum = 0;
+        for (int c = 0; c < weights.Length; c++) sums[c] = sum += weights[c];
+    }
+
+    /// <summary>The first category whose running sum exceeds <paramref name="u"/>; when u·Σw rounded up to the total,
+    /// the last category of non-zero weight.</summary>
+    private static int Draw(double[] weights, double[] sums, double u)
+    {
+        int lo = 0, hi = sums.Length - 1;
+        while (lo < hi)
         {
-            if (weights[c] == 0) continue;
-            last = c;
-            sum += weights[c];
-            if (u < sum) return c;
+            int mid = (lo + hi) / 2;
+            if (sums[mid] > u) hi = mid;
+            else lo = mid + 1;
         }
-        return last; // u·Σw rounded up to the total: the last category of non-zero weight.
+        while (weights[lo] == 0) lo--;
+        return lo;
     }
 }
