@@ -2,18 +2,21 @@ namespace FashionMnist;
 
 /// <summary>Command-line options of the example.</summary>
 internal sealed record Options(string Model, int Epochs, string DataDir, int BatchSize, ulong Seed, string? Save, string OutDir,
-    double LearningRate, int? Limit)
+    double LearningRate, int? Limit, bool Distributed = false)
 {
     public const string Usage =
         "usage: dotnet run -c Release --project examples/FashionMnist -- --model mlp|cnn|lstm [--epochs N] [--data DIR]\n" +
-        "       [--batch-size B] [--seed S] [--save FILE] [--out DIR] [--lr LR] [--limit N]\n" +
+        "       [--batch-size B] [--seed S] [--save FILE] [--out DIR] [--lr LR] [--limit N] [--distributed]\n" +
         "  defaults: --epochs 15 (mlp) / 10 (cnn, lstm), --data /usr/share/datasets/fashion-mnist,\n" +
         "            --batch-size 128 (mlp) / 64 (cnn, lstm),\n" +
-        "            --seed 1, --out out/fashion-mnist, --lr 1e-3; --limit N trains on the first N training images only";
+        "            --seed 1, --out out/fashion-mnist, --lr 1e-3; --limit N trains on the first N training images only;\n" +
+        "  --distributed: data-parallel under mpirun (see README, Distributed training), --batch-size is the global batch";
 
     public static Options Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
+        bool distributed = args.Contains("--distributed");
+        args = args.Where(a => a != "--distributed").ToArray();
         for (int i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--")) throw new ArgumentException($"unexpected argument '{args[i]}'");
@@ -39,6 +42,7 @@ internal sealed record Options(string Model, int Epochs, string DataDir, int Bat
             values.GetValueOrDefault("save"),
             values.GetValueOrDefault("out", Path.Combine("out", "fashion-mnist")),
             values.TryGetValue("lr", out var lr) ? double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture) : 1e-3,
-            values.ContainsKey("limit") ? Int("limit", 0) : null);
+            values.ContainsKey("limit") ? Int("limit", 0) : null,
+            distributed);
     }
 }

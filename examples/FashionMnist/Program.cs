@@ -19,6 +19,7 @@ catch (Exception e) when (e is ArgumentException or FormatException or OverflowE
     Console.Error.WriteLine($"error: {e.Message}\n{Options.Usage}");
     return 2;
 }
+if (options.Distributed) return Distributed.Run(options); // data-parallel under mpirun: Distributed.cs
 
 // Data: the four IDX files, or a small synthetic stand-in when they are missing.
 FashionMnistData data;

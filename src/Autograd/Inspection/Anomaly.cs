@@ -159,7 +159,7 @@ internal static class Anomaly
         var frames = new StackTrace(2, fNeedFileInfo: true).GetFrames();
         foreach (var frame in frames)
         {
-            var assembly = frame.GetMethod()?.DeclaringType?.Assembly.GetName().Name;
+            var assembly = DiagnosticMethodInfo.Create(frame)?.DeclaringAssemblyName is { } full ? new System.Reflection.AssemblyName(full).Name : null;
             if (assembly is null || IsLibrary(assembly) || frame.GetFileName() is not { } file) continue;
             return new Origin(file, frame.GetFileLineNumber());
         }

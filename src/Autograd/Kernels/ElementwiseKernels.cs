@@ -82,21 +82,23 @@ internal enum Comparison { Equal, NotEqual, Greater, GreaterOrEqual, Less, LessO
 
 internal enum UnaryFunction { Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Negate, Sign }
 
-/// <summary>The TensorPrimitives function named by <see cref="UnaryFunction"/>, chosen once per call.</summary>
+/// <summary>The function named by <see cref="UnaryFunction"/>, chosen once per call.</summary>
 internal readonly struct MathKernel<T>(UnaryFunction f) : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public void Invoke(ReadOnlySpan<T> x, Span<T> d)
     {
         switch (f)
         {
-            case UnaryFunction.Exp: TensorPrimitives.Exp(x, d); break;
-            case UnaryFunction.Log: TensorPrimitives.Log(x, d); break;
+            // Transcendental functions go through VectorMap, whose blocks do not move with the buffer's address;
+            // the rest are single correctly rounded operations per element, the same bits at any address.
+            case UnaryFunction.Exp: VectorMap.Apply<T, ExpFunction<T>>(x, d); break;
+            case UnaryFunction.Log: VectorMap.Apply<T, LogFunction<T>>(x, d); break;
             case UnaryFunction.Sqrt: TensorPrimitives.Sqrt(x, d); break;
             case UnaryFunction.Abs: TensorPrimitives.Abs(x, d); break;
-            case UnaryFunction.Sin: TensorPrimitives.Sin(x, d); break;
-            case UnaryFunction.Cos: TensorPrimitives.Cos(x, d); break;
-            case UnaryFunction.Tanh: TensorPrimitives.Tanh(x, d); break;
-            case UnaryFunction.Sigmoid: TensorPrimitives.Sigmoid(x, d); break;
+            case UnaryFunction.Sin: VectorMap.Apply<T, SinFunction<T>>(x, d); break;
+            case UnaryFunction.Cos: VectorMap.Apply<T, CosFunction<T>>(x, d); break;
+            case UnaryFunction.Tanh: VectorMap.Apply<T, TanhFunction<T>>(x, d); break;
+            case UnaryFunction.Sigmoid: VectorMap.Apply<T, SigmoidFunction<T>>(x, d); break;
             case UnaryFunction.Negate: TensorPrimitives.Negate(x, d); break;
             case UnaryFunction.Sign:
                 for (int i = 0; i < d.Length; i++) d[i] = T.IsNaN(x[i]) ? x[i] : T.CreateTruncating(T.Sign(x[i]));

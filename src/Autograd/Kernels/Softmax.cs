@@ -27,9 +27,9 @@ internal static class Softmax
         int rows = x.Length / n;
         T[] scratch = Scratch.Rent<T>(rows + (log ? x.Length : 0));
         Span<T> sums = scratch.AsSpan(0, rows), e = log ? scratch.AsSpan(rows, x.Length) : y;
-        TensorPrimitives.Exp(y, e);
+        VectorMap.Apply<T, ExpFunction<T>>(y, e);
         for (int r = 0; r < rows; r++) sums[r] = RowSum(e.Slice(r * n, n));
-        if (log) TensorPrimitives.Log(sums, sums);
+        if (log) VectorMap.Apply<T, LogFunction<T>>(sums, sums);
         for (int r = 0; r < rows; r++)
         {
             Span<T> yr = y.Slice(r * n, n);
@@ -45,7 +45,7 @@ internal static class Softmax
     public static void Backward<T>(ReadOnlySpan<T> gs, ReadOnlySpan<T> ys, Span<T> dx, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int total = ys.Length;
-        if (log) TensorPrimitives.Exp(ys, dx);
+        if (log) VectorMap.Apply<T, ExpFunction<T>>(ys, dx);
         for (int start = 0; n > 0 && start < total; start += n)
         {
             ReadOnlySpan<T> gr = gs.Slice(start, n), yr = ys.Slice(start, n);

@@ -73,6 +73,21 @@ public sealed class Generator
         return r * Math.Cos(2 * Math.PI * u2);
     }
 
+    /// <summary>
+    /// The generator's whole state (the four xoshiro256** words and the cached second normal), so that a checkpoint
+    /// can save it and <see cref="SetState"/> can continue the same stream later, in another process.
+    /// </summary>
+    public GeneratorState GetState() => new(_s0, _s1, _s2, _s3, _spareNormal);
+
+    /// <summary>Continues the stream from <paramref name="state"/> (see <see cref="GetState"/>).</summary>
+    /// <exception cref="ArgumentException">All four words are zero: xoshiro256** would then produce zeros forever.</exception>
+    public void SetState(GeneratorState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+            throw new ArgumentException("Generator.SetState: the four state words are all zero, which no seeded generator reaches", nameof(state));
+        (_s0, _s1, _s2, _s3, _spareNormal) = (state.S0, state.S1, state.S2, state.S3, state.SpareNormal);
+    }
+
     /// <summary>Fisher–Yates shuffle of <paramref name="values"/> in place.</summary>
     public void Shuffle<TItem>(Span<TItem> values)
     {
@@ -83,3 +98,6 @@ public sealed class Generator
         }
     }
 }
+
+/// <summary>A <see cref="Generator"/>'s complete state: the xoshiro256** words and the cached normal sample, if any.</summary>
+public readonly record struct GeneratorState(ulong S0, ulong S1, ulong S2, ulong S3, double? SpareNormal);

@@ -22,6 +22,8 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
     private readonly IDataset<T> _dataset;
     private readonly Generator _generator;
     private readonly IReadOnlyList<ITransform<T>> _transforms;
+    private GeneratorState? _epochStart;
+    private int _batchesDone, _skip;
 
     /// <summary>Creates a loader. Shuffling and random transforms draw from <paramref name="generator"/> (seed 0 when omitted).</summary>
     public DataLoader(IDataset<T> dataset, int batchSize, bool shuffle = false, Generator? generator = null,
@@ -51,9 +53,36 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
     /// <summary>The dataset being iterated.</summary>
     public IDataset<T> Dataset => _dataset;
 
+    /// <summary>
+    /// Where the loader stands: its generator's state when the current epoch began (before the shuffle) and the number
+    /// of that epoch's batches handed out so far. Save it with a checkpoint taken after training on those batches;
+    /// <see cref="Resume"/> continues from it.
+    /// </summary>
+    public DataLoaderPosition Position => new(_epochStart ?? _generator.GetState(), _batchesDone);
+
+    /// <summary>
+    /// Makes the next enumeration continue the epoch at <paramref name="position"/>: the generator goes back to the
+    /// epoch's start, the same order is drawn and the batches before <see cref="DataLoaderPosition.Batch"/> are built
+    /// but not handed out (so random transforms draw what they drew the first time), then the rest follow. Later
+    /// epochs continue the same stream as an uninterrupted run, provided the loader's generator is its own (a
+    /// generator shared with dropout, say, would have been advanced between batches as well).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The batch index is outside [0, <see cref="Count"/>].</exception>
+    public void Resume(DataLoaderPosition position)
+    {
+        if (position.Batch < 0 || position.Batch > Count)
+            throw new ArgumentOutOfRangeException(nameof(position), $"DataLoader.Resume: batch {position.Batch} is outside [0, {Count}] (batches per epoch)");
+        _generator.SetState(position.EpochStart);
+        _skip = position.Batch;
+    }
+
     /// <inheritdoc />
     public IEnumerator<Batch<T>> GetEnumerator()
     {
+        int skip = _skip;
+        _skip = 0;
+        _epochStart = _generator.GetState();
+        _batchesDone = skip;
         var order = Enumerable.Range(0, _dataset.Count).ToArray();
         if (Shuffle) _generator.Shuffle<int>(order);
         int inputSize = _dataset.InputShape.Aggregate(1, (a, b) => a * b);
@@ -69,6 +98,8 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
                 _dataset.CopySample(order[start + i], input, targets.AsSpan(i * targetSize, targetSize));
                 foreach (var transform in _transforms) transform.Apply(input, _dataset.InputShape, _generator);
             }
+            if (batch < skip) continue;
+            _batchesDone = batch + 1;
             yield return new Batch<T>(
                 Tensor.Wrap(inputs, [size, .. _dataset.InputShape]),
                 Tensor.Wrap(targets, [size, .. _dataset.TargetShape]));
@@ -77,3 +108,7 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
+
+/// <summary>A <see cref="DataLoader{T}"/>'s place in its stream: the generator's state at the start of the epoch and
+/// the number of that epoch's batches already handed out.</summary>
+public readonly record struct DataLoaderPosition(GeneratorState EpochStart, int Batch);

@@ -21,7 +21,8 @@ namespace Autograd.NN.Serialization;
 /// one F64 vector "optimizer.param_groups.0.betas" = [β₁, β₂] (files with separate "beta1" and "beta2" still load);</item>
 /// <item><c>__metadata__</c>: "autograd.format_version" = "1", "autograd.dtype" ("float32" or "float64"),
 /// "autograd.model" (the model's type name), "autograd.optimizer" (the optimizer's name, only when one was saved), and
-/// the caller's own entries, whose keys must not start with "autograd.".</item>
+/// the caller's own entries, whose keys must not start with "autograd."; with a <see cref="TrainingState"/>, its
+/// "autograd.training.*" entries (step, epoch, data-loader position, generator states).</item>
 /// </list>
 /// <para>Element types: a file saved from a model of element type T and loaded into one of the same type
 /// restores every value bit for bit. Loading across types converts explicitly: F32 into a double model is exact, F64 into
@@ -58,13 +59,14 @@ public static class Checkpoint
     /// <summary>
     /// Writes <paramref name="model"/>'s state dict, <paramref name="optimizer"/>'s state (when given) and
     /// <paramref name="metadata"/> to <paramref name="path"/> in one atomic write: readers see the old file or the new
-    /// one whole. See <see cref="Checkpoint"/> for the layout.
+    /// one whole. See <see cref="Checkpoint"/> for the layout. With <paramref name="training"/> (step, schedule epoch,
+    /// data-loader position, generator states) the file is enough to resume training bit for bit.
     /// </summary>
     /// <exception cref="ArgumentException">A metadata key starts with "autograd.", a metadata value is null, or an
     /// optimizer is saved with a model that has a key starting with "optimizer.".</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     public static void Save<T>(string path, Module<T> model, Optimizer<T>? optimizer = null,
-        IReadOnlyDictionary<string, string>? metadata = null) where T : unmanaged, IFloatingPointIeee754<T>
+        IReadOnlyDictionary<string, string>? metadata = null, TrainingState? training = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -79,6 +81,7 @@ public static class Checkpoint
         meta[VersionKey] = FormatVersion;
         meta[DTypeKey] = dtype == "F32" ? "float32" : "float64";
         meta[ModelKey] = TypeName(model);
+        foreach (var (key, value) in training?.ToMetadata() ?? []) meta[key] = value;
 
         var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
         var integers = model.IntegerBufferNames();
@@ -126,8 +129,10 @@ public static class Checkpoint
     /// <see cref="CheckpointLoadResult.MissingOptimizerKeys"/> instead). On any failure the model
     /// and the optimizer are left exactly as they were. Optimizer state in the file is ignored when
     /// <paramref name="optimizer"/> is null.
+    /// The training state, when the file holds one, is checked with the rest (whole numbers in range, valid generator
+    /// states) and returned in <see cref="CheckpointLoadResult.Training"/>.
     /// </summary>
-    /// <returns>The missing and unexpected model keys (empty when strict) and the file's metadata.</returns>
+    /// <returns>The missing and unexpected model keys (empty when strict), the training state and the file's metadata.</returns>
     /// <exception cref="SafeTensorsFormatException">The file is not valid safetensors (truncated, corrupt header, …).</exception>
     /// <exception cref="CheckpointException">The file does not fit the model or optimizer; the message lists every problem.</exception>
     public static CheckpointLoadResult Load<T>(string path, Module<T> model, Optimizer<T>? optimizer = null, bool strict = true)
@@ -187,6 +192,7 @@ public static class Checkpoint
                 problems.Add($"metadata '{DTypeKey}' is '{metadata.GetValueOrDefault(DTypeKey) ?? "(absent)"}'; expected float32 or float64");
             else optimizerState = ReadOptimizerState<T>(tensors, metadata[DTypeKey] == "float32" ? "F32" : "F64", problems);
         }
+        var training = TrainingState.FromMetadata(metadata, problems);
         IReadOnlyList<string> missingOptimizerKeys = [];
         if (problems.Count > 0)
             throw new CheckpointException(path, $"does not fit {TypeName(model)}{(optimizer is null ? "" : $" with {optimizer.Name}")}: {string.Join("; ", problems)}; nothing was loaded");
@@ -207,6 +213,7 @@ public static class Checkpoint
         {
             MissingOptimizerKeys = missingOptimizerKeys,
             RenamedKeys = renamed,
+            Training = training,
         };
     }
 

@@ -13,6 +13,10 @@ public sealed record CheckpointLoadResult(
     /// </summary>
     public IReadOnlyList<string> MissingOptimizerKeys { get; init; } = [];
 
+    /// <summary>The training state saved with the checkpoint (step, schedule epoch, data-loader position, generator
+    /// states), or null when it was saved without one.</summary>
+    public TrainingState? Training { get; init; }
+
     /// <summary>Model keys of the file in the camelCase spelling of earlier versions of this library ("1.runningMean"),
     /// each with the PyTorch name it was loaded into ("1.running_mean"); empty for a file with today's names.</summary>
     public IReadOnlyDictionary<string, string> RenamedKeys { get; init; } = new Dictionary<string, string>();

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Autograd.NN.Data;
+
+namespace Autograd.NN.Serialization;
+
+/// <summary>
+/// What a checkpoint needs besides the model and the optimizer to resume training as if it had never stopped: the
+/// number of optimizer steps taken, the schedule's epoch (<see cref="Schedules.LRScheduler.SetEpoch"/>), the data
+/// loader's position (<see cref="DataLoader{T}.Position"/>) and the state of every other random generator the
+/// training draws from (dropout, augmentation), by a name of the caller's choosing.
+/// </summary>
+/// <param name="Step">Optimizer steps taken (≥ 0).</param>
+/// <param name="Epoch">The schedule's epoch t (≥ 0).</param>
+/// <param name="Loader">The data loader's position, or null when there is none to save.</param>
+/// <param name="Generators">Other generators' states by name (letters, digits, '_', '-' and '.').</param>
+public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loader, IReadOnlyDictionary<string, GeneratorState> Generators)
+{
+    /// <summary>Metadata key prefix of the training state, inside the format's reserved "autograd." prefix.</summary>
+    public const string Prefix = "autograd.training.";
+
+    private const string StepKey = Prefix + "step", EpochKey = Prefix + "epoch", LoaderKey = Prefix + "loader",
+        GeneratorPrefix = Prefix + "generator.";
+
+    /// <summary>The state as metadata entries: decimal step and epoch; each generator as its four words and the
+    /// cached normal's bits in hexadecimal ("-" for none), so every bit round-trips; the loader as its batch index
+    /// followed by its generator's state.</summary>
+    internal Dictionary<string, string> ToMetadata()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Step);
+        ArgumentOutOfRangeException.ThrowIfNegative(Epoch);
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [StepKey] = Step.ToString(CultureInfo.InvariantCulture),
+            [EpochKey] = Epoch.ToString(CultureInfo.InvariantCulture),
+        };
+        if (Loader is { } loader)
+            meta[LoaderKey] = $"{loader.Batch.ToString(CultureInfo.InvariantCulture)};{Format(loader.EpochStart)}";
+        foreach (var (name, state) in Generators)
+        {
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                throw new ArgumentException($"TrainingState: generator name '{name}' must be non-empty letters, digits, '_', '-' or '.'", nameof(Generators));
+            meta[GeneratorPrefix + name] = Format(state);
+        }
+        return meta;
+    }
+
+    /// <summary>
+    /// The training state in <paramref name="metadata"/>, or null when it holds none (no step key). Every entry is
+    /// checked: whole numbers in range, well-formed generator states that a generator can hold, no unknown
+    /// "autograd.training." key; each problem is added to <paramref name="problems"/>.
+    /// </summary>
+    internal static TrainingState? FromMetadata(IReadOnlyDictionary<string, string> metadata, List<string> problems)
+    {
+        var keys = metadata.Keys.Where(k => k.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
+        if (keys.Count == 0) return null;
+        int before = problems.Count;
+        long step = ReadWhole(metadata, StepKey, long.MaxValue, problems);
+        int epoch = (int)ReadWhole(metadata, EpochKey, int.MaxValue, problems);
+        DataLoaderPosition? loader = null;
+        if (metadata.TryGetValue(LoaderKey, out string? text))
+        {
+            int semicolon = text.IndexOf(';');
+            bool batchOk = int.TryParse(semicolon < 0 ? text : text[..semicolon], NumberStyles.None, CultureInfo.InvariantCulture, out int batch);
+            if (!batchOk || semicolon < 0) problems.Add($"metadata '{LoaderKey}' is '{text}'; expected a batch index, ';' and a generator state");
+            else if (Parse(text[(semicolon + 1)..]) is { } start) loader = new DataLoaderPosition(start, batch);
+            else problems.Add($"metadata '{LoaderKey}' holds an invalid generator state '{text[(semicolon + 1)..]}'; expected four non-zero-together 16-digit hex words and the normal's bits or '-', separated by ';'");
+        }
+        var generators = new Dictionary<string, GeneratorState>(StringComparer.Ordinal);
+        foreach (string key in keys)
+        {
+            if (key.StartsWith(GeneratorPrefix, StringComparison.Ordinal))
+            {
+                if (Parse(metadata[key]) is { } state) generators[key[GeneratorPrefix.Length..]] = state;
+                else problems.Add($"metadata '{key}' holds an invalid generator state '{metadata[key]}'");
+            }
+            else if (key is not (StepKey or EpochKey or LoaderKey))
+                problems.Add($"unknown training-state key '{key}'");
+        }
+        return problems.Count > before ? null : new TrainingState(step, epoch, loader, generators);
+    }
+
+    private static long ReadWhole(IReadOnlyDictionary<string, string> metadata, string key, long max, List<string> problems)
+    {
+        if (!metadata.TryGetValue(key, out string? text)) problems.Add($"training state lacks '{key}'");
+        else if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value > max)
+            problems.Add($"metadata '{key}' is '{text}'; expected a whole number in [0, {max}]");
+        else return value;
+        return 0;
+    }
+
+    private static string Format(GeneratorState s) =>
+        $"{s.S0:x16};{s.S1:x16};{s.S2:x16};{s.S3:x16};{(s.SpareNormal is double v ? BitConverter.DoubleToUInt64Bits(v).ToString("x16") : "-")}";
+
+    private static GeneratorState? Parse(string text)
+    {
+        string[] parts = text.Split(';');
+        if (parts.Length != 5) return null;
+        var words = new ulong[5];
+        for (int i = 0; i < 5; i++)
+        {
+            if (i == 4 && parts[4] == "-") continue;
+            if (parts[i].Length != 16 || !ulong.TryParse(parts[i], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out words[i])) return null;
+        }
+        double? spare = parts[4] == "-" ? null : BitConverter.UInt64BitsToDouble(words[4]);
+        if ((words[0] | words[1] | words[2] | words[3]) == 0 || spare is double d && !double.IsFinite(d)) return null;
+        return new GeneratorState(words[0], words[1], words[2], words[3], spare);
+    }
+}

@@ -1,0 +1,136 @@
+using Autograd.NN;
+using Autograd.NN.Data;
+using Autograd.NN.Optimizers;
+using Autograd.NN.Serialization;
+using Autograd.Tests.NN;
+
+namespace Autograd.Tests.Reliability;
+
+/// <summary>
+/// The pieces of crash-safe resume one by one: a generator's state, a data loader's position, and the training state
+/// a checkpoint carries (round trip, and refusal of every malformed field with the model left as it was). The oracle
+/// is always the uninterrupted stream: the same generator, loader or file used without stopping.
+/// </summary>
+public sealed class TrainingStateTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Generator_SetState_ContinuesTheSameStream_CachedNormalIncluded()
+    {
+        var g = new Generator(7);
+        for (int i = 0; i < 5; i++) g.NextDouble();
+        g.NextNormal(); // Box–Muller makes a pair: the second is cached and must travel with the state.
+        var state = g.GetState();
+        Assert.NotNull(state.SpareNormal);
+        double[] expected = [g.NextNormal(), g.NextDouble(), g.NextInt(1000), g.NextNormal()];
+        var other = new Generator(12345);
+        other.SetState(state);
+        double[] continued = [other.NextNormal(), other.NextDouble(), other.NextInt(1000), other.NextNormal()];
+        Assert.Equal(expected, continued);
+    }
+
+    [Fact]
+    public void Generator_SetState_RefusesTheAllZeroState()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Generator(1).SetState(new GeneratorState(0, 0, 0, 0, null)));
+        Assert.Contains("Generator.SetState", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void DataLoader_Resume_HandsOutTheRestOfTheEpochThenTheSameLaterEpochs(int stopAfter)
+    {
+        // 10 samples in batches of 3 (4 batches per epoch), shuffled, with random flips: two epochs uninterrupted are
+        // the oracle; the interrupted loader stops after stopAfter batches of the first epoch and a new loader, with
+        // a generator seeded otherwise, resumes from the position.
+        var uninterrupted = Loader(seed: 3);
+        var expected = uninterrupted.Concat(uninterrupted).Select(Bits).ToList();
+        var first = Loader(seed: 3);
+        var seen = first.Take(stopAfter).Select(Bits).ToList();
+        var resumed = Loader(seed: 999);
+        resumed.Resume(first.Position);
+        seen.AddRange(resumed.Concat(resumed).Select(Bits));
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public void DataLoader_Resume_RefusesABatchOutsideTheEpoch()
+    {
+        var loader = Loader(seed: 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => loader.Resume(loader.Position with { Batch = 5 }));
+        Assert.Contains("batch 5 is outside [0, 4]", e.Message);
+    }
+
+    [Fact]
+    public void Checkpoint_TrainingState_RoundTripsEveryBit()
+    {
+        var (model, optimizer) = ModelAndOptimizer();
+        var dropout = new Generator(5);
+        dropout.NextNormal();
+        var loader = Loader(seed: 2);
+        using (var batches = loader.GetEnumerator()) batches.MoveNext();
+        var state = new TrainingState(17, 3, loader.Position, new Dictionary<string, GeneratorState> { ["dropout"] = dropout.GetState() });
+        string path = _dir.File("c.safetensors");
+        Checkpoint.Save(path, model, optimizer, training: state);
+        var read = Checkpoint.Load(path, model, optimizer).Training;
+        Assert.NotNull(read);
+        Assert.Equal((17L, 3, loader.Position), (read.Step, read.Epoch, read.Loader));
+        Assert.Equal(dropout.GetState(), Assert.Single(read.Generators, kv => kv.Key == "dropout").Value);
+        Assert.Null(Checkpoint.Load(Save(model, optimizer, training: null), model, optimizer).Training);
+    }
+
+    [Theory]
+    [InlineData("autograd.training.step", "-1", "expected a whole number in [0, 9223372036854775807]")]
+    [InlineData("autograd.training.step", "1e3", "expected a whole number")]
+    [InlineData("autograd.training.epoch", "2147483648", "expected a whole number in [0, 2147483647]")]
+    [InlineData("autograd.training.loader", "x;0000000000000001;0;0;0;-", "expected a batch index")]
+    [InlineData("autograd.training.loader", "1;0000000000000000;0000000000000000;0000000000000000;0000000000000000;-", "invalid generator state")]
+    [InlineData("autograd.training.generator.dropout", "0000000000000001;0000000000000002", "invalid generator state")]
+    [InlineData("autograd.training.generator.dropout", "0000000000000001;0000000000000002;0000000000000003;0000000000000004;7ff0000000000000", "invalid generator state")]
+    [InlineData("autograd.training.seed", "1", "unknown training-state key")]
+    public void Checkpoint_MalformedTrainingState_IsRefusedNamingTheKey_AndNothingChanges(string key, string value, string problem)
+    {
+        // Domains: step ∈ [0, long.MaxValue] and epoch ∈ [0, int.MaxValue] as plain decimals; a generator state is four
+        // 16-digit hex words, not all zero (xoshiro would be stuck at zero), and a finite cached normal or '-'.
+        var (model, optimizer) = ModelAndOptimizer();
+        var state = new TrainingState(4, 1, null, new Dictionary<string, GeneratorState> { ["dropout"] = new Generator(1).GetState() });
+        string path = Save(model, optimizer, state);
+        var (tensors, metadata) = SafeTensorsFile.Load(path);
+        metadata[key] = value;
+        SafeTensorsFile.Save(path, tensors, metadata);
+
+        var (fresh, freshOptimizer) = ModelAndOptimizer(seed: 9);
+        string before = Autograd.ReproRunner.ReproTraining.StateHash(fresh);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, fresh, freshOptimizer));
+        Assert.Contains($"'{key}'", e.Message);
+        Assert.Contains(problem, e.Message);
+        Assert.Equal(before, Autograd.ReproRunner.ReproTraining.StateHash(fresh));
+    }
+
+    private string Save(Module<float> model, Optimizer<float> optimizer, TrainingState? training)
+    {
+        string path = _dir.File($"{Guid.NewGuid():N}.safetensors");
+        Checkpoint.Save(path, model, optimizer, training: training);
+        return path;
+    }
+
+    private static (Module<float>, Optimizer<float>) ModelAndOptimizer(ulong seed = 1)
+    {
+        var model = new Sequential<float>(new Linear<float>(4, 3, new Generator(seed)));
+        return (model, new Adam<float>(model.Parameters()));
+    }
+
+    private static DataLoader<float> Loader(ulong seed)
+    {
+        var data = Enumerable.Range(0, 10 * 4).Select(i => (float)i).ToArray();
+        var dataset = ArrayDataset<float>.Classification(data, [1, 1, 4], [.. Enumerable.Range(0, 10).Select(i => i % 3)]);
+        return new DataLoader<float>(dataset, 3, shuffle: true, generator: new Generator(seed), transforms: [new RandomHorizontalFlip<float>()]);
+    }
+
+    private static string Bits(Batch<float> b) => string.Join(",", b.Inputs.ToArray().Concat(b.Targets.ToArray()));
+}
