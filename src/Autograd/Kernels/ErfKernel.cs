@@ -131,7 +131,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
             TensorPrimitives.Negate(es, ls);
             TensorPrimitives.FusedMultiplyAdd(cs, cs, ls, ls);
             TensorPrimitives.Multiply(es, -c, es);
-            TensorPrimitives.Exp(es, es);
+            VectorMap.Apply<T, ExpFunction<T>>(es, es); // blocks counted from the span's start, not its address
             TensorPrimitives.Multiply(ls, es, ls);
             TensorPrimitives.MultiplyAdd(ls, -c, es, es);
             var ds = d.Slice(start, n);

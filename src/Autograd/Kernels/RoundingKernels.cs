@@ -28,12 +28,13 @@ internal readonly struct Expm1Kernel<T> : IUnaryKernel<T> where T : unmanaged, I
 {
     public void Invoke(ReadOnlySpan<T> x, Span<T> d)
     {
-        // eˣ is computed vectorised per chunk into a scratch span, so x and d may be the same span.
+        // eˣ is computed vectorised per chunk of 256 (a multiple of every vector width, so the blocks stay those of the
+        // whole span) into a scratch span, so x and d may be the same span.
         Span<T> e = stackalloc T[256];
         for (int start = 0; start < d.Length; start += e.Length)
         {
             int n = Math.Min(e.Length, d.Length - start);
-            TensorPrimitives.Exp(x.Slice(start, n), e[..n]);
+            VectorMap.Apply<T, ExpFunction<T>>(x.Slice(start, n), e[..n]); // blocks counted from the span's start, not its address
             for (int i = 0; i < n; i++)
             {
                 T v = x[start + i], u = e[i], um1 = u - T.One;
