@@ -27,10 +27,12 @@ public static class Signatures
         return t.Name;
     }
 
-    /// <summary>True when <paramref name="t"/> is a tensor, an array of tensors or a tuple of tensors (of any element type).</summary>
+    /// <summary>True when <paramref name="t"/> is a tensor, an array of tensors or a tuple of tensors (of any element type),
+    /// possibly with typed positions beside them (Sort and TopK return (Values, IndexTensor Indices)).</summary>
     public static bool IsTensorResult(System.Type t) =>
         (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Tensor<>)) || (t.IsArray && IsTensorResult(t.GetElementType()!))
-        || (t.IsGenericType && t.GetGenericTypeDefinition().FullName!.StartsWith("System.ValueTuple`", StringComparison.Ordinal) && t.GetGenericArguments().All(IsTensorResult));
+        || (t.IsGenericType && t.GetGenericTypeDefinition().FullName!.StartsWith("System.ValueTuple`", StringComparison.Ordinal)
+            && t.GetGenericArguments().Any(IsTensorResult) && t.GetGenericArguments().All(a => IsTensorResult(a) || a == typeof(IndexTensor)));
 
     /// <summary>Every public member of <see cref="Tensor{T}"/> (instance methods, property getters and operators) and
     /// public static method of <see cref="Tensor"/> that returns tensors.</summary>

@@ -374,21 +374,5 @@ public static partial class Naive
 
     /// <summary>Constant padding in torch.nn.functional.pad's order (pairs from the last dim): out[c] = x[c − before]
     /// where that lies inside x, else <paramref name="value"/>; negative amounts crop.</summary>
-    public static Nd Pad(Nd x, int[] pad, double value)
-    {
-        int rank = x.Shape.Length;
-        var before = new int[rank];
-        var shape = (int[])x.Shape.Clone();
-        for (int k = 0; k < pad.Length / 2; k++)
-        {
-            before[rank - 1 - k] = pad[2 * k];
-            shape[rank - 1 - k] += pad[2 * k] + pad[2 * k + 1];
-        }
-        return new([.. Enumerable.Range(0, TensorGen.Count(shape)).Select(k =>
-        {
-            var c = Coords(k, shape);
-            var source = c.Select((v, d) => v - before[d]).ToArray();
-            return source.Select((v, d) => v >= 0 && v < x.Shape[d]).All(b => b) ? x[source] : value;
-        })], shape);
-    }
+    public static Nd Pad(Nd x, int[] pad, double value) => PadMode(x, pad, PaddingMode.Constant, value);
 }

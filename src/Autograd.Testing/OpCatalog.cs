@@ -264,6 +264,7 @@ public static partial class OpCatalog
             new("IndexSelect", "IndexSelect(int, int[])", x => x[0].IndexSelect(1, Ints(x[1])), g => IndexCase(g, add: false), x => IndexSelect(x[0], 1, x[1])),
             new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true), x => IndexAdd(x[0], 1, x[1], x[2])),
             .. RecurrentRows<T>(),
+            .. SequenceRows<T>(),
         ];
     }
 

@@ -125,4 +125,68 @@ public class MaskingPaddingTests
         Fails(() => Iota(3).Pad([1, 1, 1, 1]), "Pad", "[1, 1, 1, 1]", "[3]");
         Fails(() => Iota(2, 3).Pad([-2, -2]), "Pad", "dim 1", "[2, 3]");
     }
+    [Fact]
+    public void PadReflectMirrorsWithoutTheEdgeAndAddsReadsInTheGradient()
+    {
+        var x = T([1, 2, 3], 3);
+        var y = x.Pad([2, 1], PaddingMode.Reflect);
+        // [a, b, c] with 2 before, 1 after: [c, b | a, b, c | b]
+        Assert.Equal([3, 2, 1, 2, 3, 2], y.ToArray());
+        y.Backward(Upstream(y));
+        // v = [1, 2, 3, 4, 5, 6]: a read at 2 → 3; b at 1, 3, 5 → 2 + 4 + 6 = 12; c at 0, 4 → 1 + 5 = 6
+        Assert.Equal([3, 12, 6], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void PadReplicateAndCircularOverTwoDims()
+    {
+        var x = Iota(2, 2);
+        // replicate (1, 0) on the last dim, (0, 1) on dim 0: [[1, 1, 2], [3, 3, 4], [3, 3, 4]]
+        Assert.Equal([1, 1, 2, 3, 3, 4, 3, 3, 4], x.Pad([1, 0, 0, 1], PaddingMode.Replicate).ToArray());
+        // circular (1, 2) on [1, 2]: j = −1 → 1, then 0, 1, then 2 → 0, 3 → 1: [2, 1, 2, 1, 2]
+        Assert.Equal([2, 1, 2, 1, 2], T([1, 2], 2).Pad([1, 2], PaddingMode.Circular).ToArray());
+        var y = x.Pad([1, 1], PaddingMode.Replicate);
+        y.Backward(Upstream(y));
+        // rows [x₀, x₀, x₁, x₁] and [x₂, x₂, x₃, x₃]; v = [[1, 2, 3, 4], [5, 6, 7, 8]] → [[3, 7], [11, 15]]
+        Assert.Equal([3, 7, 11, 15], x.Grad!.ToArray());
+        // constant mode is the value overload
+        Assert.Equal([9, 1, 2, 9], T([1, 2], 2).Pad([1, 1], PaddingMode.Constant, 9).ToArray());
+    }
+
+    [Fact]
+    public void PadModesRejectAmountsTheModeCannotFill()
+    {
+        // reflect needs each amount < the dim's size (as PyTorch), circular ≤ the size
+        Fails(() => Iota(2, 3).Pad([3, 0], PaddingMode.Reflect), "Pad", "(3, 0)", "less than the size 3", "[2, 3]", "Reflect");
+        Fails(() => Iota(2, 3).Pad([0, 0, 0, 2], PaddingMode.Reflect), "Pad", "(0, 2)", "dim 0", "[2, 3]");
+        Fails(() => Iota(2, 3).Pad([4, 0], PaddingMode.Circular), "Pad", "at most the size 3", "Circular");
+        Fails(() => Iota(2, 3).Pad([1], PaddingMode.Replicate), "Pad", "[1]", "[2, 3]");
+        Fails(() => Iota(2, 3).Pad([-2, -2], PaddingMode.Replicate), "Pad", "negative size", "[2, 3]");
+    }
+
+    [Fact]
+    public void RollWrapsAroundAndRollsTheGradientBack()
+    {
+        var x = Iota(2, 3);
+        var y = x.Roll(1, 1);
+        // y[i, (j + 1) mod 3] = x[i, j]: [[3, 1, 2], [6, 4, 5]]
+        Assert.Equal([3, 1, 2, 6, 4, 5], y.ToArray());
+        y.Backward(Upstream(y));
+        // x[i, j] sits at y[i, (j + 1) mod 3]: v = [[1, 2, 3], [4, 5, 6]] → [[2, 3, 1], [5, 6, 4]]
+        Assert.Equal([2, 3, 1, 5, 6, 4], x.Grad!.ToArray());
+        // two dims, negative shift: dim 0 by 1 swaps rows, dim 1 by −1 (= 2): [[5, 6, 4], [2, 3, 1]]
+        Assert.Equal([5, 6, 4, 2, 3, 1], Iota(2, 3).Roll([1, -1], [0, 1]).ToArray());
+        // flattened: [1, …, 6] rolled by 2 is [5, 6, 1, 2, 3, 4], shape kept
+        var flat = Iota(2, 3).Roll([2]);
+        Assert.Equal([2, 3], flat.Shape);
+        Assert.Equal([5, 6, 1, 2, 3, 4], flat.ToArray());
+    }
+
+    [Fact]
+    public void RollRejectsUnpairedShifts()
+    {
+        Fails(() => Iota(2, 3).Roll([1, 2], [0]), "Roll", "2 shifts", "1 dims");
+        Fails(() => Iota(2, 3).Roll([1, 2]), "Roll", "2 shifts");
+        Fails(() => Iota(2, 3).Roll(1, 2), "Roll");
+    }
 }

@@ -80,7 +80,7 @@ internal enum Comparison { Equal, NotEqual, Greater, GreaterOrEqual, Less, LessO
 
 // Unary kernels.
 
-internal enum UnaryFunction { Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Negate, Sign, Erf }
+internal enum UnaryFunction { Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Negate, Sign }
 
 /// <summary>The function named by <see cref="UnaryFunction"/>, chosen once per call.</summary>
 internal readonly struct MathKernel<T>(UnaryFunction f) : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -102,9 +102,6 @@ internal readonly struct MathKernel<T>(UnaryFunction f) : IUnaryKernel<T> where 
             case UnaryFunction.Negate: TensorPrimitives.Negate(x, d); break;
             case UnaryFunction.Sign:
                 for (int i = 0; i < d.Length; i++) d[i] = T.IsNaN(x[i]) ? x[i] : T.CreateTruncating(T.Sign(x[i]));
-                break;
-            case UnaryFunction.Erf:
-                for (int i = 0; i < d.Length; i++) d[i] = T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x[i])));
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(f));
         }

@@ -10,6 +10,7 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo ReluOp = new("Relu", Saved.Input0, "∂relu(x)/∂x = 1 for x > 0, else 0");
     private static readonly OpInfo LeakyReluOp = new("LeakyRelu", Saved.Input0, "∂leakyrelu(x)/∂x = 1 for x > 0, else slope");
     private static readonly OpInfo ClampOp = new("Clamp", Saved.Input0, "∂clamp(x, lo, hi)/∂x = 1 for lo ≤ x ≤ hi, else 0");
+    private static readonly OpInfo GeluOp = new("Gelu", Saved.Input0, "∂(x·Φ(x))/∂x = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)");
     private static readonly OpInfo SoftplusOp = new("Softplus", Saved.Input0, "∂softplus(x)/∂x = σ(βx), 1 where βx > threshold");
 
     /// <summary>Rectified linear unit max(x, 0). d/dx = 1 for x &gt; 0, else 0.</summary>
@@ -45,8 +46,10 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>
-    /// GELU x·Φ(x) with Φ the standard normal CDF: 0.5·x·(1 + erf(x/√2)); with <paramref name="tanhApproximation"/>,
-    /// 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). Composite of differentiable primitives.
+    /// GELU x·Φ(x) with Φ the standard normal CDF: 0.5·x·(1 + erf(x/√2)), one vectorised kernel (Φ from erfc on the
+    /// negative tail, so tiny values keep their relative precision); d/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π), written
+    /// with Erf and Exp so higher orders follow. With <paramref name="tanhApproximation"/>,
+    /// 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), a composite of differentiable primitives.
     /// </summary>
     public Tensor<T> Gelu(bool tanhApproximation = false)
     {
@@ -55,7 +58,8 @@ public sealed partial class Tensor<T>
             var inner = (this + this.Pow(T.CreateChecked(3)) * T.CreateChecked(0.044715)) * T.CreateChecked(Math.Sqrt(2 / Math.PI));
             return this * Half * (inner.Tanh() + T.One);
         }
-        return this * Half * ((this * T.CreateChecked(1 / Math.Sqrt(2))).Erf() + T.One);
+        return Map(GeluOp, new GeluKernel<T>(), static (x, _) =>
+            (x * T.CreateChecked(1 / Math.Sqrt(2))).Erf() * Half + Half + x * (x * x * T.CreateChecked(-0.5)).Exp() * T.CreateChecked(1 / Math.Sqrt(2 * Math.PI)));
     }
 
     /// <summary>SiLU (swish) x·σ(x).</summary>

@@ -20,6 +20,11 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo TanhBackwardOp = new("TanhBackward", Saved.Input0 | Saved.Input1, "∂(g·(1 − y²))/∂g = 1 − y²", "∂(g·(1 − y²))/∂y = −2y·g");
     private static readonly OpInfo SigmoidBackwardOp = new("SigmoidBackward", Saved.Input0 | Saved.Input1, "∂(g·y(1 − y))/∂g = y(1 − y)", "∂(g·y(1 − y))/∂y = g·(1 − 2y)");
     private static readonly OpInfo ErfOp = new("Erf", Saved.Input0, "∂erf x/∂x = 2/√π · e^(−x²)");
+    private static readonly OpInfo Log1pOp = new("Log1p", Saved.Input0, "∂ln(1 + x)/∂x = 1/(1 + x)");
+    private static readonly OpInfo Expm1Op = new("Expm1", Saved.Output, "∂(eˣ − 1)/∂x = eˣ = y + 1");
+    private static readonly OpInfo RoundOp = new("Round", Saved.None, "∂round(x)/∂x = 0 (piecewise constant; PyTorch's choice at the jumps too)");
+    private static readonly OpInfo FloorOp = new("Floor", Saved.None, "∂⌊x⌋/∂x = 0 (piecewise constant; PyTorch's choice at the jumps too)");
+    private static readonly OpInfo CeilOp = new("Ceil", Saved.None, "∂⌈x⌉/∂x = 0 (piecewise constant; PyTorch's choice at the jumps too)");
     private static readonly OpInfo MaskedByOp = new("MaskedBy", Saved.None, "∂(g ⊙ mask(x))/∂g = mask(x) (mask piecewise constant in x)");
 
     /// <summary>Applies an elementwise kernel and records g·dfdx(x, y) as the derivative.</summary>
@@ -117,7 +122,7 @@ public sealed partial class Tensor<T>
         ]);
 
     /// <summary>Elementwise error function erf x = 2/√π ∫₀ˣ e^(−t²) dt. d/dx = 2/√π · e^(−x²).</summary>
-    public Tensor<T> Erf() => Map(ErfOp, new MathKernel<T>(UnaryFunction.Erf),
+    public Tensor<T> Erf() => Map(ErfOp, new ErfKernel<T>(),
         static (x, _) => (x * x).Neg().Exp() * T.CreateChecked(1.1283791670955126));
 
     /// <summary>Elementwise −x (same as the unary minus operator).</summary>
@@ -125,4 +130,21 @@ public sealed partial class Tensor<T>
 
     /// <summary>Elementwise sign: −1, 0 or 1. Not differentiable (piecewise constant): records nothing.</summary>
     public Tensor<T> Sign() => ApplyUnary(this, new MathKernel<T>(UnaryFunction.Sign));
+    /// <summary>Elementwise ln(1 + x), accurate for x near 0 (torch.log1p). d/dx = 1/(1 + x).</summary>
+    public Tensor<T> Log1p() => Map(Log1pOp, new Log1pKernel<T>(), static (x, _) => (x + T.One).Reciprocal());
+
+    /// <summary>Elementwise eˣ − 1, accurate for x near 0 (torch.expm1). d/dx = eˣ = y + 1.</summary>
+    public Tensor<T> Expm1() => Map(Expm1Op, new Expm1Kernel<T>(), static (_, y) => y + T.One);
+
+    /// <summary>
+    /// Elementwise rounding to the nearest whole number, halves to even (torch.round). Piecewise constant: the gradient
+    /// is 0 everywhere (also at the jumps, as PyTorch), so it flows nowhere but the output still requires grad.
+    /// </summary>
+    public Tensor<T> Round() => Map(RoundOp, new RoundingKernel<T>(Rounding.Nearest), static (x, _) => Tensor.ZerosLike(x));
+
+    /// <summary>Elementwise ⌊x⌋, the largest whole number ≤ x (torch.floor). Gradient 0 everywhere (also at the jumps).</summary>
+    public Tensor<T> Floor() => Map(FloorOp, new RoundingKernel<T>(Rounding.Floor), static (x, _) => Tensor.ZerosLike(x));
+
+    /// <summary>Elementwise ⌈x⌉, the smallest whole number ≥ x (torch.ceil). Gradient 0 everywhere (also at the jumps).</summary>
+    public Tensor<T> Ceil() => Map(CeilOp, new RoundingKernel<T>(Rounding.Ceiling), static (x, _) => Tensor.ZerosLike(x));
 }

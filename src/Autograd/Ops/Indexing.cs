@@ -15,30 +15,36 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo IndexAddOp = new("IndexAdd", Saved.None, "∂indexadd(x, dim, i, s)/∂x = 1", "∂indexadd(x, dim, i, s)/∂s = indexselect(g, dim, i)");
 
     /// <summary>
-    /// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (likewise for any dim); index holds whole numbers.
-    /// ∂/∂x = zeros.ScatterAdd(dim, index, g).
+    /// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (likewise for any dim), as torch.gather; index has the input's
+    /// rank and sizes ≤ the input's outside <paramref name="dim"/>. ∂/∂x = zeros.ScatterAdd(dim, index, g).
     /// </summary>
-    public Tensor<T> Gather(int dim, Tensor<T> index)
+    public Tensor<T> Gather(int dim, IndexTensor index)
     {
         int d = Shapes.NormalizeDim("Gather", dim, Rank);
-        var idx = ReadIndex("Gather", d, index, checkOtherDims: true);
-        var offsets = Kernels.Gather.AlongDim(index.Dims, Shapes.ContiguousStrides(Dims), d, idx);
+        CheckIndexTensor("Gather", d, index);
+        var offsets = Kernels.Gather.AlongDim(index.Dims, Shapes.ContiguousStrides(Dims), d, index.Values);
         return GatherRuns(GatherOp, offsets, 1, (int[])index.Dims.Clone());
     }
 
+    /// <summary>Gather with positions given as whole numbers in T (the older form of <see cref="Gather(int, IndexTensor)"/>).</summary>
+    public Tensor<T> Gather(int dim, Tensor<T> index) => Gather(dim, IndexTensor.FromTensor("Gather", index));
+
     /// <summary>
-    /// A copy of this tensor with src added at the index positions: out[i][index[i][j][k]][k] += src[i][j][k] (dim = 1).
-    /// ∂/∂self = g, ∂/∂src = g.Gather(dim, index).
+    /// A copy of this tensor with src added at the index positions: out[i][index[i][j][k]][k] += src[i][j][k] (dim = 1),
+    /// as torch.scatter_add. ∂/∂self = g, ∂/∂src = g.Gather(dim, index).
     /// </summary>
-    public Tensor<T> ScatterAdd(int dim, Tensor<T> index, Tensor<T> source)
+    public Tensor<T> ScatterAdd(int dim, IndexTensor index, Tensor<T> source)
     {
         int d = Shapes.NormalizeDim("ScatterAdd", dim, Rank);
         if (!Shapes.Equal(index.Dims, source.Dims))
             throw new ArgumentException($"ScatterAdd: index shape {Shapes.Format(index.Dims)} must equal source shape {Shapes.Format(source.Dims)}");
-        var idx = ReadIndex("ScatterAdd", d, index, checkOtherDims: true);
-        var offsets = Kernels.Gather.AlongDim(index.Dims, Shapes.ContiguousStrides(Dims), d, idx);
+        CheckIndexTensor("ScatterAdd", d, index);
+        var offsets = Kernels.Gather.AlongDim(index.Dims, Shapes.ContiguousStrides(Dims), d, index.Values);
         return ScatterAddRuns(ScatterAddOp, this, source, offsets, 1, Dims);
     }
+
+    /// <summary>ScatterAdd with positions given as whole numbers in T (the older form of <see cref="ScatterAdd(int, IndexTensor, Tensor{T})"/>).</summary>
+    public Tensor<T> ScatterAdd(int dim, Tensor<T> index, Tensor<T> source) => ScatterAdd(dim, IndexTensor.FromTensor("ScatterAdd", index), source);
 
     /// <summary>Selects the slices <paramref name="indices"/> along <paramref name="dim"/>. ∂/∂x = zeros.IndexAdd(dim, indices, g).</summary>
     public Tensor<T> IndexSelect(int dim, int[] indices)
@@ -50,6 +56,9 @@ public sealed partial class Tensor<T>
         shape[d] = indices.Length;
         return GatherRuns(IndexSelectOp, Kernels.Gather.Slices(outer, n, inner, indices), inner, shape);
     }
+
+    /// <summary>Selects the slices of a 1-D <paramref name="indices"/> along <paramref name="dim"/> (torch.index_select).</summary>
+    public Tensor<T> IndexSelect(int dim, IndexTensor indices) => IndexSelect(dim, OneDim("IndexSelect", indices));
 
     /// <summary>A copy with source slice j added to slice indices[j] along <paramref name="dim"/>. ∂/∂src = g.IndexSelect(dim, indices).</summary>
     public Tensor<T> IndexAdd(int dim, int[] indices, Tensor<T> source)
@@ -63,6 +72,9 @@ public sealed partial class Tensor<T>
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
         return ScatterAddRuns(IndexAddOp, this, source, Kernels.Gather.Slices(outer, n, inner, indices), inner, Dims);
     }
+
+    /// <summary>IndexAdd with a 1-D <paramref name="indices"/> (torch.index_add).</summary>
+    public Tensor<T> IndexAdd(int dim, IndexTensor indices, Tensor<T> source) => IndexAdd(dim, OneDim("IndexAdd", indices), source);
 
     /// <summary>
     /// The gather primitive: y[j·run + r] = x.flat[offsets[j] + r] (row-major x), shaped <paramref name="shape"/>.
@@ -105,24 +117,17 @@ public sealed partial class Tensor<T>
                 throw new ArgumentOutOfRangeException(nameof(indices), $"{op}: index {i} is out of range for dim {d} of size {Dims[d]} (shape {Shapes.Format(Dims)})");
     }
 
-    /// <summary>Reads an index tensor as ints, checking rank, sizes and that every value is a whole number in range.</summary>
-    private int[] ReadIndex(string op, int d, Tensor<T> index, bool checkOtherDims)
+    /// <summary>Checks an index tensor against this input: same rank, sizes ≤ the input's outside d, values in dim d's range.</summary>
+    private void CheckIndexTensor(string op, int d, IndexTensor index)
     {
         if (index.Rank != Rank)
             throw new ArgumentException($"{op}: index has rank {index.Rank} (shape {Shapes.Format(index.Dims)}) but the input has rank {Rank} (shape {Shapes.Format(Dims)})");
-        if (checkOtherDims)
-            for (int i = 0; i < Rank; i++)
-                if (i != d && index.Dims[i] > Dims[i])
-                    throw new ArgumentException($"{op}: index shape {Shapes.Format(index.Dims)} exceeds input shape {Shapes.Format(Dims)} in dim {i}");
-        var values = index.ToArray();
-        var result = new int[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            T v = values[i];
-            if (!T.IsInteger(v) || v < T.Zero || v >= T.CreateChecked(Dims[d]))
-                throw new ArgumentOutOfRangeException(nameof(index), $"{op}: index value {v} is not a valid position in dim {d} of size {Dims[d]}");
-            result[i] = int.CreateChecked(v);
-        }
-        return result;
+        for (int i = 0; i < Rank; i++)
+            if (i != d && index.Dims[i] > Dims[i])
+                throw new ArgumentException($"{op}: index shape {Shapes.Format(index.Dims)} exceeds input shape {Shapes.Format(Dims)} in dim {i}");
+        index.CheckRange(op, d, Dims[d], Shape);
     }
+
+    private static int[] OneDim(string op, IndexTensor indices) => indices.Rank == 1 ? indices.Values
+        : throw new ArgumentException($"{op}: indices must be 1-D, got shape {Shapes.Format(indices.Dims)}");
 }

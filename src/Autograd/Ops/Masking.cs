@@ -35,14 +35,43 @@ public sealed partial class Tensor<T>
     /// </summary>
     public Tensor<T> MaskedFill(Tensor<T> mask, T value)
     {
-        bool fits = mask.Rank <= Rank;
-        for (int i = 0; fits && i < mask.Rank; i++)
+        CheckMaskShape(mask.Dims);
+        return Tensor.Where(mask, Tensor.Scalar(value), this);
+    }
+
+    /// <summary>
+    /// As torch.Tensor.masked_fill with a bool mask: y = <paramref name="value"/> where <paramref name="mask"/> is true,
+    /// else x; the mask broadcasts to this tensor's shape. ∂y/∂x = 1 where the mask is false, else 0.
+    /// </summary>
+    public Tensor<T> MaskedFill(BoolTensor mask, T value)
+    {
+        CheckMaskShape(mask.Dims);
+        return Tensor.Where(mask.ToTensor<T>(), Tensor.Scalar(value), this);
+    }
+
+    private void CheckMaskShape(int[] mask)
+    {
+        bool fits = mask.Length <= Rank;
+        for (int i = 0; fits && i < mask.Length; i++)
         {
-            int m = mask.Dims[mask.Rank - 1 - i];
+            int m = mask[mask.Length - 1 - i];
             fits = m == 1 || m == Dims[Rank - 1 - i];
         }
         if (!fits)
-            throw new ArgumentException($"MaskedFill: mask of shape {Shapes.Format(mask.Dims)} does not broadcast to the input's shape {Shapes.Format(Dims)}");
-        return Tensor.Where(mask, Tensor.Scalar(value), this);
+            throw new ArgumentException($"MaskedFill: mask of shape {Shapes.Format(mask)} does not broadcast to the input's shape {Shapes.Format(Dims)}");
     }
+}
+
+public static partial class Tensor
+{
+    /// <summary>
+    /// Elementwise select with a bool mask (torch.where): <paramref name="a"/> where <paramref name="mask"/> is true, else
+    /// <paramref name="b"/>, all three broadcast. ∂/∂a = 1 where true, ∂/∂b = 1 where false.
+    /// </summary>
+    public static Tensor<T> Where<T>(BoolTensor mask, Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Where(mask.ToTensor<T>(), a, b);
+
+    /// <summary>Where with a bool mask and a scalar on the false branch.</summary>
+    public static Tensor<T> Where<T>(BoolTensor mask, Tensor<T> a, T b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Where(mask.ToTensor<T>(), a, Scalar(b));
 }

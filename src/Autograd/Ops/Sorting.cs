@@ -5,7 +5,7 @@ using Autograd.Kernels;
 namespace Autograd;
 
 // Sorting. The values are x gathered at the sorted positions, recorded through the gather primitive, so their
-// derivative is the scatter-add of g back to those positions; the indices are whole numbers and carry no gradient.
+// derivative is the scatter-add of g back to those positions; the indices are an IndexTensor and carry no gradient.
 public sealed partial class Tensor<T>
 {
     private static readonly OpInfo SortOp = new("Sort", Saved.None, "∂sort(x)ⱼ/∂x_{indices[j]} = 1: g scatter-added to the sorted positions");
@@ -14,9 +14,9 @@ public sealed partial class Tensor<T>
     /// <summary>
     /// Sorts along <paramref name="dim"/> (torch.sort with stable = true): Values[…, j, …] = x[…, Indices[…, j, …], …],
     /// ascending unless <paramref name="descending"/>; equal elements keep their original order; NaN sorts as the
-    /// largest. Indices are whole numbers stored in T and require no gradient. ∂Values/∂x scatter-adds g to Indices.
+    /// largest. Indices are typed positions (no gradient). ∂Values/∂x scatter-adds g to Indices.
     /// </summary>
-    public (Tensor<T> Values, Tensor<T> Indices) Sort(int dim = -1, bool descending = false)
+    public (Tensor<T> Values, IndexTensor Indices) Sort(int dim = -1, bool descending = false)
     {
         if (Rank == 0)
         {
@@ -35,7 +35,7 @@ public sealed partial class Tensor<T>
     /// <paramref name="sorted"/> = false; among equal elements the earlier one comes first. Indices require no
     /// gradient. ∂Values/∂x scatter-adds g to the k selected positions; every other position gets 0.
     /// </summary>
-    public (Tensor<T> Values, Tensor<T> Indices) TopK(int k, int dim = -1, bool largest = true, bool sorted = true)
+    public (Tensor<T> Values, IndexTensor Indices) TopK(int k, int dim = -1, bool largest = true, bool sorted = true)
     {
         _ = sorted; // the kernel always sorts, a valid answer for both.
         if (Rank == 0)
@@ -52,8 +52,32 @@ public sealed partial class Tensor<T>
         return SortedPrefix(TopKOp, d, k, descending: largest);
     }
 
+    /// <summary>
+    /// The positions that sort each lane along <paramref name="dim"/> (torch.argsort with stable = true):
+    /// x[…, result[…, j, …], …] is ascending in j (descending when <paramref name="descending"/>); ties keep their
+    /// original order and NaN sorts as the largest. Positions are not differentiable.
+    /// </summary>
+    public IndexTensor Argsort(int dim = -1, bool descending = false)
+    {
+        if (Rank == 0)
+        {
+            Shapes.NormalizeDim("Argsort", dim, 1);
+            return IndexTensor.Own([0], []);
+        }
+        int d = Shapes.NormalizeDim("Argsort", dim, Rank);
+        return SortedPositions(d, Dims[d], descending);
+    }
+
     /// <summary>The first k elements of each lane along d in stable sorted order, gathered (and recorded) as op.</summary>
-    private (Tensor<T> Values, Tensor<T> Indices) SortedPrefix(OpInfo op, int d, int k, bool descending)
+    private (Tensor<T> Values, IndexTensor Indices) SortedPrefix(OpInfo op, int d, int k, bool descending)
+    {
+        var indices = SortedPositions(d, k, descending);
+        var offsets = Kernels.Gather.AlongDim(indices.Dims, Shapes.ContiguousStrides(Dims), d, indices.Values);
+        return (GatherRuns(op, offsets, 1, (int[])indices.Dims.Clone()), indices);
+    }
+
+    /// <summary>The positions of the first k elements of each lane along d in stable sorted order.</summary>
+    private IndexTensor SortedPositions(int d, int k, bool descending)
     {
         var src = IsContiguous ? this : ContiguousCopy();
         var (outer, n, inner) = Reduce.Split(Dims, d, d);
@@ -61,9 +85,6 @@ public sealed partial class Tensor<T>
         Kernels.Sort.Lanes(src.Storage, src.Offset, outer, n, inner, k, descending, positions);
         var shape = (int[])Dims.Clone();
         shape[d] = k;
-        var indices = Buffers.Rent<T>(positions.Length, clear: false);
-        for (int i = 0; i < positions.Length; i++) indices[i] = T.CreateChecked(positions[i]);
-        var offsets = Kernels.Gather.AlongDim(shape, Shapes.ContiguousStrides(Dims), d, positions);
-        return (GatherRuns(op, offsets, 1, shape), new Tensor<T>(indices, (int[])shape.Clone()));
+        return IndexTensor.Own(positions, shape);
     }
 }
