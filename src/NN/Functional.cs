@@ -49,14 +49,8 @@ public static partial class Functional
         foreach (var (name, t) in new[] { ("weight", weight), ("bias", bias) })
             if (t is not null && !t.Shape.SequenceEqual(normalizedShape))
                 throw new ArgumentException($"LayerNorm: {name} has shape {TensorShape.Format(t.Shape)}, expected {TensorShape.Format(normalizedShape)}");
-        // Each sample's trailing block is one "channel" of a [1, rows, block] view, so the fused BatchNorm primitive
-        // (statistics per channel, exact higher derivatives) normalises it; γ and β then broadcast over the rows.
-        int block = normalizedShape.Aggregate(1, static (a, d) => a * d);
-        int rows = block == 0 ? 0 : input.NumElements / block;
-        var y = input.Reshape(1, rows, block).BatchNorm(null, null, eps).Reshape([.. input.Shape]);
-        if (weight is not null) y = y * weight;
-        if (bias is not null) y = y + bias;
-        return y;
+        // One fused row kernel forward and backward (Tensor.LayerNorm), with γ and β folded in.
+        return input.LayerNorm(normalizedShape, weight, bias, eps);
     }
 
     /// <summary>
