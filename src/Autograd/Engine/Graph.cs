@@ -100,7 +100,8 @@ internal static partial class Graph
                 var node = t.GradFn!;
                 var g = t.PendingGrad;
                 t.PendingGrad = null;
-                if (g is not null) pass.Owned?.Remove(g); // handed to the rule, which may pass it on: no longer the engine's
+                // Handed to the rule, which may pass it on: no longer the engine's to add into.
+                if (g is not null && pass.Owned is { Count: > 0 } owned) owned.Remove(g);
                 if (g is not null && t.Hooks is { } hooks)
                 {
                     g = hooks.RunGrad(t, g);
@@ -171,11 +172,20 @@ internal static partial class Graph
 
     /// <summary>What one backward pass needs to hand gradients out. <see cref="Owned"/> holds the pending gradients the
     /// engine itself allocated (sums of several deliveries) while they wait: no one else holds them, so further
-    /// gradients may be added into them in place; null under createGraph, where every sum is recorded.</summary>
+    /// gradients may be added into them in place; made at the first one, and never under createGraph, where every sum
+    /// is recorded.</summary>
     private sealed record Pass<T>(int Stamp, bool CreateGraph, Dictionary<Tensor<T>, int>? Targets, Tensor<T>?[]? Results)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public HashSet<Tensor<T>>? Owned { get; } = CreateGraph ? null : new(ReferenceEqualityComparer.Instance);
+        public HashSet<Tensor<T>>? Owned { get; private set; }
+
+        public bool IsOwned(Tensor<T> t) => Owned is { Count: > 0 } owned && owned.Contains(t);
+
+        /// <summary>Marks a pending gradient the engine allocated as its own (never under createGraph).</summary>
+        public void Own(Tensor<T> t)
+        {
+            if (!CreateGraph) (Owned ??= new(ReferenceEqualityComparer.Instance)).Add(t);
+        }
     }
 
     /// <summary>
@@ -187,13 +197,13 @@ internal static partial class Graph
     private static bool AddIntoSlice<T>(Tensor<T> input, SliceOf<T> slice, Tensor<T> g, Pass<T> pass)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (input.GradFn is null || !input.RequiresGrad || pass.Owned is null) return false;
+        if (input.GradFn is null || !input.RequiresGrad || pass.CreateGraph) return false;
         var pending = input.PendingGrad;
-        if (pending is null || !pass.Owned.Contains(pending))
+        if (pending is null || !pass.IsOwned(pending))
         {
             var whole = Tensor.Zeros<T>(input.Dims);
             if (pending is not null) AddInto(whole, pending);
-            pass.Owned.Add(whole);
+            pass.Own(whole);
             input.PendingGrad = pending = whole;
         }
         AddInto(slice(pending), g);
@@ -257,12 +267,12 @@ internal static partial class Graph
         if (t.GradFn is not null)
         {
             if (t.PendingGrad is null) t.PendingGrad = g;
-            else if (pass.Owned?.Contains(t.PendingGrad) == true) AddInto(t.PendingGrad, g);
+            else if (pass.IsOwned(t.PendingGrad)) AddInto(t.PendingGrad, g);
             else
             {
                 // A fresh sum that only this tensor holds: later gradients are added into it in place.
                 t.PendingGrad += g;
-                pass.Owned?.Add(t.PendingGrad);
+                pass.Own(t.PendingGrad);
             }
             return;
         }
