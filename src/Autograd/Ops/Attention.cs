@@ -46,7 +46,7 @@ public sealed partial class Tensor<T>
         var outShape = (int[])Dims.Clone();
         outShape[^1] = ev;
         var weights = Buffers.Rent<T>(batch * l * s, clear: false);
-        var output = Buffers.Rent<T>(batch * l * ev, clear: true);
+        var output = Buffers.Rent<T>(batch * l * ev, clear: batch * l * s == 0);
         var problem = AttentionProblem(this, key, value, mask, isCausal, scale, batch);
         if (batch * l * s > 0) Kernels.Attention.Forward(problem, weights, output);
         var result = new Tensor<T>(output, outShape);
@@ -93,9 +93,9 @@ public sealed partial class Tensor<T>
         int batch = Shapes.Size(q.Dims.AsSpan(0, q.Rank - 2));
         var problem = AttentionProblem(q, k, v, mask, isCausal, scale, batch);
         var grad = g.IsContiguous && g.Offset == 0 ? g : g.ContiguousCopy();
-        T[]? dq = q.RequiresGrad ? Buffers.Rent<T>(q.NumElements, clear: true) : null;
-        T[]? dk = k.RequiresGrad ? Buffers.Rent<T>(k.NumElements, clear: true) : null;
-        T[]? dv = v.RequiresGrad ? Buffers.Rent<T>(v.NumElements, clear: true) : null;
+        T[]? dq = q.RequiresGrad ? Buffers.Rent<T>(q.NumElements, clear: p.NumElements == 0) : null;
+        T[]? dk = k.RequiresGrad ? Buffers.Rent<T>(k.NumElements, clear: p.NumElements == 0) : null;
+        T[]? dv = v.RequiresGrad ? Buffers.Rent<T>(v.NumElements, clear: p.NumElements == 0) : null;
         if (p.NumElements > 0)
         {
             var scores = Kernels.Scratch.Rent<T>(p.NumElements);
