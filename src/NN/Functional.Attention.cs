@@ -21,9 +21,16 @@ public static partial class Functional
     public static Tensor<T> ScaledDotProductAttention<T>(Tensor<T> query, Tensor<T> key, Tensor<T> value,
         Tensor<T>? attnMask = null, double dropoutP = 0, bool isCausal = false, double? scale = null, Generator? generator = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
+        AttentionOutput("ScaledDotProductAttention", query, key, value, attnMask, isCausal, dropoutP, generator, scale);
+
+    /// <summary>The output of <see cref="Attention{T}"/> alone: by the fused op where it applies (<see cref="Fusable{T}"/>),
+    /// else by the composite.</summary>
+    internal static Tensor<T> AttentionOutput<T>(string op, Tensor<T> query, Tensor<T> key, Tensor<T> value,
+        Tensor<T>? attnMask, bool isCausal, double dropoutP, Generator? generator, double? scale)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         Fusable(query, key, value, attnMask, dropoutP)
             ? query.ScaledDotProductAttention(key, value, attnMask, isCausal, T.CreateChecked(scale ?? 1 / Math.Sqrt(query.Shape[^1])))
-            : Attention("ScaledDotProductAttention", query, key, value, attnMask, isCausal, dropoutP, generator, scale).Output;
+            : Attention(op, query, key, value, attnMask, isCausal, dropoutP, generator, scale).Output;
 
     /// <summary>
     /// Whether the fused op (<see cref="Tensor{T}.ScaledDotProductAttention"/>) computes this call: no dropout, the same
