@@ -7,7 +7,7 @@ namespace Autograd.Tests.Core;
 /// <summary>
 /// The fused ScaledDotProductAttention op on sizes where its kernel splits the heads over the workers (the registry's
 /// rows in OpCatalog.Attention.cs cover the small cases, first and second order; here Σ L·S·(E + Ev) over the heads
-/// is above twice the kernel's 2¹⁵ per task): values against the loop reference,
+/// is above twice the kernel's 2¹⁵ per task, and long sequences take its blocked causal products): values against the loop reference,
 /// gradients against the same attention composed of MatMul and Softmax, and its errors.
 /// </summary>
 public class AttentionOpTests
@@ -15,15 +15,17 @@ public class AttentionOpTests
     private static Tensor<double> Rand(ulong seed, params int[] shape) => ModuleGradCheck.Input(seed, shape);
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(true, true)]
-    public void ManyHeadsMatchTheLoopReference(bool causal, bool masked)
+    [InlineData(false, false, 0.3, 6, 24, 17)]
+    [InlineData(true, false, 0.3, 6, 24, 17)]
+    [InlineData(true, true, -0.6, 6, 24, 17)]
+    [InlineData(true, true, 0.2, 1, 150, 140)]
+    [InlineData(true, false, 0.2, 1, 133, 170)]
+    public void ManyHeadsMatchTheLoopReference(bool causal, bool masked, double scale, int n, int l, int s)
     {
-        // Oracle: AttentionReference.Head (plain loops) on each of the 6·3 heads; L = 24 queries, S = 17 keys (fewer
-        // than queries, so causal rows past 17 see every key), E = 8, Ev = 5.
-        const int n = 6, heads = 3, l = 24, s = 17, e = 8, ev = 5;
-        const double scale = 0.3;
+        // Oracle: AttentionReference.Head (plain loops) on each of the n·3 heads, E = 8, Ev = 5. L = 24 queries and
+        // S = 17 keys: fewer keys than queries, so causal rows past 17 see every key; a negative scale must not turn the
+        // causal −∞ into +∞. L = 150 or 133 (above the kernel's 128-row block): the causal products are cut into blocks.
+        const int heads = 3, e = 8, ev = 5;
         var q = Rand(1, n, heads, l, e);
         var k = Rand(2, n, heads, s, e);
         var v = Rand(3, n, heads, s, ev);
@@ -39,13 +41,17 @@ public class AttentionOpTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ManyHeadsGradientsMatchTheComposite(bool causal)
+    [InlineData(false, 4, 20, 20)]
+    [InlineData(true, 4, 20, 20)]
+    [InlineData(true, 1, 150, 140)]
+    [InlineData(true, 1, 133, 170)]
+    public void ManyHeadsGradientsMatchTheComposite(bool causal, int n, int l, int s)
     {
         // Oracle: the gradients of softmax(s·Q·Kᵀ + M)·V built from MatMul, Softmax and an additive causal mask, whose
-        // rules are checked by finite differences on their own; the cotangent is random, so every entry counts.
-        const int n = 4, heads = 5, l = 20, s = 20, e = 6, ev = 7;
+        // rules are checked by finite differences on their own; the cotangent is random, so every entry counts. The
+        // long sequences (L above the kernel's 128-row block) take the blocked causal products, with keys no query sees
+        // when S > L.
+        const int heads = 5, e = 6, ev = 7;
         const double scale = 0.4;
         var q = Rand(5, n, heads, l, e);
         var k = Rand(6, n, heads, s, e);

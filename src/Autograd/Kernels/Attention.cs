@@ -6,8 +6,9 @@ namespace Autograd.Kernels;
 /// <summary>
 /// Scaled dot-product attention over a batch of B independent heads, every operand contiguous: Q [B, L, E],
 /// K [B, S, E], V [B, S, Ev]. The forward is P = softmax(s·Q·Kᵀ + M), O = P·V, with Kᵀ read transposed by the GEMM
-/// (never copied), the scale and the additive mask applied by the row pass, and the causal mask applied by skipping
-/// the blocked tail of each row (key j &gt; query i) rather than by adding −∞. The backward is the first-order rule
+/// (never copied), the scale and the additive mask applied by the row pass, and the causal mask written there as −∞
+/// on each row's blocked tail (key j &gt; query i) rather than added from a mask tensor; for sequences longer than
+/// <see cref="Block"/> the products above the diagonal blocks are skipped. The backward is the first-order rule
 /// dV = Pᵀ·G, dP = G·Vᵀ, dS = s·P ⊙ (dP − Σⱼ dPⱼPⱼ), dQ = dS·K, dK = dSᵀ·Q.
 /// </summary>
 internal static class Attention
@@ -51,13 +52,14 @@ internal static class Attention
             int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
             Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
         }
-        // The scale and mask over the whole head, −∞ on the causal cut, then one max-shifted softmax over the rows (an
-        // all −∞ row gives 0/0 = NaN, as the composite does).
+        // The scale and mask over the whole head, then −∞ on the causal cut (written last, so that no scale or mask
+        // value turns it into NaN), then one max-shifted softmax over the rows (an all −∞ row gives 0/0 = NaN, as the
+        // composite does).
         Span<T> head = weights.AsSpan(po, l * s);
-        if (p.Causal)
-            for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
         TensorPrimitives.Multiply(head, p.Scale, head);
         if (p.Mask is not null) TensorPrimitives.Add(head, p.Mask.AsSpan(p.MaskOffset + h * p.MaskStride, l * s), head);
+        if (p.Causal)
+            for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
         Softmax.Forward<T>(head, head, s, log: false);
         for (int i0 = 0; i0 < l; i0 += block)
         {
