@@ -265,6 +265,7 @@ public static partial class OpCatalog
             new("IndexAdd", "IndexAdd(int, int[], Tensor)", x => x[0].IndexAdd(1, Ints(x[1]), x[2]), g => IndexCase(g, add: true), x => IndexAdd(x[0], 1, x[1], x[2])),
             .. RecurrentRows<T>(),
             .. SequenceRows<T>(),
+            .. AttentionRows<T>(),
         ];
     }
 

@@ -21,7 +21,36 @@ public static partial class Functional
     public static Tensor<T> ScaledDotProductAttention<T>(Tensor<T> query, Tensor<T> key, Tensor<T> value,
         Tensor<T>? attnMask = null, double dropoutP = 0, bool isCausal = false, double? scale = null, Generator? generator = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Attention("ScaledDotProductAttention", query, key, value, attnMask, isCausal, dropoutP, generator, scale).Output;
+        AttentionOutput("ScaledDotProductAttention", query, key, value, attnMask, isCausal, dropoutP, generator, scale);
+
+    /// <summary>The output of <see cref="Attention{T}"/> alone: by the fused op where it applies (<see cref="Fusable{T}"/>),
+    /// else by the composite.</summary>
+    internal static Tensor<T> AttentionOutput<T>(string op, Tensor<T> query, Tensor<T> key, Tensor<T> value,
+        Tensor<T>? attnMask, bool isCausal, double dropoutP, Generator? generator, double? scale)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Fusable(query, key, value, attnMask, dropoutP)
+            ? query.ScaledDotProductAttention(key, value, attnMask, isCausal, T.CreateChecked(scale ?? 1 / Math.Sqrt(query.Shape[^1])))
+            : Attention(op, query, key, value, attnMask, isCausal, dropoutP, generator, scale).Output;
+
+    /// <summary>
+    /// Whether the fused op (<see cref="Tensor{T}.ScaledDotProductAttention"/>) computes this call: no dropout, the same
+    /// batch dims on q, k and v, non-empty operands, and a mask (if any) that is a constant broadcasting to the scores.
+    /// Otherwise the composite in <see cref="Attention{T}"/> serves (and raises the errors on bad shapes).
+    /// </summary>
+    private static bool Fusable<T>(Tensor<T> query, Tensor<T> key, Tensor<T> value, Tensor<T>? attnMask, double dropoutP)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (dropoutP != 0 || query is null || key is null || value is null) return false;
+        int rank = query.Rank;
+        if (rank < 2 || key.Rank != rank || value.Rank != rank || query.Shape[^1] != key.Shape[^1] || key.Shape[^2] != value.Shape[^2])
+            return false;
+        for (int d = 0; d < rank - 2; d++)
+            if (key.Shape[d] != query.Shape[d] || value.Shape[d] != query.Shape[d]) return false;
+        if (query.NumElements == 0 || key.NumElements == 0 || value.NumElements == 0) return false;
+        if (attnMask is null) return true;
+        int[] scores = [.. query.Shape.Take(rank - 1), key.Shape[^2]];
+        return !attnMask.RequiresGrad && BroadcastsTo(attnMask.Shape, scores);
+    }
 
     /// <summary>
     /// <see cref="ScaledDotProductAttention{T}(Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}?, double, bool, double?, Generator?)"/>

@@ -112,15 +112,19 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
             }
             else (k, v) = (Project(key, 1, 1).Select(0, 0), Project(value, 2, 1).Select(0, 0));
         }
-        var (heads, weights) = Functional.Attention("MultiheadAttention", q, k, v, mask, isCausal,
-            IsTraining ? DropoutP : 0, _generator, scale: null);
+        // Without the weights, the fused attention op serves where it applies.
+        Tensor<T> heads;
+        Tensor<T>? weights = null;
+        double dropoutP = IsTraining ? DropoutP : 0;
+        if (needWeights) (heads, weights) = Functional.Attention("MultiheadAttention", q, k, v, mask, isCausal, dropoutP, _generator, scale: null);
+        else heads = Functional.AttentionOutput("MultiheadAttention", q, k, v, mask, isCausal, dropoutP, _generator, scale: null);
         // [N, h, L, d] → [N, L, h·d] (or [L, N, h·d]): head i fills features i·d..(i+1)·d−1, then the output projection.
         var concat = BatchFirst ? heads.Permute(0, 2, 1, 3).Reshape(n, l, EmbedDim) : heads.Permute(2, 0, 1, 3).Reshape(l, n, EmbedDim);
         var output = OutProj.Forward(concat);
         if (!batched) output = output.Squeeze(batchDim);
         if (!needWeights) return (output, null);
-        if (averageAttnWeights) weights = weights.Mean(1);
-        return (output, batched ? weights : weights.Squeeze(0));
+        if (averageAttnWeights) weights = weights!.Mean(1);
+        return (output, batched ? weights : weights!.Squeeze(0));
     }
 
     /// <summary>

@@ -1,0 +1,146 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Autograd.Kernels;
+
+/// <summary>
+/// Scaled dot-product attention over a batch of B independent heads, every operand contiguous: Q [B, L, E],
+/// K [B, S, E], V [B, S, Ev]. The forward is P = softmax(s·Q·Kᵀ + M), O = P·V, with Kᵀ read transposed by the GEMM
+/// (never copied), the scale and the additive mask applied by the row pass, and the causal mask written there as −∞
+/// on each row's blocked tail (key j &gt; query i) rather than added from a mask tensor; for sequences longer than
+/// <see cref="Block"/> the products above the diagonal blocks are skipped. The backward is the first-order rule
+/// dV = Pᵀ·G, dP = G·Vᵀ, dS = s·P ⊙ (dP − Σⱼ dPⱼPⱼ), dQ = dS·K, dK = dSᵀ·Q.
+/// </summary>
+internal static class Attention
+{
+    /// <summary>The operands of one call: sizes, the contiguous buffers with their offsets, and the mask (null, one
+    /// [L, S] matrix for every head when <see cref="MaskStride"/> is 0, or one per head when it is L·S).</summary>
+    public readonly record struct Problem<T>(int Batch, int L, int S, int E, int Ev,
+        T[] Q, int QOffset, T[] K, int KOffset, T[] V, int VOffset,
+        T[]? Mask, int MaskOffset, int MaskStride, bool Causal, T Scale);
+
+    /// <summary>Rows (queries) or columns (keys) per block of a causal product: the blocks above the diagonal are skipped.
+    /// Blocks smaller than a head cost more in GEMM calls than the skipped products save at the sizes measured (L = 64),
+    /// so only longer sequences are cut.</summary>
+    private const int Block = 128;
+
+    /// <summary>Writes P [B, L, S] (the attention weights) and O [B, L, Ev]; one head per task, in cache.</summary>
+    public static void Forward<T>(in Problem<T> p, T[] weights, T[] output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Problem<T> q = p;
+        PerHead(p, h => ForwardHead(q, h, weights, output));
+    }
+
+    /// <summary>
+    /// The first-order backward from the upstream gradient G [B, L, Ev] (contiguous, from offset 0) and the saved
+    /// weights P: fills those of dQ, dK, dV that are not null. <paramref name="scores"/> is scratch of B·L·S values.
+    /// </summary>
+    public static void Backward<T>(in Problem<T> p, T[] weights, T[] grad, T[] scores, T[]? dq, T[]? dk, T[]? dv)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Problem<T> q = p;
+        PerHead(p, h => BackwardHead(q, h, weights, grad, scores, dq, dk, dv));
+    }
+
+    private static void ForwardHead<T>(in Problem<T> p, int h, T[] weights, T[] output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = p.L, s = p.S, e = p.E, ev = p.Ev, block = p.Causal ? Block : l;
+        int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s, oo = h * l * ev;
+        // Scores, by row blocks: a causal block of queries [i0, i1) sees keys [0, i1) only.
+        for (int i0 = 0; i0 < l; i0 += block)
+        {
+            int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
+            Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
+        }
+        // The scale and mask over the whole head, then −∞ on the causal cut (written last, so that no scale or mask
+        // value turns it into NaN), then one max-shifted softmax over the rows (an all −∞ row gives 0/0 = NaN, as the
+        // composite does).
+        Span<T> head = weights.AsSpan(po, l * s);
+        TensorPrimitives.Multiply(head, p.Scale, head);
+        if (p.Mask is not null) TensorPrimitives.Add(head, p.Mask.AsSpan(p.MaskOffset + h * p.MaskStride, l * s), head);
+        if (p.Causal)
+            for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
+        Softmax.Forward<T>(head, head, s, log: false);
+        for (int i0 = 0; i0 < l; i0 += block)
+        {
+            int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
+            Gemm.MultiplyOnThisThread(weights, po + i0 * s, s, false, p.V, vo, ev, false, output, oo + i0 * ev, ev, rows, ev, cols, accumulate: false);
+        }
+    }
+
+    private static void BackwardHead<T>(in Problem<T> p, int h, T[] weights, T[] grad, T[] scores, T[]? dq, T[]? dk, T[]? dv)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = p.L, s = p.S, e = p.E, ev = p.Ev, rowBlock = p.Causal ? Block : l, colBlock = p.Causal ? Block : s;
+        int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s, go = h * l * ev;
+        // dV = Pᵀ·G by blocks of keys [j0, j1): causal, only queries i ≥ j0 weigh them.
+        if (dv is not null)
+            ColumnProducts(p, weights, po, grad, go, ev, dv, h * s * ev, colBlock);
+        if (dq is null && dk is null) return;
+        // dP = G·Vᵀ by row blocks, then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
+        for (int i0 = 0; i0 < l; i0 += rowBlock)
+        {
+            int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
+            Gemm.MultiplyOnThisThread(grad, go + i0 * ev, ev, false, p.V, vo, ev, true, scores, po + i0 * s, s, rows, cols, ev, accumulate: false);
+        }
+        Span<T> ds = scores.AsSpan(po, l * s);
+        if (p.Causal)
+            for (int i = 0; i + 1 < s && i < l; i++) ds.Slice(i * s + i + 1, s - i - 1).Clear();
+        Softmax.Backward<T>(ds, weights.AsSpan(po, l * s), ds, s, log: false);
+        TensorPrimitives.Multiply(ds, p.Scale, ds);
+        if (dq is not null)
+            for (int i0 = 0; i0 < l; i0 += rowBlock)
+            {
+                int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
+                Gemm.MultiplyOnThisThread(scores, po + i0 * s, s, false, p.K, ko, e, false, dq, qo - p.QOffset + i0 * e, e, rows, e, cols, accumulate: false);
+            }
+        if (dk is not null)
+            ColumnProducts(p, scores, po, p.Q, qo, e, dk, h * s * e, colBlock);
+    }
+
+    /// <summary>
+    /// D = Aᵀ·X for one head, A [L, S] at <paramref name="ao"/> (P or dS), X [L, width] at <paramref name="xo"/>,
+    /// D [S, width] at <paramref name="dOffset"/>, by blocks of keys [j0, j1); causal, rows i &lt; j0 of A are zero and
+    /// skipped (a key no query sees gets a zero row).
+    /// </summary>
+    private static void ColumnProducts<T>(in Problem<T> p, T[] a, int ao, T[] x, int xo, int width, T[] d, int dOffset, int colBlock)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = p.L, s = p.S;
+        for (int j0 = 0; j0 < s; j0 += colBlock)
+        {
+            int cols = Math.Min(colBlock, s - j0), from = p.Causal ? Math.Min(j0, l) : 0;
+            if (from == l)
+            {
+                d.AsSpan(dOffset + j0 * width, cols * width).Clear();
+                continue;
+            }
+            Gemm.MultiplyOnThisThread(a, ao + from * s + j0, s, true, x, xo + from * width, width, false,
+                d, dOffset + j0 * width, width, cols, width, l - from, accumulate: false);
+        }
+    }
+
+    /// <summary>The keys [0, n) that query rows before <paramref name="rowEnd"/> see: all S, or min(rowEnd, S) when causal.</summary>
+    private static int Columns<T>(in Problem<T> p, int rowEnd) where T : unmanaged, IFloatingPointIeee754<T> =>
+        p.Causal ? Math.Min(rowEnd, p.S) : p.S;
+
+    /// <summary>Runs <paramref name="body"/> for every head, split over the workers in contiguous ranges.</summary>
+    private static void PerHead<T>(in Problem<T> p, Action<int> body) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const long MinPerTask = 1 << 15;
+        long work = (long)p.L * p.S * (p.E + p.Ev);
+        int batch = p.Batch;
+        int tasks = (int)Math.Clamp(batch * work / MinPerTask, 1, Math.Min(batch, Workers.ThreadCount * 4));
+        if (tasks <= 1)
+        {
+            for (int h = 0; h < batch; h++) body(h);
+            return;
+        }
+        int per = (batch + tasks - 1) / tasks;
+        Workers.For((batch + per - 1) / per, t =>
+        {
+            int end = Math.Min(batch, (t + 1) * per);
+            for (int h = t * per; h < end; h++) body(h);
+        });
+    }
+}
