@@ -12,7 +12,7 @@ namespace Autograd.Tests.Reliability;
 /// </summary>
 public class KillResumeTests
 {
-    private const int Steps = 24;
+    private const int Steps = 60;
 
     [Fact]
     public void KilledWhileTraining_ResumesToTheBitsOfAnUninterruptedRun()
@@ -20,8 +20,9 @@ public class KillResumeTests
         // The MLP: it has dropout, so its generator's state matters as well as the loader's.
         const string model = "mlp";
         using var dir = new Autograd.Tests.NN.TempDirectory();
-        // 40 ms after each step: the run takes about a second after its first checkpoint (step 5), so a kill within
-        // 0.4 s of that checkpoint always lands mid-run (asserted below).
+        // 40 ms after each step: the run takes at least 55 · 40 ms = 2.2 s after its first checkpoint (step 5), so a kill
+        // within 0.4 s of seeing that checkpoint lands mid-run (asserted below) even when this process reads the child's
+        // line late on a loaded machine (once, 24 steps, 0.76 s after the checkpoint, were not enough).
         int delay = Random.Shared.Next(400);
         string[] args = ["--model", model, "--steps", Steps.ToString(), "--checkpoint-dir", dir.Path];
         using (var child = ReproChild.Start([.. args, "--checkpoint-every", "5", "--step-delay-ms", "40"]))
