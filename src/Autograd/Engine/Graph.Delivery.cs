@@ -1,0 +1,161 @@
+using System.Numerics;
+
+namespace Autograd.Engine;
+
+// Delivery: how one backward pass hands a gradient to a tensor: pending for a computed tensor (summed in place once the
+// engine owns the sum, or added straight into a view's slice), accumulated into a leaf's .Grad, or kept as a result of
+// Grad; and the in-place accumulation that a node may offer for its leaf inputs.
+internal static partial class Graph
+{
+    /// <summary>What one backward pass needs to hand gradients out. <see cref="Owned"/> holds the pending gradients the
+    /// engine itself allocated (sums of several deliveries) while they wait: no one else holds them, so further
+    /// gradients may be added into them in place; made at the first one, and never under createGraph, where every sum
+    /// is recorded.</summary>
+    private sealed record Pass<T>(int Stamp, bool CreateGraph, Dictionary<Tensor<T>, int>? Targets, Tensor<T>?[]? Results)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public HashSet<Tensor<T>>? Owned { get; private set; }
+
+        public bool IsOwned(Tensor<T> t) => Owned is { Count: > 0 } owned && owned.Contains(t);
+
+        /// <summary>Marks a pending gradient the engine allocated as its own (never under createGraph).</summary>
+        public void Own(Tensor<T> t)
+        {
+            if (!CreateGraph) (Owned ??= new(ReferenceEqualityComparer.Instance)).Add(t);
+        }
+    }
+
+    /// <summary>
+    /// A view op's gradient added straight into the part of its input's pending gradient it views (see
+    /// <see cref="SliceOf{T}"/>): the pending gradient becomes an engine-owned tensor of the input's shape the first time.
+    /// Only for an input that is itself computed (a leaf's .Grad belongs to the user) and requires grad; returns false,
+    /// having done nothing, otherwise.
+    /// </summary>
+    private static bool AddIntoSlice<T>(Tensor<T> input, SliceOf<T> slice, Tensor<T> g, Pass<T> pass)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (input.GradFn is null || !input.RequiresGrad || pass.CreateGraph) return false;
+        var pending = input.PendingGrad;
+        if (pending is null || !pass.IsOwned(pending))
+        {
+            var whole = Tensor.Zeros<T>(input.Dims);
+            if (pending is not null) AddInto(whole, pending);
+            pass.Own(whole);
+            input.PendingGrad = pending = whole;
+        }
+        AddInto(slice(pending), g);
+        return true;
+    }
+
+    /// <summary>target += source, in place, for an engine-owned target of the same shape (any layout).</summary>
+    private static void AddInto<T>(Tensor<T> target, Tensor<T> source) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The kernel AccumulateGrad uses: a source of any layout into a contiguous target; a slice across an inner dim
+        // (not contiguous) goes through the in-place op.
+        if (target.IsContiguous) Kernels.Strided.AddInto<T>(source.Storage, source.Layout, target.Span);
+        else target.AddInPlace(source);
+    }
+
+    /// <summary>
+    /// An engine optimisation any rule can offer through <see cref="Node{T}.Accumulate"/>: for each input that is a leaf
+    /// whose existing gradient this pass would add into (a plain Backward, not createGraph or Grad; no hooks; a
+    /// contiguous, unrecorded .Grad of the leaf's shape), the node adds its contribution in place (e.g. a GEMM
+    /// accumulating into .Grad: no temporary, no separate add pass). Those inputs are hidden from the rule as tensors
+    /// that require no grad, so it computes only the others. Returns which inputs were done, or null.
+    /// </summary>
+    private static bool[]? AccumulateInPlace<T>(RichNode<T> node, Tensor<T> g, ref Tensor<T>[] ruleInputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var inputs = node.Inputs;
+        bool[]? done = null;
+        for (int j = 0; j < inputs.Length; j++)
+        {
+            var input = inputs[j];
+            if (input.GradFn is not null || !input.RequiresGrad || input.Hooks is not null) continue;
+            if (input.Grad is not { IsContiguous: true, GradFn: null } grad || !Shapes.Equal(grad.Dims, input.Dims)) continue;
+            if (!node.AccumulateForm!(j, g, inputs, grad)) continue;
+            grad.BumpVersion();
+            done ??= new bool[inputs.Length];
+            done[j] = true;
+            if (ReferenceEquals(ruleInputs, inputs)) ruleInputs = (Tensor<T>[])inputs.Clone();
+            ruleInputs[j] = input.Detach();
+        }
+        return done;
+    }
+
+    private static Tensor<T> SumToInput<T>(string op, Tensor<T> grad, Tensor<T> input)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            return grad.SumTo(input.Dims);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"Backward of '{op}': gradient of shape {Shapes.Format(grad.Dims)} cannot be summed to the input's shape {Shapes.Format(input.Dims)}", e);
+        }
+    }
+
+    /// <summary>
+    /// Hands a gradient to a tensor: pending for a non-leaf (and for a leaf with hooks, until its last consumer has
+    /// run), otherwise accumulated into .Grad (or into the result, for Grad).
+    /// </summary>
+    private static void Deliver<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t.GradFn is not null)
+        {
+            if (t.PendingGrad is null) t.PendingGrad = g;
+            else if (pass.IsOwned(t.PendingGrad)) AddInto(t.PendingGrad, g);
+            else
+            {
+                // A fresh sum that only this tensor holds: later gradients are added into it in place.
+                t.PendingGrad += g;
+                pass.Own(t.PendingGrad);
+            }
+            return;
+        }
+        if (t.Hooks is { } h && h.Visit == pass.Stamp)
+        {
+            h.Pending = h.Pending is null ? g : h.Pending + g;
+            return;
+        }
+        AccumulateLeaf(t, g, pass);
+    }
+
+    /// <summary>A leaf with hooks whose consumers have all run: its hooks see the whole gradient, then it is accumulated
+    /// and the post-accumulate hooks run.</summary>
+    private static void FinishLeaf<T>(Tensor<T> t, TensorHooks<T> hooks, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = hooks.Pending;
+        hooks.Pending = null;
+        hooks.Visit = 0;
+        if (g is null) return;
+        AccumulateLeaf(t, hooks.RunGrad(t, g), pass);
+        if (pass.Targets is null && hooks.HasPostAccumulate) hooks.RunPostAccumulate(t);
+    }
+
+    private static void AccumulateLeaf<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (pass.Targets is not null)
+        {
+            if (pass.Targets.TryGetValue(t, out int k)) pass.Results![k] = pass.Results[k] is null ? g : pass.Results[k]! + g;
+            return;
+        }
+        AccumulateGrad(t, g, pass.CreateGraph);
+    }
+
+    /// <summary>Adds <paramref name="g"/> into <paramref name="t"/>.Grad: a fresh copy the first time (a gradient outlives
+    /// any TensorScope), in place after that, or as a recorded sum under createGraph.</summary>
+    private static void AccumulateGrad<T>(Tensor<T> t, Tensor<T> g, bool createGraph) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (createGraph || (t.Grad is not null && (t.Grad.GradFn is not null || !t.Grad.IsContiguous)))
+            t.Grad = (t.Grad is null ? g : t.Grad + g).Keep();
+        else if (t.Grad is null)
+            t.Grad = new Tensor<T>(g.ToArray(), (int[])t.Dims.Clone());
+        else
+        {
+            Kernels.Strided.AddInto<T>(g.Storage, g.Layout, t.Grad.Span);
+            t.Grad.BumpVersion();
+        }
+    }
+}
