@@ -320,6 +320,7 @@ public static partial class OpCatalog
         ["BatchNorm(Tensor, Tensor, Tensor, Tensor, bool, T, T)"] = "composite: training is the BatchNorm row's op plus an unrecorded update of the running statistics, evaluation is Mul and Add rows; tested in tests/NN",
         ["Full"] = "creation function: a leaf, no tensor input to differentiate",
         ["Zeros"] = "creation function: a leaf, no tensor input to differentiate",
+        ["CausalMask"] = "creation function: a constant mask of 0 and −∞, no tensor input to differentiate",
         ["Ones"] = "creation function: a leaf, no tensor input to differentiate",
         ["ZerosLike"] = "creation function: reads only the shape of its argument",
         ["OnesLike"] = "creation function: reads only the shape of its argument",

@@ -67,15 +67,8 @@ public static partial class Functional
     /// The additive causal mask [L, S]: 0 where key position j ≤ query position i, −∞ above the diagonal (PyTorch's
     /// top-left aligned <c>tril</c>), so that position i attends only to positions 0..i.
     /// </summary>
-    public static Tensor<T> CausalMask<T>(int queryLength, int keyLength) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (queryLength < 0 || keyLength < 0)
-            throw new ArgumentOutOfRangeException(nameof(queryLength), $"CausalMask: lengths must be non-negative, got L={queryLength}, S={keyLength}");
-        var mask = new T[queryLength * keyLength];
-        for (int i = 0; i < queryLength; i++)
-            for (int j = i + 1; j < keyLength; j++) mask[i * keyLength + j] = T.NegativeInfinity;
-        return Tensor.FromArray(mask, [queryLength, keyLength]);
-    }
+    public static Tensor<T> CausalMask<T>(int queryLength, int keyLength) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Tensor.CausalMask<T>(queryLength, keyLength);
 
     /// <summary>
     /// An additive mask (0 or −∞) from a boolean matrix: −∞ where the entry equals <paramref name="blockWhen"/>

@@ -74,7 +74,7 @@ public sealed partial class Tensor<T>
         Tensor<T> q = xs[0], k = xs[1], v = xs[2];
         var scores = (q * scale).MatMul(k.MT);
         if (mask is not null) scores += mask;
-        if (isCausal) scores += CausalMaskOf(q.Dims[^2], k.Dims[^2]);
+        if (isCausal) scores += Tensor.CausalMask<T>(q.Dims[^2], k.Dims[^2]);
         var p = scores.Softmax(-1);
         var grads = new Tensor<T>?[3];
         if (v.RequiresGrad) grads[2] = p.MT.MatMul(g);
@@ -110,12 +110,22 @@ public sealed partial class Tensor<T>
         ];
     }
 
-    /// <summary>The additive causal mask [L, S]: −∞ where key j &gt; query i, else 0.</summary>
-    private static Tensor<T> CausalMaskOf(int l, int s)
+}
+
+public static partial class Tensor
+{
+    /// <summary>
+    /// The additive causal mask [L, S]: 0 where key position j ≤ query position i, −∞ above the diagonal (PyTorch's
+    /// top-left aligned <c>tril</c>), so that position i attends only to positions 0..i.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A length is negative.</exception>
+    public static Tensor<T> CausalMask<T>(int queryLength, int keyLength) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var mask = new T[l * s];
-        for (int i = 0; i < l; i++)
-            for (int j = i + 1; j < s; j++) mask[i * s + j] = T.NegativeInfinity;
-        return new Tensor<T>(mask, [l, s]);
+        if (queryLength < 0 || keyLength < 0)
+            throw new ArgumentOutOfRangeException(nameof(queryLength), $"CausalMask: lengths must be non-negative, got L={queryLength}, S={keyLength}");
+        var mask = new T[queryLength * keyLength];
+        for (int i = 0; i < queryLength; i++)
+            for (int j = i + 1; j < keyLength; j++) mask[i * keyLength + j] = T.NegativeInfinity;
+        return FromArray(mask, [queryLength, keyLength]);
     }
 }
