@@ -49,21 +49,36 @@ internal static class Recurrent
     public static void LstmBackward<T>(ReadOnlySpan<T> gh, ReadOnlySpan<T> gc, ReadOnlySpan<T> c, ReadOnlySpan<T> work,
         Span<T> dGates, Span<T> dc, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = hidden;
+        int h = hidden, width = Vector<T>.Count;
+        var one = Vector<T>.One;
         for (int r = 0; r < rows; r++)
         {
             var w = work.Slice(r * LstmWork * h, LstmWork * h);
             var d = dGates.Slice(r * 4 * h, 4 * h);
-            for (int j = 0; j < h; j++)
+            ReadOnlySpan<T> ghRow = gh.Slice(r * h, h), gcRow = gc.Slice(r * h, h), cRow = c.Slice(r * h, h);
+            var dcRow = dc.Slice(r * h, h);
+            int j = 0;
+            // Whole vectors, then the same formulas per element: no fused multiply-adds either way, so both round alike.
+            for (; j <= h - width; j += width)
             {
-                int e = r * h + j;
-                T i = w[j], f = w[h + j], g = w[2 * h + j], o = w[3 * h + j], tc = w[4 * h + j], ghe = gh[e];
-                T dcNext = gc[e] + ghe * o * (T.One - tc * tc);
+                Vector<T> i = new(w[j..]), f = new(w[(h + j)..]), g = new(w[(2 * h + j)..]), o = new(w[(3 * h + j)..]);
+                Vector<T> tc = new(w[(4 * h + j)..]), ghe = new(ghRow[j..]);
+                var dcNext = new Vector<T>(gcRow[j..]) + ghe * o * (one - tc * tc);
+                (dcNext * g * i * (one - i)).CopyTo(d[j..]);
+                (dcNext * new Vector<T>(cRow[j..]) * f * (one - f)).CopyTo(d[(h + j)..]);
+                (dcNext * i * (one - g * g)).CopyTo(d[(2 * h + j)..]);
+                (ghe * tc * o * (one - o)).CopyTo(d[(3 * h + j)..]);
+                (dcNext * f).CopyTo(dcRow[j..]);
+            }
+            for (; j < h; j++)
+            {
+                T i = w[j], f = w[h + j], g = w[2 * h + j], o = w[3 * h + j], tc = w[4 * h + j], ghe = ghRow[j];
+                T dcNext = gcRow[j] + ghe * o * (T.One - tc * tc);
                 d[j] = dcNext * g * i * (T.One - i);
-                d[h + j] = dcNext * c[e] * f * (T.One - f);
+                d[h + j] = dcNext * cRow[j] * f * (T.One - f);
                 d[2 * h + j] = dcNext * i * (T.One - g * g);
                 d[3 * h + j] = ghe * tc * o * (T.One - o);
-                dc[e] = dcNext * f;
+                dcRow[j] = dcNext * f;
             }
         }
     }
@@ -101,23 +116,41 @@ internal static class Recurrent
     public static void GruBackward<T>(ReadOnlySpan<T> gh, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> work, Span<T> dInput,
         Span<T> dHidden, Span<T> dh, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = hidden;
+        int h = hidden, width = Vector<T>.Count;
+        var one = Vector<T>.One;
         for (int r = 0; r < rows; r++)
         {
             var w = work.Slice(r * GruWork * h, GruWork * h);
-            Span<T> dx = dInput.Slice(r * 3 * h, 3 * h), dhp = dHidden.Slice(r * 3 * h, 3 * h);
-            for (int j = 0; j < h; j++)
+            Span<T> dx = dInput.Slice(r * 3 * h, 3 * h), dhp = dHidden.Slice(r * 3 * h, 3 * h), dhRow = dh.Slice(r * h, h);
+            ReadOnlySpan<T> ghRow = gh.Slice(r * h, h), hRow = hPrev.Slice(r * h, h);
+            int j = 0;
+            // Whole vectors, then the same formulas per element: no fused multiply-adds either way, so both round alike.
+            for (; j <= h - width; j += width)
             {
-                int e = r * h + j;
-                T reset = w[j], z = w[h + j], n = w[2 * h + j], hn = w[3 * h + j], g = gh[e];
+                Vector<T> reset = new(w[j..]), z = new(w[(h + j)..]), n = new(w[(2 * h + j)..]), hn = new(w[(3 * h + j)..]);
+                var g = new Vector<T>(ghRow[j..]);
+                var dn = g * (one - z) * (one - n * n);
+                var dz = g * (new Vector<T>(hRow[j..]) - n) * z * (one - z);
+                var dr = dn * hn * reset * (one - reset);
+                dr.CopyTo(dx[j..]);
+                dr.CopyTo(dhp[j..]);
+                dz.CopyTo(dx[(h + j)..]);
+                dz.CopyTo(dhp[(h + j)..]);
+                dn.CopyTo(dx[(2 * h + j)..]);
+                (dn * reset).CopyTo(dhp[(2 * h + j)..]);
+                (g * z).CopyTo(dhRow[j..]);
+            }
+            for (; j < h; j++)
+            {
+                T reset = w[j], z = w[h + j], n = w[2 * h + j], hn = w[3 * h + j], g = ghRow[j];
                 T dn = g * (T.One - z) * (T.One - n * n);
-                T dz = g * (hPrev[e] - n) * z * (T.One - z);
+                T dz = g * (hRow[j] - n) * z * (T.One - z);
                 T dr = dn * hn * reset * (T.One - reset);
                 dx[j] = dhp[j] = dr;
                 dx[h + j] = dhp[h + j] = dz;
                 dx[2 * h + j] = dn;
                 dhp[2 * h + j] = dn * reset;
-                dh[e] = g * z;
+                dhRow[j] = g * z;
             }
         }
     }
