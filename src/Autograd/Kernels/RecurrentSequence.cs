@@ -8,7 +8,7 @@ namespace Autograd.Kernels;
 /// hidden projection h·W_hhᵀ + b_hh and the fused cell of <see cref="Recurrent"/>, with no graph nodes in between; the
 /// backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh and ∂b_hh to
 /// the caller as one product over all steps. Layouts (all contiguous, row-major): gates [L, N, G·H] (G = 4 for LSTM,
-/// 3 for GRU), states [N, H], per-step states [L, N, H], the transposed weight W_hhᵀ [H, G·H]. Step s runs time index
+/// 3 for GRU), states [N, H], per-step states [L, N, H], the weight W_hh [G·H, H]. Step s runs time index
 /// t = s, or t = L − 1 − s in reverse; "the previous state" of the first step run is the initial state.
 /// </summary>
 internal static class RecurrentSequence
@@ -24,11 +24,11 @@ internal static class RecurrentSequence
     /// h_t = o·tanh c_t). Writes h_t to <paramref name="hs"/>[t], c_t to <paramref name="cs"/>[t] and the cell's
     /// workspace [i, f, g, o, tanh c_t] to <paramref name="work"/>[t] ([L, N, 5H]).
     /// </summary>
-    public static void LstmForward<T>(T[] xg, int xgOffset, T[] h0, T[] c0, T[] weightT, T[]? bias, T[] hs, T[] cs,
+    public static void LstmForward<T>(T[] xg, int xgOffset, T[] h0, T[] c0, T[] weight, T[]? bias, T[] hs, T[] cs,
         T[] work, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 4 * hidden, lw = Recurrent.LstmWork * hidden;
-        Forward(h0, weightT, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
+        Forward(h0, weight, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
         {
             (T[] c, int cOffset) = s == 0 ? (c0, 0) : (cs, prev * n);
             int x0 = xgOffset + t * rows * gates, s0 = t * n;
@@ -44,7 +44,7 @@ internal static class RecurrentSequence
     /// (∂h_{t−1} = ∂a_t·W_hh, ∂c_{t−1} = dc'·f) writes ∂a_t to <paramref name="dGates"/>[t] ([L, N, 4H], also the
     /// gradient of the input gates); the initial states' gradients go to <paramref name="dh0"/> and <paramref name="dc0"/>.
     /// </summary>
-    public static void LstmBackward<T>(T[] gh, int ghOffset, ReadOnlySpan<T> gcLast, T[] c0, T[] cs, T[] work, T[] weightT,
+    public static void LstmBackward<T>(T[] gh, int ghOffset, ReadOnlySpan<T> gcLast, T[] c0, T[] cs, T[] work, T[] weight,
         T[] dGates, T[] dh0, T[] dc0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 4 * hidden;
@@ -65,8 +65,8 @@ internal static class RecurrentSequence
                     work.AsSpan(w0 + r0 * Recurrent.LstmWork * hidden, (r1 - r0) * Recurrent.LstmWork * hidden),
                     dGates.AsSpan(d0 + r0 * gates, (r1 - r0) * gates), dcOut.AsSpan(r0 * hidden, (r1 - r0) * hidden), r1 - r0, hidden));
                 (dc, dcPrev) = (dcPrev, dc);
-                // ∂h_{t−1} = ∂a_t·W_hh, with W_hh read as the transpose of the stored W_hhᵀ.
-                Gemm.Multiply(dGates, d0, gates, false, weightT, 0, gates, true, dh, 0, hidden, rows, hidden, gates, accumulate: false);
+                // ∂h_{t−1} = ∂a_t·W_hh.
+                Gemm.Multiply(dGates, d0, gates, false, weight, 0, hidden, false, dh, 0, hidden, rows, hidden, gates, accumulate: false);
             }
             dh.AsSpan(0, n).CopyTo(dh0);
             dc.AsSpan(0, n).CopyTo(dc0);
@@ -84,11 +84,11 @@ internal static class RecurrentSequence
     /// GRU over the sequence: for each step, h_g = h·W_hhᵀ + b_hh, then the cell (h_t = n + z·(h − n)). Writes h_t to
     /// <paramref name="hs"/>[t] and the cell's workspace [r, z, n, h_n] to <paramref name="work"/>[t] ([L, N, 4H]).
     /// </summary>
-    public static void GruForward<T>(T[] xg, int xgOffset, T[] h0, T[] weightT, T[]? bias, T[] hs, T[] work,
+    public static void GruForward<T>(T[] xg, int xgOffset, T[] h0, T[] weight, T[]? bias, T[] hs, T[] work,
         int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 3 * hidden, gw = Recurrent.GruWork * hidden;
-        Forward(h0, weightT, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
+        Forward(h0, weight, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
         {
             (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
             int x0 = xgOffset + t * rows * gates, s0 = t * n;
@@ -104,7 +104,7 @@ internal static class RecurrentSequence
     /// <paramref name="dHidden"/>[t] (both [L, N, 3H]); the state gradient carried is g·z + ∂h_g·W_hh. The initial
     /// state's gradient goes to <paramref name="dh0"/>.
     /// </summary>
-    public static void GruBackward<T>(T[] gh, int ghOffset, T[] h0, T[] hs, T[] work, T[] weightT, T[] dInput, T[] dHidden,
+    public static void GruBackward<T>(T[] gh, int ghOffset, T[] h0, T[] hs, T[] work, T[] weight, T[] dInput, T[] dHidden,
         T[] dh0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 3 * hidden;
@@ -124,7 +124,7 @@ internal static class RecurrentSequence
                     dInput.AsSpan(d0 + r0 * gates, (r1 - r0) * gates), dHidden.AsSpan(d0 + r0 * gates, (r1 - r0) * gates),
                     dh.AsSpan(r0 * hidden, (r1 - r0) * hidden), r1 - r0, hidden));
                 // ∂h_{t−1} = g·z + ∂h_g·W_hh.
-                Gemm.Multiply(dHidden, d0, gates, false, weightT, 0, gates, true, dh, 0, hidden, rows, hidden, gates, accumulate: true);
+                Gemm.Multiply(dHidden, d0, gates, false, weight, 0, hidden, false, dh, 0, hidden, rows, hidden, gates, accumulate: true);
             }
             dh.AsSpan(0, n).CopyTo(dh0);
         }
@@ -140,7 +140,7 @@ internal static class RecurrentSequence
 
     /// <summary>The forward walk shared by the cells: per step the hidden projection of the previous h (h_0 first), then
     /// the cell on row ranges.</summary>
-    private static void Forward<T>(T[] h0, T[] weightT, T[]? bias, T[] hs, int steps, int rows, int hidden,
+    private static void Forward<T>(T[] h0, T[] weight, T[]? bias, T[] hs, int steps, int rows, int hidden,
         int gates, bool reverse, Cell<T> cell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden;
@@ -151,7 +151,7 @@ internal static class RecurrentSequence
             {
                 int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
                 (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
-                HiddenProjection(h, hOffset, weightT, bias, hp, rows, hidden, gates);
+                HiddenProjection(h, hOffset, weight, bias, hp, rows, hidden, gates);
                 Rows(rows, hidden, (r0, r1) => cell(s, t, prev, hp, r0, r1));
             }
         }
@@ -162,12 +162,12 @@ internal static class RecurrentSequence
     }
 
     /// <summary>hp [N, G·H] = h·W_hhᵀ + b_hh: the bias copied into every row, then one accumulating GEMM.</summary>
-    private static void HiddenProjection<T>(T[] h, int hOffset, T[] weightT, T[]? bias, T[] hp, int rows, int hidden, int gates)
+    private static void HiddenProjection<T>(T[] h, int hOffset, T[] weight, T[]? bias, T[] hp, int rows, int hidden, int gates)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (bias is not null)
             for (int r = 0; r < rows; r++) bias.AsSpan(0, gates).CopyTo(hp.AsSpan(r * gates, gates));
-        Gemm.Multiply(h, hOffset, hidden, false, weightT, 0, gates, false, hp, 0, gates, rows, gates, hidden, accumulate: bias is not null);
+        Gemm.Multiply(h, hOffset, hidden, false, weight, 0, hidden, true, hp, 0, gates, rows, gates, hidden, accumulate: bias is not null);
     }
 
     /// <summary>Runs <paramref name="body"/> over row ranges: one range, or two halves on the cores when a step is large.</summary>

@@ -32,25 +32,28 @@ public static partial class Tensor
         CheckState("LstmSequence", "c0", c0, rows, hidden);
         int n = rows * hidden;
         var (xg, xgOffset) = Dense(inputGates);
-        T[] h0s = Copy(h0), c0s = Copy(c0), weightT = Transposed(weightHh);
-        T[]? bias = biasHh is null ? null : Copy(biasHh);
+        // What the backward reads, in pooled tensors of the current scope (reading them after it ended throws):
+        // private copies of the states and weights, and every step's c and cell workspace.
+        Tensor<T> h0s = PrivateCopy(h0), c0s = PrivateCopy(c0), weight = PrivateCopy(weightHh);
+        var bias = biasHh is null ? null : PrivateCopy(biasHh);
+        Tensor<T> cs = Pooled<T>(steps * n), work = Pooled<T>(steps * Kernels.Recurrent.LstmWork * n);
         // [L + 1, N, H]: every step's h, then the last c.
         var result = Buffers.Rent<T>((steps + 1) * n, clear: false);
-        var cs = GC.AllocateUninitializedArray<T>(steps * n);
-        var work = GC.AllocateUninitializedArray<T>(steps * Kernels.Recurrent.LstmWork * n);
-        RecurrentSequence.LstmForward(xg, xgOffset, h0s, c0s, weightT, bias, result, cs, work, steps, rows, hidden, reverse);
-        cs.AsSpan(RecurrentSequence.TimeOf(steps - 1, steps, reverse) * n, n).CopyTo(result.AsSpan(steps * n, n));
+        var y = new Tensor<T>(result, [steps + 1, rows, hidden]);
+        RecurrentSequence.LstmForward(xg, xgOffset, h0s.Storage, c0s.Storage, weight.Storage, bias?.Storage, result, cs.Storage,
+            work.Storage, steps, rows, hidden, reverse);
+        cs.Storage.AsSpan(RecurrentSequence.TimeOf(steps - 1, steps, reverse) * n, n).CopyTo(result.AsSpan(steps * n, n));
         Tensor<T>[] inputs = biasHh is null ? [inputGates, h0, c0, weightHh] : [inputGates, h0, c0, weightHh, biasHh];
-        var y = Graph.Record(new Tensor<T>(result, [steps + 1, rows, hidden]), LstmSequenceOp, inputs,
+        y = Graph.Record(y, LstmSequenceOp, inputs,
             (g, _, x) => LstmSequenceRule(g, x, reverse),
             fused: (g, output, x) =>
             {
                 var (gy, gyOffset) = Dense(g);
                 var dGates = Buffers.Rent<T>(steps * 4 * n, clear: false);
                 T[] dh0 = Buffers.Rent<T>(n, clear: false), dc0 = Buffers.Rent<T>(n, clear: false);
-                RecurrentSequence.LstmBackward(gy, gyOffset, gy.AsSpan(gyOffset + steps * n, n), c0s, cs, work, weightT,
-                    dGates, dh0, dc0, steps, rows, hidden, reverse);
-                var (dW, dB) = WeightGrads(x, 3, dGates, PreviousStates(output, h0s, steps, n, reverse), steps * rows, 4 * hidden, hidden);
+                RecurrentSequence.LstmBackward(gy, gyOffset, gy.AsSpan(gyOffset + steps * n, n), c0s.Storage, cs.Storage, work.Storage,
+                    weight.Storage, dGates, dh0, dc0, steps, rows, hidden, reverse);
+                var (dW, dB) = WeightGrads(x, 3, dGates, PreviousStates(output, h0s.Storage, steps, n, reverse), steps * rows, 4 * hidden, hidden);
                 var grads = new Tensor<T>?[x.Length];
                 grads[0] = x[0].RequiresGrad ? new Tensor<T>(dGates, [steps, rows, 4 * hidden]) : null;
                 grads[1] = x[1].RequiresGrad ? new Tensor<T>(dh0, [rows, hidden]) : null;
@@ -74,13 +77,13 @@ public static partial class Tensor
         var (steps, rows, hidden) = SequenceShapes("GruSequence", 3, inputGates, h0, weightHh, biasHh);
         int n = rows * hidden;
         var (xg, xgOffset) = Dense(inputGates);
-        T[] h0s = Copy(h0), weightT = Transposed(weightHh);
-        T[]? bias = biasHh is null ? null : Copy(biasHh);
+        Tensor<T> h0s = PrivateCopy(h0), weight = PrivateCopy(weightHh), work = Pooled<T>(steps * Kernels.Recurrent.GruWork * n);
+        var bias = biasHh is null ? null : PrivateCopy(biasHh);
         var result = Buffers.Rent<T>(steps * n, clear: false);
-        var work = GC.AllocateUninitializedArray<T>(steps * Kernels.Recurrent.GruWork * n);
-        RecurrentSequence.GruForward(xg, xgOffset, h0s, weightT, bias, result, work, steps, rows, hidden, reverse);
+        var y = new Tensor<T>(result, [steps, rows, hidden]);
+        RecurrentSequence.GruForward(xg, xgOffset, h0s.Storage, weight.Storage, bias?.Storage, result, work.Storage, steps, rows, hidden, reverse);
         Tensor<T>[] inputs = biasHh is null ? [inputGates, h0, weightHh] : [inputGates, h0, weightHh, biasHh];
-        var y = Graph.Record(new Tensor<T>(result, [steps, rows, hidden]), GruSequenceOp, inputs,
+        y = Graph.Record(y, GruSequenceOp, inputs,
             (g, _, x) => GruSequenceRule(g, x, reverse),
             fused: (g, output, x) =>
             {
@@ -88,9 +91,9 @@ public static partial class Tensor
                 var dInput = Buffers.Rent<T>(steps * 3 * n, clear: false);
                 var dHidden = Buffers.Rent<T>(steps * 3 * n, clear: false);
                 var dh0 = Buffers.Rent<T>(n, clear: false);
-                RecurrentSequence.GruBackward(gy, gyOffset, h0s, Dense(output).Array, work, weightT, dInput, dHidden, dh0,
-                    steps, rows, hidden, reverse);
-                var (dW, dB) = WeightGrads(x, 2, dHidden, PreviousStates(output, h0s, steps, n, reverse), steps * rows, 3 * hidden, hidden);
+                RecurrentSequence.GruBackward(gy, gyOffset, h0s.Storage, Dense(output).Array, work.Storage, weight.Storage, dInput, dHidden,
+                    dh0, steps, rows, hidden, reverse);
+                var (dW, dB) = WeightGrads(x, 2, dHidden, PreviousStates(output, h0s.Storage, steps, n, reverse), steps * rows, 3 * hidden, hidden);
                 var grads = new Tensor<T>?[x.Length];
                 grads[0] = x[0].RequiresGrad ? new Tensor<T>(dInput, [steps, rows, 3 * hidden]) : null;
                 grads[1] = x[1].RequiresGrad ? new Tensor<T>(dh0, [rows, hidden]) : null;
@@ -239,9 +242,17 @@ public static partial class Tensor
     private static (T[] Array, int Offset) Dense<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
         t.IsContiguous ? (t.Storage, t.Offset) : (t.ToArray(), 0);
 
-    /// <summary>A private copy of the elements (row-major), which later in-place changes of the tensor cannot reach.</summary>
-    private static T[] Copy<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> => t.ToArray();
+    /// <summary>A pooled tensor of <paramref name="length"/> elements, tied to the current scope.</summary>
+    private static Tensor<T> Pooled<T>(int length) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new(Buffers.Rent<T>(length, clear: false), [length]);
 
-    /// <summary>The transpose of a matrix [r, c] as a new row-major [c, r] array.</summary>
-    private static T[] Transposed<T>(Tensor<T> m) where T : unmanaged, IFloatingPointIeee754<T> => m.MT.ToArray();
+    /// <summary>A private contiguous copy of <paramref name="t"/> in a pooled tensor, which later in-place changes of
+    /// <paramref name="t"/> cannot reach.</summary>
+    private static Tensor<T> PrivateCopy<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var copy = Pooled<T>(t.NumElements);
+        var (array, offset) = Dense(t);
+        array.AsSpan(offset, t.NumElements).CopyTo(copy.Storage);
+        return copy;
+    }
 }
