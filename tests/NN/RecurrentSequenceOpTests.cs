@@ -1,4 +1,5 @@
 using Autograd.Checking;
+using Autograd.Kernels;
 
 namespace Autograd.Tests.NN;
 
@@ -74,6 +75,37 @@ public class RecurrentSequenceOpTests
         }, [xg, h0, c0, w, b], name: "LstmSequence reverse");
         Tensor<double> xr = Leaf(3, 2, 6), wr = Leaf(6, 2);
         GradCheck.Assert(x => Tensor.GruSequence(x[0], x[1], x[2], null).Output, [xr, h0, wr], name: "GruSequence without bias");
+    }
+
+    [Fact]
+    public void OneAndTwoThreadsGiveTheSameBits()
+    {
+        // Oracle: with two threads the batch rows are split into blocks that each core takes through every step; with
+        // one, the rows run whole. Every element is computed by the same arithmetic either way.
+        var g = new Generator(74);
+        Tensor<float> Leaf(params int[] shape) { var t = (Tensor.Randn<float>(shape, g) * 0.3f).Detach(); t.RequiresGrad = true; return t; }
+        Tensor<float> xg = Leaf(4, 40, 4 * 48), h0 = Leaf(40, 48), c0 = Leaf(40, 48), w = Leaf(4 * 48, 48), b = Leaf(4 * 48);
+        Tensor<float> xr = Leaf(4, 40, 3 * 48), wr = Leaf(3 * 48, 48), br = Leaf(3 * 48);
+        float[][] Run()
+        {
+            var (output, _, c) = Tensor.LstmSequence(xg, h0, c0, w, b);
+            var gru = Tensor.GruSequence(xr, h0, wr, br, reverse: true).Output;
+            var grads = Tensor.Grad([(output * output).Sum() + c.Sum() + (gru * gru).Sum()], [xg, h0, c0, w, b, xr, wr, br]);
+            return [output.ToArray(), gru.ToArray(), .. grads.Select(t => t.ToArray())];
+        }
+        int before = Workers.ThreadCount;
+        try
+        {
+            Workers.ThreadCount = 1;
+            var one = Run();
+            Workers.ThreadCount = 2;
+            var two = Run();
+            for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+        }
+        finally
+        {
+            Workers.ThreadCount = before;
+        }
     }
 
     [Fact]

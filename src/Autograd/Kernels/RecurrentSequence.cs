@@ -7,14 +7,19 @@ namespace Autograd.Kernels;
 /// One recurrent layer in one direction over a whole sequence, as cuDNN and oneDNN run it: per step one GEMM for the
 /// hidden projection h·W_hhᵀ + b_hh and the fused cell of <see cref="Recurrent"/>, with no graph nodes in between; the
 /// backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh and ∂b_hh to
-/// the caller as one product over all steps. Layouts (all contiguous, row-major): gates [L, N, G·H] (G = 4 for LSTM,
+/// the caller as one product over all steps. The batch rows are independent through time, so with several cores each
+/// takes a block of rows through every step on its own (one fork for the whole sequence, not two per step); a batch too
+/// small to split runs whole, its per-step products on all cores. Layouts (all contiguous, row-major): gates [L, N, G·H] (G = 4 for LSTM,
 /// 3 for GRU), states [N, H], per-step states [L, N, H], the weight W_hh [G·H, H]. Step s runs time index
 /// t = s, or t = L − 1 − s in reverse; "the previous state" of the first step run is the initial state.
 /// </summary>
 internal static class RecurrentSequence
 {
-    /// <summary>From this many elements per step the pointwise cell is split over the cores.</summary>
-    private const int ParallelElements = 8192;
+    /// <summary>Fewest batch rows per block when the rows are split over the cores.</summary>
+    private const int MinRowsPerBlock = 4;
+
+    /// <summary>From this many multiply-adds per step's hidden product the batch rows are split over the cores.</summary>
+    private const long SplitWork = 32L * 32 * 32;
 
     /// <summary>Time index of step <paramref name="s"/> of <paramref name="steps"/>.</summary>
     public static int TimeOf(int s, int steps, bool reverse) => reverse ? steps - 1 - s : s;
@@ -31,10 +36,10 @@ internal static class RecurrentSequence
         Forward(h0, weight, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
         {
             (T[] c, int cOffset) = s == 0 ? (c0, 0) : (cs, prev * n);
-            int x0 = xgOffset + t * rows * gates, s0 = t * n;
-            Recurrent.LstmForward<T>(xg.AsSpan(x0 + r0 * gates, (r1 - r0) * gates), hp.AsSpan(r0 * gates, (r1 - r0) * gates),
-                c.AsSpan(cOffset + r0 * hidden, (r1 - r0) * hidden), hs.AsSpan(s0 + r0 * hidden, (r1 - r0) * hidden),
-                cs.AsSpan(s0 + r0 * hidden, (r1 - r0) * hidden), work.AsSpan((t * rows + r0) * lw, (r1 - r0) * lw), r1 - r0, hidden);
+            int m = r1 - r0, s0 = t * n + r0 * hidden;
+            Recurrent.LstmForward<T>(xg.AsSpan(xgOffset + (t * rows + r0) * gates, m * gates), hp.AsSpan(0, m * gates),
+                c.AsSpan(cOffset + r0 * hidden, m * hidden), hs.AsSpan(s0, m * hidden), cs.AsSpan(s0, m * hidden),
+                work.AsSpan((t * rows + r0) * lw, m * lw), m, hidden);
         });
     }
 
@@ -44,40 +49,41 @@ internal static class RecurrentSequence
     /// (∂h_{t−1} = ∂a_t·W_hh, ∂c_{t−1} = dc'·f) writes ∂a_t to <paramref name="dGates"/>[t] ([L, N, 4H], also the
     /// gradient of the input gates); the initial states' gradients go to <paramref name="dh0"/> and <paramref name="dc0"/>.
     /// </summary>
-    public static void LstmBackward<T>(T[] gh, int ghOffset, ReadOnlySpan<T> gcLast, T[] c0, T[] cs, T[] work, T[] weight,
+    public static void LstmBackward<T>(T[] gh, int ghOffset, T[] gcLast, int gcOffset, T[] c0, T[] cs, T[] work, T[] weight,
         T[] dGates, T[] dh0, T[] dc0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = rows * hidden, gates = 4 * hidden;
-        T[] dh = Scratch.Rent<T>(n), dc = Scratch.Rent<T>(n), dcPrev = Scratch.Rent<T>(n), g = Scratch.Rent<T>(n);
-        try
+        int n = rows * hidden, gates = 4 * hidden, lw = Recurrent.LstmWork * hidden;
+        Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
-            dh.AsSpan(0, n).Clear();
-            gcLast.CopyTo(dc);
-            for (int s = steps - 1; s >= 0; s--)
+            int m = r1 - r0, mh = m * hidden;
+            T[] dh = Scratch.Rent<T>(mh), dc = Scratch.Rent<T>(mh), dcPrev = Scratch.Rent<T>(mh), g = Scratch.Rent<T>(mh);
+            try
             {
-                int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
-                (T[] c, int cOffset) = s == 0 ? (c0, 0) : (cs, prev * n);
-                TensorPrimitives.Add(gh.AsSpan(ghOffset + t * n, n), dh.AsSpan(0, n), g.AsSpan(0, n));
-                int w0 = t * rows * Recurrent.LstmWork * hidden, d0 = t * rows * gates;
-                T[] dcIn = dc, dcOut = dcPrev;
-                Rows(rows, hidden, (r0, r1) => Recurrent.LstmBackward<T>(g.AsSpan(r0 * hidden, (r1 - r0) * hidden),
-                    dcIn.AsSpan(r0 * hidden, (r1 - r0) * hidden), c.AsSpan(cOffset + r0 * hidden, (r1 - r0) * hidden),
-                    work.AsSpan(w0 + r0 * Recurrent.LstmWork * hidden, (r1 - r0) * Recurrent.LstmWork * hidden),
-                    dGates.AsSpan(d0 + r0 * gates, (r1 - r0) * gates), dcOut.AsSpan(r0 * hidden, (r1 - r0) * hidden), r1 - r0, hidden));
-                (dc, dcPrev) = (dcPrev, dc);
-                // ∂h_{t−1} = ∂a_t·W_hh.
-                Gemm.Multiply(dGates, d0, gates, false, weight, 0, hidden, false, dh, 0, hidden, rows, hidden, gates, accumulate: false);
+                dh.AsSpan(0, mh).Clear();
+                gcLast.AsSpan(gcOffset + r0 * hidden, mh).CopyTo(dc);
+                for (int s = steps - 1; s >= 0; s--)
+                {
+                    int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
+                    (T[] c, int cOffset) = s == 0 ? (c0, 0) : (cs, prev * n);
+                    TensorPrimitives.Add(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), dh.AsSpan(0, mh), g.AsSpan(0, mh));
+                    int d0 = (t * rows + r0) * gates;
+                    Recurrent.LstmBackward<T>(g.AsSpan(0, mh), dc.AsSpan(0, mh), c.AsSpan(cOffset + r0 * hidden, mh),
+                        work.AsSpan((t * rows + r0) * lw, m * lw), dGates.AsSpan(d0, m * gates), dcPrev.AsSpan(0, mh), m, hidden);
+                    (dc, dcPrev) = (dcPrev, dc);
+                    // ∂h_{t−1} = ∂a_t·W_hh.
+                    Product(dGates, d0, gates, weight, false, dh, hidden, m, hidden, gates, accumulate: false, threads);
+                }
+                dh.AsSpan(0, mh).CopyTo(dh0.AsSpan(r0 * hidden));
+                dc.AsSpan(0, mh).CopyTo(dc0.AsSpan(r0 * hidden));
             }
-            dh.AsSpan(0, n).CopyTo(dh0);
-            dc.AsSpan(0, n).CopyTo(dc0);
-        }
-        finally
-        {
-            Scratch.Return(dh);
-            Scratch.Return(dc);
-            Scratch.Return(dcPrev);
-            Scratch.Return(g);
-        }
+            finally
+            {
+                Scratch.Return(dh);
+                Scratch.Return(dc);
+                Scratch.Return(dcPrev);
+                Scratch.Return(g);
+            }
+        });
     }
 
     /// <summary>
@@ -91,10 +97,10 @@ internal static class RecurrentSequence
         Forward(h0, weight, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
         {
             (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
-            int x0 = xgOffset + t * rows * gates, s0 = t * n;
-            Recurrent.GruForward<T>(xg.AsSpan(x0 + r0 * gates, (r1 - r0) * gates), hp.AsSpan(r0 * gates, (r1 - r0) * gates),
-                h.AsSpan(hOffset + r0 * hidden, (r1 - r0) * hidden), hs.AsSpan(s0 + r0 * hidden, (r1 - r0) * hidden),
-                work.AsSpan((t * rows + r0) * gw, (r1 - r0) * gw), r1 - r0, hidden);
+            int m = r1 - r0;
+            Recurrent.GruForward<T>(xg.AsSpan(xgOffset + (t * rows + r0) * gates, m * gates), hp.AsSpan(0, m * gates),
+                h.AsSpan(hOffset + r0 * hidden, m * hidden), hs.AsSpan(t * n + r0 * hidden, m * hidden),
+                work.AsSpan((t * rows + r0) * gw, m * gw), m, hidden);
         });
     }
 
@@ -107,78 +113,93 @@ internal static class RecurrentSequence
     public static void GruBackward<T>(T[] gh, int ghOffset, T[] h0, T[] hs, T[] work, T[] weight, T[] dInput, T[] dHidden,
         T[] dh0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = rows * hidden, gates = 3 * hidden;
-        T[] dh = Scratch.Rent<T>(n), g = Scratch.Rent<T>(n);
-        try
+        int n = rows * hidden, gates = 3 * hidden, gw = Recurrent.GruWork * hidden;
+        Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
-            dh.AsSpan(0, n).Clear();
-            for (int s = steps - 1; s >= 0; s--)
+            int m = r1 - r0, mh = m * hidden;
+            T[] dh = Scratch.Rent<T>(mh), g = Scratch.Rent<T>(mh);
+            try
             {
-                int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
-                (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
-                TensorPrimitives.Add(gh.AsSpan(ghOffset + t * n, n), dh.AsSpan(0, n), g.AsSpan(0, n));
-                int w0 = t * rows * Recurrent.GruWork * hidden, d0 = t * rows * gates;
-                Rows(rows, hidden, (r0, r1) => Recurrent.GruBackward<T>(g.AsSpan(r0 * hidden, (r1 - r0) * hidden),
-                    h.AsSpan(hOffset + r0 * hidden, (r1 - r0) * hidden),
-                    work.AsSpan(w0 + r0 * Recurrent.GruWork * hidden, (r1 - r0) * Recurrent.GruWork * hidden),
-                    dInput.AsSpan(d0 + r0 * gates, (r1 - r0) * gates), dHidden.AsSpan(d0 + r0 * gates, (r1 - r0) * gates),
-                    dh.AsSpan(r0 * hidden, (r1 - r0) * hidden), r1 - r0, hidden));
-                // ∂h_{t−1} = g·z + ∂h_g·W_hh.
-                Gemm.Multiply(dHidden, d0, gates, false, weight, 0, hidden, false, dh, 0, hidden, rows, hidden, gates, accumulate: true);
+                dh.AsSpan(0, mh).Clear();
+                for (int s = steps - 1; s >= 0; s--)
+                {
+                    int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
+                    (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
+                    TensorPrimitives.Add(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), dh.AsSpan(0, mh), g.AsSpan(0, mh));
+                    int d0 = (t * rows + r0) * gates;
+                    Recurrent.GruBackward<T>(g.AsSpan(0, mh), h.AsSpan(hOffset + r0 * hidden, mh), work.AsSpan((t * rows + r0) * gw, m * gw),
+                        dInput.AsSpan(d0, m * gates), dHidden.AsSpan(d0, m * gates), dh.AsSpan(0, mh), m, hidden);
+                    // ∂h_{t−1} = g·z + ∂h_g·W_hh.
+                    Product(dHidden, d0, gates, weight, false, dh, hidden, m, hidden, gates, accumulate: true, threads);
+                }
+                dh.AsSpan(0, mh).CopyTo(dh0.AsSpan(r0 * hidden));
             }
-            dh.AsSpan(0, n).CopyTo(dh0);
-        }
-        finally
-        {
-            Scratch.Return(dh);
-            Scratch.Return(g);
-        }
+            finally
+            {
+                Scratch.Return(dh);
+                Scratch.Return(g);
+            }
+        });
     }
 
-    /// <summary>One step's cell on rows [r0, r1): (step s, time t, previous time, hidden projection hp, r0, r1).</summary>
+    /// <summary>One step's cell on rows [r0, r1): (step s, time t, previous time, hidden projection hp of those rows, r0, r1).</summary>
     private delegate void Cell<T>(int s, int t, int prev, T[] hp, int r0, int r1);
 
     /// <summary>The forward walk shared by the cells: per step the hidden projection of the previous h (h_0 first), then
-    /// the cell on row ranges.</summary>
+    /// the cell, on each block of rows.</summary>
     private static void Forward<T>(T[] h0, T[] weight, T[]? bias, T[] hs, int steps, int rows, int hidden,
         int gates, bool reverse, Cell<T> cell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden;
-        var hp = Scratch.Rent<T>(rows * gates);
-        try
+        Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
-            for (int s = 0; s < steps; s++)
+            int m = r1 - r0;
+            var hp = Scratch.Rent<T>(m * gates);
+            try
             {
-                int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
-                (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
-                HiddenProjection(h, hOffset, weight, bias, hp, rows, hidden, gates);
-                Rows(rows, hidden, (r0, r1) => cell(s, t, prev, hp, r0, r1));
+                for (int s = 0; s < steps; s++)
+                {
+                    int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
+                    (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
+                    // hp = h·W_hhᵀ + b_hh: the bias in every row, then one accumulating product.
+                    if (bias is not null)
+                        for (int r = 0; r < m; r++) bias.AsSpan(0, gates).CopyTo(hp.AsSpan(r * gates, gates));
+                    Product(h, hOffset + r0 * hidden, hidden, weight, true, hp, gates, m, gates, hidden, bias is not null, threads);
+                    cell(s, t, prev, hp, r0, r1);
+                }
             }
-        }
-        finally
-        {
-            Scratch.Return(hp);
-        }
+            finally
+            {
+                Scratch.Return(hp);
+            }
+        });
     }
 
-    /// <summary>hp [N, G·H] = h·W_hhᵀ + b_hh: the bias copied into every row, then one accumulating GEMM.</summary>
-    private static void HiddenProjection<T>(T[] h, int hOffset, T[] weight, T[]? bias, T[] hp, int rows, int hidden, int gates)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>C [m, n] (+)= A [m, k]·op(W) with W [rows, cols] row-major (op = transpose when <paramref name="transW"/>),
+    /// on all cores or on this thread only.</summary>
+    private static void Product<T>(T[] a, int aOffset, int lda, T[] w, bool transW, T[] c, int ldc, int m, int n, int k,
+        bool accumulate, bool threads) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (bias is not null)
-            for (int r = 0; r < rows; r++) bias.AsSpan(0, gates).CopyTo(hp.AsSpan(r * gates, gates));
-        Gemm.Multiply(h, hOffset, hidden, false, weight, 0, hidden, true, hp, 0, gates, rows, gates, hidden, accumulate: bias is not null);
+        int ldw = transW ? k : n;
+        if (threads) Gemm.Multiply(a, aOffset, lda, false, w, 0, ldw, transW, c, 0, ldc, m, n, k, accumulate);
+        else Gemm.MultiplyOnThisThread(a, aOffset, lda, false, w, 0, ldw, transW, c, 0, ldc, m, n, k, accumulate);
     }
 
-    /// <summary>Runs <paramref name="body"/> over row ranges: one range, or two halves on the cores when a step is large.</summary>
-    private static void Rows(int rows, int hidden, Action<int, int> body)
+    /// <summary>
+    /// Runs <paramref name="body"/>(r0, r1, threads) over blocks of batch rows: one block per core, each on its own core
+    /// through every step (threads false: its products on that core only), when the batch and the step's product are
+    /// large enough; otherwise one block of all rows, its products on all cores (threads true). Each element is computed
+    /// alike either way, so the split changes no bit.
+    /// </summary>
+    private static void Blocks(int rows, int gates, int hidden, Action<int, int, bool> body)
     {
-        if (rows < 2 || rows * hidden < ParallelElements || Workers.Threads < 2)
+        int cores = Workers.Threads;
+        if (cores < 2 || rows < 2 * MinRowsPerBlock || (long)rows * gates * hidden < SplitWork)
         {
-            body(0, rows);
+            body(0, rows, true);
             return;
         }
-        int tasks = Math.Min(Workers.Threads, rows), per = (rows + tasks - 1) / tasks;
-        Workers.For((rows + per - 1) / per, k => body(k * per, Math.Min(rows, (k + 1) * per)));
+        int blocks = Math.Min(cores, rows / MinRowsPerBlock), per = (rows + blocks - 1) / blocks;
+        Workers.For((rows + per - 1) / per, b => body(b * per, Math.Min(rows, (b + 1) * per), false));
     }
 }

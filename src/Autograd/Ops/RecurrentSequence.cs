@@ -51,7 +51,7 @@ public static partial class Tensor
                 var (gy, gyOffset) = Dense(g);
                 var dGates = Buffers.Rent<T>(steps * 4 * n, clear: false);
                 T[] dh0 = Buffers.Rent<T>(n, clear: false), dc0 = Buffers.Rent<T>(n, clear: false);
-                RecurrentSequence.LstmBackward(gy, gyOffset, gy.AsSpan(gyOffset + steps * n, n), c0s.Storage, cs.Storage, work.Storage,
+                RecurrentSequence.LstmBackward(gy, gyOffset, gy, gyOffset + steps * n, c0s.Storage, cs.Storage, work.Storage,
                     weight.Storage, dGates, dh0, dc0, steps, rows, hidden, reverse);
                 var (dW, dB) = WeightGrads(x, 3, dGates, PreviousStates(output, h0s.Storage, steps, n, reverse), steps * rows, 4 * hidden, hidden);
                 var grads = new Tensor<T>?[x.Length];
