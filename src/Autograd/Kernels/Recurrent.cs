@@ -103,8 +103,15 @@ internal static class Recurrent
     /// ∂a_o = gh·tanh(c')·o(1 − o) into <paramref name="dGates"/> [rows, 4H]; ∂c = dc'·f into <paramref name="dc"/>.
     /// </summary>
     public static void LstmBackward<T>(ReadOnlySpan<T> gh, ReadOnlySpan<T> gc, ReadOnlySpan<T> c, ReadOnlySpan<T> work,
-        Span<T> dGates, Span<T> dc, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+        Span<T> dGates, Span<T> dc, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> =>
+        LstmBackward(gh, [], gc, c, work, dGates, dc, rows, hidden);
+
+    /// <summary><see cref="LstmBackward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, int, int)"/>
+    /// with the gradient of h' given as two parts, gh + <paramref name="ghCarried"/> (empty: none), added as it is read.</summary>
+    public static void LstmBackward<T>(ReadOnlySpan<T> gh, ReadOnlySpan<T> ghCarried, ReadOnlySpan<T> gc, ReadOnlySpan<T> c,
+        ReadOnlySpan<T> work, Span<T> dGates, Span<T> dc, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool carried = !ghCarried.IsEmpty;
         int h = hidden, width = Vector<T>.Count;
         var one = Vector<T>.One;
         for (int r = 0; r < rows; r++)
@@ -112,6 +119,7 @@ internal static class Recurrent
             var w = work.Slice(r * LstmWork * h, LstmWork * h);
             var d = dGates.Slice(r * 4 * h, 4 * h);
             ReadOnlySpan<T> ghRow = gh.Slice(r * h, h), gcRow = gc.Slice(r * h, h), cRow = c.Slice(r * h, h);
+            var carriedRow = carried ? ghCarried.Slice(r * h, h) : default;
             var dcRow = dc.Slice(r * h, h);
             int j = 0;
             // Whole vectors, then the same formulas per element: no fused multiply-adds either way, so both round alike.
@@ -119,6 +127,7 @@ internal static class Recurrent
             {
                 Vector<T> i = new(w[j..]), f = new(w[(h + j)..]), g = new(w[(2 * h + j)..]), o = new(w[(3 * h + j)..]);
                 Vector<T> tc = new(w[(4 * h + j)..]), ghe = new(ghRow[j..]);
+                if (carried) ghe += new Vector<T>(carriedRow[j..]);
                 var dcNext = new Vector<T>(gcRow[j..]) + ghe * o * (one - tc * tc);
                 (dcNext * g * i * (one - i)).CopyTo(d[j..]);
                 (dcNext * new Vector<T>(cRow[j..]) * f * (one - f)).CopyTo(d[(h + j)..]);
@@ -129,6 +138,7 @@ internal static class Recurrent
             for (; j < h; j++)
             {
                 T i = w[j], f = w[h + j], g = w[2 * h + j], o = w[3 * h + j], tc = w[4 * h + j], ghe = ghRow[j];
+                if (carried) ghe += carriedRow[j];
                 T dcNext = gcRow[j] + ghe * o * (T.One - tc * tc);
                 d[j] = dcNext * g * i * (T.One - i);
                 d[h + j] = dcNext * cRow[j] * f * (T.One - f);
@@ -212,6 +222,13 @@ internal static class Recurrent
     /// [∂a_r, ∂a_z, ∂a_n·r], and h gets gh·z.
     /// </summary>
     public static void GruBackward<T>(ReadOnlySpan<T> gh, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> work, Span<T> dInput,
+        Span<T> dHidden, Span<T> dh, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> =>
+        GruBackward(gh, carried: false, hPrev, work, dInput, dHidden, dh, rows, hidden);
+
+    /// <summary><see cref="GruBackward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, Span{T}, int, int)"/>
+    /// where, when <paramref name="carried"/>, the gradient of h' is gh + dh (dh's values on entry, each read before
+    /// it is overwritten).</summary>
+    public static void GruBackward<T>(ReadOnlySpan<T> gh, bool carried, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> work, Span<T> dInput,
         Span<T> dHidden, Span<T> dh, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int h = hidden, width = Vector<T>.Count;
@@ -227,6 +244,7 @@ internal static class Recurrent
             {
                 Vector<T> reset = new(w[j..]), z = new(w[(h + j)..]), n = new(w[(2 * h + j)..]), hn = new(w[(3 * h + j)..]);
                 var g = new Vector<T>(ghRow[j..]);
+                if (carried) g += new Vector<T>(dhRow[j..]);
                 var dn = g * (one - z) * (one - n * n);
                 var dz = g * (new Vector<T>(hRow[j..]) - n) * z * (one - z);
                 var dr = dn * hn * reset * (one - reset);
@@ -241,6 +259,7 @@ internal static class Recurrent
             for (; j < h; j++)
             {
                 T reset = w[j], z = w[h + j], n = w[2 * h + j], hn = w[3 * h + j], g = ghRow[j];
+                if (carried) g += dhRow[j];
                 T dn = g * (T.One - z) * (T.One - n * n);
                 T dz = g * (hRow[j] - n) * z * (T.One - z);
                 T dr = dn * hn * reset * (T.One - reset);

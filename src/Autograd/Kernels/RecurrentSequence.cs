@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace Autograd.Kernels;
 
@@ -56,7 +55,7 @@ internal static class RecurrentSequence
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0, mh = m * hidden;
-            T[] dh = Scratch.Rent<T>(mh), dc = Scratch.Rent<T>(mh), dcPrev = Scratch.Rent<T>(mh), g = Scratch.Rent<T>(mh);
+            T[] dh = Scratch.Rent<T>(mh), dc = Scratch.Rent<T>(mh), dcPrev = Scratch.Rent<T>(mh);
             try
             {
                 dh.AsSpan(0, mh).Clear();
@@ -65,9 +64,8 @@ internal static class RecurrentSequence
                 {
                     int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
                     (T[] c, int cOffset) = s == 0 ? (c0, 0) : (cs, prev * n);
-                    TensorPrimitives.Add(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), dh.AsSpan(0, mh), g.AsSpan(0, mh));
                     int d0 = (t * rows + r0) * gates;
-                    Recurrent.LstmBackward<T>(g.AsSpan(0, mh), dc.AsSpan(0, mh), c.AsSpan(cOffset + r0 * hidden, mh),
+                    Recurrent.LstmBackward<T>(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), dh.AsSpan(0, mh), dc.AsSpan(0, mh), c.AsSpan(cOffset + r0 * hidden, mh),
                         work.AsSpan((t * rows + r0) * lw, m * lw), dGates.AsSpan(d0, m * gates), dcPrev.AsSpan(0, mh), m, hidden);
                     (dc, dcPrev) = (dcPrev, dc);
                     // ∂h_{t−1} = ∂a_t·W_hh.
@@ -81,7 +79,6 @@ internal static class RecurrentSequence
                 Scratch.Return(dh);
                 Scratch.Return(dc);
                 Scratch.Return(dcPrev);
-                Scratch.Return(g);
             }
         });
     }
@@ -117,7 +114,7 @@ internal static class RecurrentSequence
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0, mh = m * hidden;
-            T[] dh = Scratch.Rent<T>(mh), g = Scratch.Rent<T>(mh);
+            var dh = Scratch.Rent<T>(mh);
             try
             {
                 dh.AsSpan(0, mh).Clear();
@@ -125,9 +122,8 @@ internal static class RecurrentSequence
                 {
                     int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
                     (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
-                    TensorPrimitives.Add(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), dh.AsSpan(0, mh), g.AsSpan(0, mh));
                     int d0 = (t * rows + r0) * gates;
-                    Recurrent.GruBackward<T>(g.AsSpan(0, mh), h.AsSpan(hOffset + r0 * hidden, mh), work.AsSpan((t * rows + r0) * gw, m * gw),
+                    Recurrent.GruBackward<T>(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), carried: true, h.AsSpan(hOffset + r0 * hidden, mh), work.AsSpan((t * rows + r0) * gw, m * gw),
                         dInput.AsSpan(d0, m * gates), dHidden.AsSpan(d0, m * gates), dh.AsSpan(0, mh), m, hidden);
                     // ∂h_{t−1} = g·z + ∂h_g·W_hh.
                     Product(dHidden, d0, gates, weight, false, dh, hidden, m, hidden, gates, accumulate: true, threads);
@@ -137,7 +133,6 @@ internal static class RecurrentSequence
             finally
             {
                 Scratch.Return(dh);
-                Scratch.Return(g);
             }
         });
     }
