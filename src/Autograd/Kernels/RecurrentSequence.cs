@@ -4,7 +4,8 @@ namespace Autograd.Kernels;
 
 /// <summary>
 /// One recurrent layer in one direction over a whole sequence, as cuDNN and oneDNN run it: per step one GEMM for the
-/// hidden projection h·W_hhᵀ + b_hh and the fused cell of <see cref="Recurrent"/>, with no graph nodes in between; the
+/// hidden projection h·W_hhᵀ + b_hh (W_hh packed once per pass, not per step) and the fused cell of <see cref="Recurrent"/>,
+/// with no graph nodes in between; the
 /// backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh and ∂b_hh to
 /// the caller as one product over all steps. The batch rows are independent through time, so with several cores each
 /// takes a block of rows through every step on its own (one fork for the whole sequence, not two per step); a batch too
@@ -52,6 +53,7 @@ internal static class RecurrentSequence
         T[] dGates, T[] dh0, T[] dc0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 4 * hidden, lw = Recurrent.LstmWork * hidden;
+        var w = Gemm.PackB(weight, 0, hidden, false, gates, hidden);
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0, mh = m * hidden;
@@ -69,7 +71,7 @@ internal static class RecurrentSequence
                         work.AsSpan((t * rows + r0) * lw, m * lw), dGates.AsSpan(d0, m * gates), dcPrev.AsSpan(0, mh), m, hidden);
                     (dc, dcPrev) = (dcPrev, dc);
                     // ∂h_{t−1} = ∂a_t·W_hh.
-                    Product(dGates, d0, gates, weight, false, dh, hidden, m, hidden, gates, accumulate: false, threads);
+                    Gemm.MultiplyPacked(dGates, d0, gates, w, dh, 0, hidden, m, accumulate: false, thisThreadOnly: !threads);
                 }
                 dh.AsSpan(0, mh).CopyTo(dh0.AsSpan(r0 * hidden));
                 dc.AsSpan(0, mh).CopyTo(dc0.AsSpan(r0 * hidden));
@@ -111,6 +113,7 @@ internal static class RecurrentSequence
         T[] dh0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 3 * hidden, gw = Recurrent.GruWork * hidden;
+        var w = Gemm.PackB(weight, 0, hidden, false, gates, hidden);
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0, mh = m * hidden;
@@ -126,7 +129,7 @@ internal static class RecurrentSequence
                     Recurrent.GruBackward<T>(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), carried: true, h.AsSpan(hOffset + r0 * hidden, mh), work.AsSpan((t * rows + r0) * gw, m * gw),
                         dInput.AsSpan(d0, m * gates), dHidden.AsSpan(d0, m * gates), dh.AsSpan(0, mh), m, hidden);
                     // ∂h_{t−1} = g·z + ∂h_g·W_hh.
-                    Product(dHidden, d0, gates, weight, false, dh, hidden, m, hidden, gates, accumulate: true, threads);
+                    Gemm.MultiplyPacked(dHidden, d0, gates, w, dh, 0, hidden, m, accumulate: true, thisThreadOnly: !threads);
                 }
                 dh.AsSpan(0, mh).CopyTo(dh0.AsSpan(r0 * hidden));
             }
@@ -146,6 +149,7 @@ internal static class RecurrentSequence
         int gates, bool reverse, Cell<T> cell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden;
+        var w = Gemm.PackB(weight, 0, hidden, true, hidden, gates); // op(B) = W_hhᵀ, packed once for every step
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0;
@@ -159,7 +163,7 @@ internal static class RecurrentSequence
                     // hp = h·W_hhᵀ + b_hh: the bias in every row, then one accumulating product.
                     if (bias is not null)
                         for (int r = 0; r < m; r++) bias.AsSpan(0, gates).CopyTo(hp.AsSpan(r * gates, gates));
-                    Product(h, hOffset + r0 * hidden, hidden, weight, true, hp, gates, m, gates, hidden, bias is not null, threads);
+                    Gemm.MultiplyPacked(h, hOffset + r0 * hidden, hidden, w, hp, 0, gates, m, bias is not null, thisThreadOnly: !threads);
                     cell(s, t, prev, hp, r0, r1);
                 }
             }
@@ -168,16 +172,6 @@ internal static class RecurrentSequence
                 Scratch.Return(hp);
             }
         });
-    }
-
-    /// <summary>C [m, n] (+)= A [m, k]·op(W) with W [rows, cols] row-major (op = transpose when <paramref name="transW"/>),
-    /// on all cores or on this thread only.</summary>
-    private static void Product<T>(T[] a, int aOffset, int lda, T[] w, bool transW, T[] c, int ldc, int m, int n, int k,
-        bool accumulate, bool threads) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int ldw = transW ? k : n;
-        if (threads) Gemm.Multiply(a, aOffset, lda, false, w, 0, ldw, transW, c, 0, ldc, m, n, k, accumulate);
-        else Gemm.MultiplyOnThisThread(a, aOffset, lda, false, w, 0, ldw, transW, c, 0, ldc, m, n, k, accumulate);
     }
 
     /// <summary>
