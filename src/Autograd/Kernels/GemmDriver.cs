@@ -192,7 +192,15 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// across many column tiles; with few columns per thread (narrow outputs, small products) it is mostly overhead.
     /// </summary>
     private static bool ReadAInPlace(in GemmProblem<T> g, int columns) =>
-        columns <= DirectAColumns && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
+        (columns <= DirectAColumns || (long)g.M * BlockDepth(g.K) * sizeof(T) <= SmallABytes)
+        && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
+
+    /// <summary>
+    /// A block of A this small (a recurrent step's batch rows, e.g. 16 × 256 floats) stays in L1 however many column panels
+    /// re-read it, so it is read in place at any width: packing it (a scalar scatter for rows of 12) cost the 16 × 256 ×
+    /// 1024 product of a char LSTM step about a tenth of its time.
+    /// </summary>
+    private const long SmallABytes = 16 * 1024;
 
     /// <summary>
     /// Largest k-block of A (rows × depth) read in place: every column panel re-reads it, so it has to stay in the
