@@ -78,12 +78,12 @@ internal static class Recurrent
         Vector256<T> hf, Vector256<T> hg, Vector256<T> ho, Vector256<T> c, out Vector256<T> i, out Vector256<T> f,
         out Vector256<T> g, out Vector256<T> o, out Vector256<T> tc, out Vector256<T> cNew) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        i = CellMath.Sigmoid(xi + hi);
-        f = CellMath.Sigmoid(xf + hf);
-        g = CellMath.Tanh(xg + hg);
-        o = CellMath.Sigmoid(xo + ho);
+        i = SigmoidFunction<T>.Invoke(xi + hi);
+        f = SigmoidFunction<T>.Invoke(xf + hf);
+        g = TanhFunction<T>.Invoke(xg + hg);
+        o = SigmoidFunction<T>.Invoke(xo + ho);
         cNew = Fma(i, g, f * c);
-        tc = CellMath.Tanh(cNew);
+        tc = TanhFunction<T>.Invoke(cNew);
     }
 
     /// <summary>a·b + c rounded once, as TensorPrimitives.FusedMultiplyAdd.</summary>
@@ -203,9 +203,9 @@ internal static class Recurrent
         Vector256<T> hn, Vector256<T> hPrev, out Vector256<T> reset, out Vector256<T> z, out Vector256<T> n, out Vector256<T> hNew)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        reset = CellMath.Sigmoid(xr + hr);
-        z = CellMath.Sigmoid(xz + hz);
-        n = CellMath.Tanh(Fma(reset, hn, xn));
+        reset = SigmoidFunction<T>.Invoke(xr + hr);
+        z = SigmoidFunction<T>.Invoke(xz + hz);
+        n = TanhFunction<T>.Invoke(Fma(reset, hn, xn));
         hNew = Fma(z, hPrev - n, n);
     }
 
