@@ -111,6 +111,7 @@ internal static partial class Graph
                 int count = node.InputCount;
                 Tensor<T>?[]? grads = null;
                 bool[]? accumulated = null;
+                bool fresh = false;
                 if (g is not null)
                 {
                     node.CheckSaved();
@@ -122,6 +123,7 @@ internal static partial class Graph
                         accumulated = AccumulateInPlace(rich, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
+                    fresh = targets is null && node.Info.FreshFusedGradients && !ReferenceEquals(rule, node.Derivative);
                     grads = Anomaly.Open == 0 ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
@@ -136,7 +138,12 @@ internal static partial class Graph
                     if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
                         if (!Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
-                        Deliver(input, gi, pass);
+                        else if (fresh && input.GradFn is null && input.Grad is null && Unshared(gi, j, grads!, g!, node))
+                        {
+                            AdoptLeaf(input, gi, pass);
+                            gi = null;
+                        }
+                        if (gi is not null) Deliver(input, gi, pass);
                     }
                     if (input.GradFn is { } child)
                     {
