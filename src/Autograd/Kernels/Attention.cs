@@ -11,7 +11,7 @@ namespace Autograd.Kernels;
 /// <see cref="Block"/> the products above the diagonal blocks are skipped. The backward is the first-order rule
 /// dV = Pᵀ·G, dP = G·Vᵀ, dS = s·P ⊙ (dP − Σⱼ dPⱼPⱼ), dQ = dS·K, dK = dSᵀ·Q.
 /// </summary>
-internal static class Attention
+internal static partial class Attention
 {
     /// <summary>The operands of one call: sizes, the contiguous buffers with their offsets, and the mask (null, one
     /// [L, S] matrix for every head when <see cref="MaskStride"/> is 0, or one per head when it is L·S).</summary>
@@ -24,34 +24,50 @@ internal static class Attention
     /// so only longer sequences are cut.</summary>
     private const int Block = 128;
 
-    /// <summary>Writes P [B, L, S] (the attention weights) and O [B, L, Ev]; one head per task, in cache.</summary>
-    public static void Forward<T>(in Problem<T> p, T[] weights, T[] output) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Writes P [B, L, S] (the attention weights) and O [B, L, Ev]; heads split over the workers, each in cache.
+    /// <paramref name="path"/> picks the products: AVX-512 tiles (Attention.Tiles.cs), or GEMM calls on any other path.</summary>
+    public static void Forward<T>(in Problem<T> p, T[] weights, T[] output, KernelPath path = KernelPath.Auto)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         Problem<T> q = p;
-        PerHead(p, h => ForwardHead(q, h, weights, output));
+        bool tiled = Tiled(path);
+        PerHeads(p, (h0, h1) =>
+        {
+            T[]? kt = tiled ? Scratch.Rent<T>(q.S * q.E) : null;
+            for (int h = h0; h < h1; h++) ForwardHead(q, h, weights, output, kt);
+            if (kt is not null) Scratch.Return(kt);
+        });
     }
+
+    /// <summary>Whether <paramref name="path"/> runs the products as AVX-512 tiles (an explicit path is taken as asked,
+    /// so tests run both forms on any machine).</summary>
+    private static bool Tiled(KernelPath path) => (path == KernelPath.Auto ? KernelPaths.Best : path) == KernelPath.Avx512;
 
     /// <summary>
     /// The first-order backward from the upstream gradient G [B, L, Ev] (any layout: a head whose rows are not unit-stride,
     /// e.g. the stride-0 gradient Sum hands back, is gathered per head into scratch rather than copied whole) and the saved
     /// weights P: fills those of dQ, dK, dV that are not null.
     /// </summary>
-    public static void Backward<T>(in Problem<T> p, T[] weights, T[] grad, in Layout gradLayout, T[]? dq, T[]? dk, T[]? dv)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Backward<T>(in Problem<T> p, T[] weights, T[] grad, in Layout gradLayout, T[]? dq, T[]? dk, T[]? dv,
+        KernelPath path = KernelPath.Auto) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Problem<T> q = p;
         Layout g = gradLayout;
+        bool tiled = Tiled(path);
         PerHeads(p, (h0, h1) =>
         {
-            // Per task: dP/dS of one head [L, S] and, where needed, one head of G [L, Ev], both reused head after head.
+            // Per task: dP/dS of one head [L, S], Vᵀ on the tiled path and, where needed, one head of G [L, Ev], all
+            // reused head after head.
             var scores = Scratch.Rent<T>(q.L * q.S);
+            T[]? vt = tiled ? Scratch.Rent<T>(q.S * q.Ev) : null;
             T[]? gathered = null;
             for (int h = h0; h < h1; h++)
             {
                 var (ga, go, ldg) = GradHead(q, g, grad, h, ref gathered);
-                BackwardHead(q, h, weights, ga, go, ldg, scores, dq, dk, dv);
+                BackwardHead(q, h, weights, ga, go, ldg, scores, vt, dq, dk, dv);
             }
             Scratch.Return(scores);
+            if (vt is not null) Scratch.Return(vt);
             if (gathered is not null) Scratch.Return(gathered);
         });
     }
@@ -80,16 +96,25 @@ internal static class Attention
         return (gathered, 0, ev);
     }
 
-    private static void ForwardHead<T>(in Problem<T> p, int h, T[] weights, T[] output) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>One head's forward; <paramref name="kt"/> is scratch for Kᵀ on the tiled path, null on the GEMM path.</summary>
+    private static unsafe void ForwardHead<T>(in Problem<T> p, int h, T[] weights, T[] output, T[]? kt)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S, e = p.E, ev = p.Ev, block = p.Causal ? Block : l;
         int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s, oo = h * l * ev;
-        // Scores, by row blocks: a causal block of queries [i0, i1) sees keys [0, i1) only.
-        for (int i0 = 0; i0 < l; i0 += block)
+        // Scores: a causal block of queries [i0, i1) sees keys [0, i1) only.
+        if (kt is not null)
         {
-            int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
-            Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
+            Transpose<T>(p.K.AsSpan(ko, s * e), kt, s, e);
+            fixed (T* qp = p.Q, ktp = kt, wp = weights)
+                Product(qp + qo, e, 1, ktp, s, wp + po, s, l, s, e, p.Causal ? Cut.Columns : Cut.None);
         }
+        else
+            for (int i0 = 0; i0 < l; i0 += block)
+            {
+                int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
+                Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
+            }
         // The scale and mask over the whole head, then −∞ on the causal cut (written last, so that no scale or mask
         // value turns it into NaN), then one max-shifted softmax over the rows (an all −∞ row gives 0/0 = NaN, as the
         // composite does).
@@ -99,6 +124,12 @@ internal static class Attention
         if (p.Causal)
             for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
         Softmax.Forward<T>(head, head, s, log: false);
+        if (kt is not null)
+        {
+            fixed (T* wp = weights, vp = p.V, op = output)
+                Product(wp + po, s, 1, vp + vo, ev, op + oo, ev, l, ev, s, p.Causal ? Cut.DepthEnd : Cut.None);
+            return;
+        }
         for (int i0 = 0; i0 < l; i0 += block)
         {
             int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
@@ -106,26 +137,48 @@ internal static class Attention
         }
     }
 
-    private static void BackwardHead<T>(in Problem<T> p, int h, T[] weights, T[] grad, int go, int ldg, T[] scores,
+    /// <summary>One head's backward; <paramref name="vt"/> is scratch for Vᵀ on the tiled path, null on the GEMM path.</summary>
+    private static unsafe void BackwardHead<T>(in Problem<T> p, int h, T[] weights, T[] grad, int go, int ldg, T[] scores, T[]? vt,
         T[]? dq, T[]? dk, T[]? dv) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S, e = p.E, ev = p.Ev, rowBlock = p.Causal ? Block : l, colBlock = p.Causal ? Block : s;
         int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s;
-        // dV = Pᵀ·G by blocks of keys [j0, j1): causal, only queries i ≥ j0 weigh them.
-        if (dv is not null)
+        bool tiled = vt is not null;
+        // dV = Pᵀ·G: causal, key j gets weight only from queries i ≥ j.
+        if (dv is not null && tiled)
+            fixed (T* wp = weights, gp = grad, dvp = dv)
+                Product(wp + po, 1, s, gp + go, ldg, dvp + h * s * ev, ev, s, ev, l, p.Causal ? Cut.DepthStart : Cut.None);
+        else if (dv is not null)
             ColumnProducts(p, weights, po, grad, go, ldg, ev, dv, h * s * ev, colBlock);
         if (dq is null && dk is null) return;
-        // dP = G·Vᵀ by row blocks, then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
-        for (int i0 = 0; i0 < l; i0 += rowBlock)
+        // dP = G·Vᵀ (causal: keys j ≤ i), then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
+        if (tiled)
         {
-            int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
-            Gemm.MultiplyOnThisThread(grad, go + i0 * ldg, ldg, false, p.V, vo, ev, true, scores, i0 * s, s, rows, cols, ev, accumulate: false);
+            Transpose<T>(p.V.AsSpan(vo, s * ev), vt, s, ev);
+            fixed (T* gp = grad, vtp = vt, sp = scores)
+                Product(gp + go, ldg, 1, vtp, s, sp, s, l, s, ev, p.Causal ? Cut.Columns : Cut.None);
         }
+        else
+            for (int i0 = 0; i0 < l; i0 += rowBlock)
+            {
+                int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
+                Gemm.MultiplyOnThisThread(grad, go + i0 * ldg, ldg, false, p.V, vo, ev, true, scores, i0 * s, s, rows, cols, ev, accumulate: false);
+            }
         Span<T> ds = scores.AsSpan(0, l * s);
         if (p.Causal)
             for (int i = 0; i + 1 < s && i < l; i++) ds.Slice(i * s + i + 1, s - i - 1).Clear();
         Softmax.Backward<T>(ds, weights.AsSpan(po, l * s), ds, s, log: false);
         TensorPrimitives.Multiply(ds, p.Scale, ds);
+        if (tiled)
+        {
+            // dQ = dS·K (causal: keys p ≤ i), dK = dSᵀ·Q (causal: queries i ≥ j).
+            fixed (T* sp = scores, kp = p.K, qp = p.Q, dqp = dq, dkp = dk)
+            {
+                if (dq is not null) Product(sp, s, 1, kp + ko, e, dqp + qo - p.QOffset, e, l, e, s, p.Causal ? Cut.DepthEnd : Cut.None);
+                if (dk is not null) Product(sp, 1, s, qp + qo, e, dkp + h * s * e, e, s, e, l, p.Causal ? Cut.DepthStart : Cut.None);
+            }
+            return;
+        }
         if (dq is not null)
             for (int i0 = 0; i0 < l; i0 += rowBlock)
             {
@@ -162,13 +215,6 @@ internal static class Attention
     /// <summary>The keys [0, n) that query rows before <paramref name="rowEnd"/> see: all S, or min(rowEnd, S) when causal.</summary>
     private static int Columns<T>(in Problem<T> p, int rowEnd) where T : unmanaged, IFloatingPointIeee754<T> =>
         p.Causal ? Math.Min(rowEnd, p.S) : p.S;
-
-    /// <summary>Runs <paramref name="body"/> for every head.</summary>
-    private static void PerHead<T>(in Problem<T> p, Action<int> body) where T : unmanaged, IFloatingPointIeee754<T> =>
-        PerHeads(p, (h0, h1) =>
-        {
-            for (int h = h0; h < h1; h++) body(h);
-        });
 
     /// <summary>Runs <paramref name="body"/> over the heads [h0, h1), split over the workers in contiguous ranges.</summary>
     private static void PerHeads<T>(in Problem<T> p, Action<int, int> body) where T : unmanaged, IFloatingPointIeee754<T>

@@ -97,7 +97,7 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    internal static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
     {
         // Without the instruction set (tests forcing this path elsewhere) the portable form gives the same, once-rounded result.
         if (typeof(T) == typeof(float))
