@@ -143,13 +143,28 @@ internal static partial class Attention
         c4.Store(c + 4 * ldc); c5.Store(c + 5 * ldc); c6.Store(c + 6 * ldc); c7.Store(c + 7 * ldc);
     }
 
-    /// <summary>dst[cols×rows] = srcᵀ for a row-major src [rows×cols] (one head's K or V into Kᵀ or Vᵀ).</summary>
-    private static void Transpose<T>(ReadOnlySpan<T> src, Span<T> dst, int rows, int cols)
+    /// <summary>dst[cols×rows] = srcᵀ for a row-major src [rows×cols] (one head's K or V into Kᵀ or Vᵀ), eight source
+    /// rows at a time so that each store run is eight consecutive elements.</summary>
+    private static unsafe void Transpose<T>(T[] source, int offset, T[] destination, int rows, int cols) where T : unmanaged
     {
-        for (int r = 0; r < rows; r++)
+        if ((long)rows * cols > destination.Length || offset + (long)rows * cols > source.Length)
+            throw new ArgumentException("internal: transpose out of range");
+        fixed (T* src0 = source, dst = destination)
         {
-            var row = src.Slice(r * cols, cols);
-            for (int j = 0; j < row.Length; j++) dst[j * rows + r] = row[j];
+            T* src = src0 + offset;
+            int r = 0;
+            for (; r + 8 <= rows; r += 8)
+            {
+                T* s0 = src + r * cols;
+                for (int j = 0; j < cols; j++)
+                {
+                    T* d = dst + j * rows + r;
+                    d[0] = s0[j]; d[1] = s0[cols + j]; d[2] = s0[2 * cols + j]; d[3] = s0[3 * cols + j];
+                    d[4] = s0[4 * cols + j]; d[5] = s0[5 * cols + j]; d[6] = s0[6 * cols + j]; d[7] = s0[7 * cols + j];
+                }
+            }
+            for (; r < rows; r++)
+                for (int j = 0; j < cols; j++) dst[j * rows + r] = src[r * cols + j];
         }
     }
 }

@@ -105,7 +105,7 @@ internal static partial class Attention
         // Scores: a causal block of queries [i0, i1) sees keys [0, i1) only.
         if (kt is not null)
         {
-            Transpose<T>(p.K.AsSpan(ko, s * e), kt, s, e);
+            Transpose(p.K, ko, kt, s, e);
             fixed (T* qp = p.Q, ktp = kt, wp = weights)
                 Product(qp + qo, e, 1, ktp, s, wp + po, s, l, s, e, p.Causal ? Cut.Columns : Cut.None);
         }
@@ -154,7 +154,7 @@ internal static partial class Attention
         // dP = G·Vᵀ (causal: keys j ≤ i), then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
         if (tiled)
         {
-            Transpose<T>(p.V.AsSpan(vo, s * ev), vt, s, ev);
+            Transpose(p.V, vo, vt!, s, ev);
             fixed (T* gp = grad, vtp = vt, sp = scores)
                 Product(gp + go, ldg, 1, vtp, s, sp, s, l, s, ev, p.Causal ? Cut.Columns : Cut.None);
         }
