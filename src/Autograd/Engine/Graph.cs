@@ -123,7 +123,7 @@ internal static partial class Graph
                         accumulated = AccumulateInPlace(rich, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
-                    fresh = targets is null && node.Info.FreshFusedGradients && !ReferenceEquals(rule, node.Derivative);
+                    fresh = !ReferenceEquals(rule, node.Derivative) && targets is null && node.Info.FreshFusedGradients;
                     grads = Anomaly.Open == 0 ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
@@ -137,7 +137,7 @@ internal static partial class Graph
                     var gi = grads?[j];
                     if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
-                        if (!Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
+                        if (!ReferenceEquals(gi.Dims, input.Dims) && !Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
                         else if (fresh && input.GradFn is null && input.Grad is null && Unshared(gi, j, grads!, g!, node))
                         {
                             AdoptLeaf(input, gi, pass);
