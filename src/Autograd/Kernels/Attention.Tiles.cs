@@ -10,7 +10,8 @@ namespace Autograd.Kernels;
 // operand sits in L1/L2; the transposed factors (Kᵀ, Vᵀ) are written once per head into scratch.
 internal static partial class Attention
 {
-    /// <summary>Rows of C per tile (8 broadcasts of A against two vectors of B: 16 accumulators).</summary>
+    /// <summary>Rows of C per tile (8 broadcasts of A against two vectors of B: 16 accumulators, the GEMM kernel's
+    /// 8-row form with B read in place).</summary>
     private const int TileRows = 8;
 
     /// <summary>What part of a product one causal tile of rows [r0, r1) needs.</summary>
@@ -55,7 +56,8 @@ internal static partial class Attention
         int w = Vector512<T>.Count, j = 0;
         if (rows == TileRows)
         {
-            for (; j + 2 * w <= cols; j += 2 * w) Tile8x2(a, ars, acs, b + j, ldb, c + j, ldc, p0, p1);
+            for (; j + 2 * w <= cols; j += 2 * w)
+                Avx512Kernel<T>.Partial<Count8>(p1 - p0, a + p0 * acs, ars, acs, b + p0 * ldb + j, ldb, c + j, ldc);
             if (j + w <= cols)
             {
                 Tile8x1(a, ars, acs, b + j, ldb, c + j, ldc, p0, p1);
@@ -79,45 +81,6 @@ internal static partial class Attention
                 ci[jj] = sum;
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile8x2<T>(T* a, nint ars, nint acs, T* b, nint ldb, T* c, nint ldc, int p0, int p1)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int w = Vector512<T>.Count;
-        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        T* ap = a + p0 * acs, bp = b + p0 * ldb, a4 = ap + 4 * ars;
-        nint r2 = 2 * ars, r3 = 3 * ars;
-        for (int p = p0; p < p1; p++, ap += acs, a4 += acs, bp += ldb)
-        {
-            Vector512<T> b0 = Vector512.Load(bp), b1 = Vector512.Load(bp + w);
-            Vector512<T> x = Vector512.Create(ap[0]);
-            c00 = Avx512Kernel<T>.Fma(x, b0, c00); c01 = Avx512Kernel<T>.Fma(x, b1, c01);
-            x = Vector512.Create(ap[ars]);
-            c10 = Avx512Kernel<T>.Fma(x, b0, c10); c11 = Avx512Kernel<T>.Fma(x, b1, c11);
-            x = Vector512.Create(ap[r2]);
-            c20 = Avx512Kernel<T>.Fma(x, b0, c20); c21 = Avx512Kernel<T>.Fma(x, b1, c21);
-            x = Vector512.Create(ap[r3]);
-            c30 = Avx512Kernel<T>.Fma(x, b0, c30); c31 = Avx512Kernel<T>.Fma(x, b1, c31);
-            x = Vector512.Create(a4[0]);
-            c40 = Avx512Kernel<T>.Fma(x, b0, c40); c41 = Avx512Kernel<T>.Fma(x, b1, c41);
-            x = Vector512.Create(a4[ars]);
-            c50 = Avx512Kernel<T>.Fma(x, b0, c50); c51 = Avx512Kernel<T>.Fma(x, b1, c51);
-            x = Vector512.Create(a4[r2]);
-            c60 = Avx512Kernel<T>.Fma(x, b0, c60); c61 = Avx512Kernel<T>.Fma(x, b1, c61);
-            x = Vector512.Create(a4[r3]);
-            c70 = Avx512Kernel<T>.Fma(x, b0, c70); c71 = Avx512Kernel<T>.Fma(x, b1, c71);
-        }
-        c00.Store(c); c01.Store(c + w);
-        c10.Store(c + ldc); c11.Store(c + ldc + w);
-        c20.Store(c + 2 * ldc); c21.Store(c + 2 * ldc + w);
-        c30.Store(c + 3 * ldc); c31.Store(c + 3 * ldc + w);
-        c40.Store(c + 4 * ldc); c41.Store(c + 4 * ldc + w);
-        c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + w);
-        c60.Store(c + 6 * ldc); c61.Store(c + 6 * ldc + w);
-        c70.Store(c + 7 * ldc); c71.Store(c + 7 * ldc + w);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
