@@ -17,17 +17,18 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
     /// <remarks>Up to 4 or 8 rows (a batch block of 16 or 32 rows ends in one) run a 4- or 8-row form, not the whole tile.</remarks>
     public static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols)
     {
-        if (rows <= 4) Partial<Count4>(kc, a, rs, cs, b, c, ldc);
-        else if (rows <= 8) Partial<Count8>(kc, a, rs, cs, b, c, ldc);
+        if (rows <= 4) Partial<Count4>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc);
+        else if (rows <= 8) Partial<Count8>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc);
         else Run(kc, a, rs, cs, b, c, ldc, addC: false);
     }
 
     /// <summary>
     /// <see cref="Run"/> (addC false) on the first TRows rows only (4 or 8): the same multiply-add chain per element,
-    /// compiled once per row count so the rows left out cost nothing.
+    /// compiled once per row count so the rows left out cost nothing. B's rows of two vectors are <paramref name="ldb"/>
+    /// apart: 2·w in a packed panel, a matrix's row stride when the attention kernel reads B in place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Partial<TRows>(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc) where TRows : struct, ICount
+    internal static void Partial<TRows>(int kc, T* a, nint rs, nint cs, T* b, nint ldb, T* c, nint ldc) where TRows : struct, ICount
     {
         int w = Vector512<T>.Count;
         bool eight = TRows.Value == 8;
@@ -59,7 +60,7 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
                 c70 = Fma(a7, b0, c70); c71 = Fma(a7, b1, c71);
             }
             q0 += cs; q1 += cs;
-            b += 2 * w;
+            b += ldb;
         }
         Store(c00, c01, c + 0 * ldc, w, addC: false);
         Store(c10, c11, c + 1 * ldc, w, addC: false);
@@ -152,7 +153,7 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    internal static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
     {
         // Without the instruction set (tests forcing this path elsewhere) the portable form gives the same, once-rounded result.
         if (typeof(T) == typeof(float))
