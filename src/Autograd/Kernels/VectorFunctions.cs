@@ -53,10 +53,15 @@ internal static class VectorMap
         int w = TWidth.Count<T>(), whole = d.Length - d.Length % w;
         TWidth.Blocks<T, TFunction>(x[..whole], d[..whole]);
         if (whole == d.Length) return;
+        // A tail that fits one 128-bit vector (a scalar, say) runs in one: its lanes see the same zero neighbours as in a
+        // wide block, and the platform's functions compute each lane alike at every width (a test checks every function
+        // against the wide block), so only the work shrinks: a one-element tanh was a sixth of the scalar chain's time.
+        if (d.Length - whole <= Vector128<T>.Count) w = Vector128<T>.Count;
         Span<T> pad = stackalloc T[w];
         pad.Clear();
         x[whole..].CopyTo(pad);
-        TWidth.Blocks<T, TFunction>(pad, pad);
+        if (w == Vector128<T>.Count && w != TWidth.Count<T>()) Width128.Blocks<T, TFunction>(pad, pad);
+        else TWidth.Blocks<T, TFunction>(pad, pad);
         pad[..(d.Length - whole)].CopyTo(d[whole..]);
     }
 
