@@ -1,5 +1,7 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Autograd.Kernels;
 
@@ -68,22 +70,46 @@ internal static class ErfKernel
     }
 }
 
+/// <summary>What <see cref="ErfCore{T}.Run"/> computes: erf x, GELU x·Φ(x), or GELU's derivative times an upstream
+/// gradient, g·(Φ(x) + x·φ(x)).</summary>
+internal enum ErfMode
+{
+    Erf,
+    Gelu,
+    GeluDerivative,
+}
+
 /// <summary>The erf/GELU evaluation in element type <typeparamref name="T"/> (see <see cref="ErfKernel"/>).</summary>
 internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private const int Chunk = 256;
     private static readonly (T[] Series, T[] Tail) C = ErfKernel.Coefficients<T>();
     private static readonly T SqrtHalf = T.CreateTruncating(0.70710678118654752440), Cap = T.CreateTruncating(40.0);
+    private static readonly T InvSqrtTwoPi = T.CreateTruncating(0.39894228040143267794); // 1/√(2π)
+
+    /// <summary>a·b + c with one rounding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c) => typeof(T) == typeof(float)
+        ? Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)))
+        : Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
+
+    /// <summary>eˣ by the platform's vector exp at this vector's width (the function <see cref="VectorMap"/> applies).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Exp(Vector<T> x) =>
+        Vector<T>.Count == Vector256<T>.Count ? ExpFunction<T>.Invoke(x.AsVector256()).AsVector()
+        : Vector<T>.Count == Vector512<T>.Count ? ExpFunction<T>.Invoke(x.AsVector512()).AsVector()
+        : ExpFunction<T>.Invoke(x.AsVector128()).AsVector();
 
     /// <summary>Σ aₙtⁿ by Horner's rule.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Horner(T[] a, Vector<T> t)
     {
         var sum = new Vector<T>(a[^1]);
-        for (int n = a.Length - 2; n >= 0; n--) sum = sum * t + new Vector<T>(a[n]);
+        for (int n = a.Length - 2; n >= 0; n--) sum = Fma(sum, t, new Vector<T>(a[n]));
         return sum;
     }
 
     /// <summary>Σ c_k T_k(u) by Clenshaw's recurrence, u = 2·v − 1 for v ∈ [0, 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Clenshaw(T[] c, Vector<T> v)
     {
         var u = v + v - Vector<T>.One;
@@ -91,69 +117,68 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         Vector<T> b1 = Vector<T>.Zero, b2 = Vector<T>.Zero;
         for (int k = c.Length - 1; k >= 1; k--)
         {
-            var b0 = new Vector<T>(c[k]) + twoU * b1 - b2;
+            var b0 = Fma(twoU, b1, new Vector<T>(c[k]) - b2);
             b2 = b1;
             b1 = b0;
         }
-        return new Vector<T>(c[0]) + u * b1 - b2;
+        return Fma(u, b1, new Vector<T>(c[0]) - b2);
     }
 
-    /// <summary>erf(x), or GELU x·Φ(x) = x·½(1 + erf(x/√2)) when <paramref name="gelu"/>, elementwise; x and d may be
-    /// the same span (each chunk is read into scratch spans before its results are written).</summary>
-    public static void Run(ReadOnlySpan<T> x, Span<T> d, bool gelu)
+    /// <summary>
+    /// d = erf(x), GELU x·Φ(x) = x·½(1 + erf(x/√2)), or GELU's derivative g·(Φ(x) + x·φ(x)) with φ(x) = e^(−x²/2)/√(2π)
+    /// (<paramref name="g"/> is read only then), elementwise in one pass over whole vectors counted from the span's start
+    /// (the last one padded with zeros), so each result depends only on the values and their positions. d may be the
+    /// same memory as x or g.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> d, ErfMode mode)
     {
-        int width = Vector<T>.Count;
-        Span<T> z = stackalloc T[Chunk], e = stackalloc T[Chunk], low = stackalloc T[Chunk];
-        Span<T> capped = stackalloc T[Chunk], original = stackalloc T[Chunk];
-        Span<T> lastIn = stackalloc T[width], lastE = stackalloc T[width], lastOut = stackalloc T[width];
-        for (int start = 0; start < x.Length; start += Chunk)
+        int width = Vector<T>.Count, i = 0;
+        bool derivative = mode == ErfMode.GeluDerivative;
+        ref T xs = ref MemoryMarshal.GetReference(x), gs = ref MemoryMarshal.GetReference(g), ds = ref MemoryMarshal.GetReference(d);
+        for (; i <= x.Length - width; i += width)
         {
-            int n = Math.Min(Chunk, x.Length - start);
-            var zs = z[..n];
-            var es = e[..n];
-            var xs = x.Slice(start, n);
-            // z = x/√2 for GELU; e = e^(−z²) = e^(−c·x²) with c = ½ or 1, needed where |z| > 1. x² is split exactly into
-            // h + l (h = fl(x²), l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since
-            // rounding x² or z alone would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12).
-            T c = gelu ? T.CreateTruncating(0.5) : T.One;
-            if (gelu)
-            {
-                xs.CopyTo(original);
-                TensorPrimitives.Multiply(xs, SqrtHalf, zs);
-            }
-            else xs.CopyTo(zs);
-            // |x| is capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l.
-            var ls = low[..n];
-            var cs = capped[..n];
-            TensorPrimitives.Max(xs, -Cap, cs);
-            TensorPrimitives.Min(cs, Cap, cs);
-            TensorPrimitives.Multiply(cs, cs, es);
-            TensorPrimitives.Negate(es, ls);
-            TensorPrimitives.FusedMultiplyAdd(cs, cs, ls, ls);
-            TensorPrimitives.Multiply(es, -c, es);
-            VectorMap.Apply<T, ExpFunction<T>>(es, es); // blocks counted from the span's start, not its address
-            TensorPrimitives.Multiply(ls, es, ls);
-            TensorPrimitives.MultiplyAdd(ls, -c, es, es);
-            var ds = d.Slice(start, n);
-            int i = 0;
-            for (; i <= n - width; i += width)
-                Evaluate(new Vector<T>(zs[i..]), new Vector<T>(es[i..]), gelu).CopyTo(ds[i..]);
-            if (i < n)
-            {
-                // The tail goes through the same vector code, padded with zeros.
-                lastIn.Clear();
-                zs[i..].CopyTo(lastIn);
-                lastE.Clear();
-                es[i..].CopyTo(lastE);
-                Evaluate(new Vector<T>(lastIn), new Vector<T>(lastE), gelu).CopyTo(lastOut);
-                lastOut[..(n - i)].CopyTo(ds[i..]);
-            }
-            // GELU multiplies Φ(x) by x, read from the copy (d may have overwritten x).
-            if (gelu) TensorPrimitives.Multiply(ds, original[..n], ds);
+            var gv = derivative ? Vector.LoadUnsafe(ref gs, (nuint)i) : default;
+            Point(Vector.LoadUnsafe(ref xs, (nuint)i), gv, mode).StoreUnsafe(ref ds, (nuint)i);
         }
+        if (i == x.Length) return;
+        Span<T> lastX = stackalloc T[width], lastG = stackalloc T[width];
+        lastX.Clear();
+        lastG.Clear();
+        x[i..].CopyTo(lastX);
+        if (derivative) g[i..].CopyTo(lastG);
+        var tail = Point(new Vector<T>(lastX), new Vector<T>(lastG), mode);
+        for (int k = 0; i + k < x.Length; k++) d[i + k] = tail[k];
+    }
+
+    /// <summary>One vector of <see cref="Run"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Point(Vector<T> x, Vector<T> g, ErfMode mode)
+    {
+        bool gelu = mode != ErfMode.Erf;
+        // z = x/√2 for GELU; e = e^(−z²) = e^(−c·x²) with c = ½ or 1. x² is split exactly into h + l (h = fl(x²),
+        // l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since rounding x² or z alone
+        // would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is capped at 40 first
+        // (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l.
+        var z = gelu ? x * SqrtHalf : x;
+        var minusC = new Vector<T>(gelu ? -T.CreateTruncating(0.5) : -T.One);
+        var capped = Vector.Min(Vector.Max(x, new Vector<T>(-Cap)), new Vector<T>(Cap));
+        var h = capped * capped;
+        var l = Fma(capped, capped, -h);
+        var e = Exp(h * minusC);
+        e = Fma(l * e, minusC, e);
+        var f = Evaluate(z, e, gelu);
+        return mode switch
+        {
+            ErfMode.Erf => f,
+            ErfMode.Gelu => x * f,
+            // Φ(x) + x·φ(x) with φ = e/√(2π); x capped (φ is already 0 beyond 40), so ±∞ gives Φ and not ∞·0.
+            _ => g * Fma(capped * e, new Vector<T>(InvSqrtTwoPi), f),
+        };
     }
 
     /// <summary>erf z, or Φ(√2·z) = ½ erfc(−z) for GELU, given e = e^(−z²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Evaluate(Vector<T> z, Vector<T> e, bool gelu)
     {
         var w = Vector.Abs(z);
@@ -175,18 +200,32 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         var half = new Vector<T>(T.CreateTruncating(0.5));
         var outer = Vector.ConditionalSelect(negative, half * tail, Vector<T>.One - half * tail);
-        return Vector.ConditionalSelect(inner, half + half * small, outer);
+        return Vector.ConditionalSelect(inner, Fma(half, small, half), outer);
+    }
+
+    /// <summary><see cref="Run"/> over x[xOffset..] and g[gOffset..] into all of d, in parallel chunks for large spans
+    /// (chunk boundaries at multiples of <see cref="Chunks.Grain"/>, a multiple of every vector width, so results do
+    /// not depend on the number of threads).</summary>
+    public static void Apply(T[] x, int xOffset, T[]? g, int gOffset, T[] d, ErfMode mode)
+    {
+        if (d.Length < Chunks.ParallelWork)
+        {
+            Run(x.AsSpan(xOffset, d.Length), g is null ? default : g.AsSpan(gOffset, d.Length), d, mode);
+            return;
+        }
+        Chunks.For(d.Length, Chunks.Grain, (s, e) =>
+            Run(x.AsSpan(xOffset + s, e - s), g is null ? default : g.AsSpan(gOffset + s, e - s), d.AsSpan(s, e - s), mode));
     }
 }
 
 /// <summary>erf elementwise through <see cref="ErfCore{T}"/>.</summary>
 internal readonly struct ErfKernel<T> : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, d, gelu: false);
+    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, default, d, ErfMode.Erf);
 }
 
 /// <summary>Exact GELU x·Φ(x) elementwise through <see cref="ErfCore{T}"/>.</summary>
 internal readonly struct GeluKernel<T> : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, d, gelu: true);
+    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, default, d, ErfMode.Gelu);
 }
