@@ -79,6 +79,27 @@ internal enum ErfMode
     GeluDerivative,
 }
 
+/// <summary>A mode of <see cref="ErfCore{T}"/> as a type, so that each mode's code is compiled without the others' branches.</summary>
+internal interface IErfMode
+{
+    static abstract ErfMode Mode { get; }
+}
+
+internal readonly struct ErfOf : IErfMode
+{
+    public static ErfMode Mode => ErfMode.Erf;
+}
+
+internal readonly struct GeluOf : IErfMode
+{
+    public static ErfMode Mode => ErfMode.Gelu;
+}
+
+internal readonly struct GeluDerivativeOf : IErfMode
+{
+    public static ErfMode Mode => ErfMode.GeluDerivative;
+}
+
 /// <summary>The erf/GELU evaluation in element type <typeparamref name="T"/> (see <see cref="ErfKernel"/>).</summary>
 internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -99,108 +120,179 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         : Vector<T>.Count == Vector512<T>.Count ? ExpFunction<T>.Invoke(x.AsVector512()).AsVector()
         : ExpFunction<T>.Invoke(x.AsVector128()).AsVector();
 
-    /// <summary>Σ aₙtⁿ by Horner's rule.</summary>
+    /// <summary>Σ aₙtⁿ by Horner's rule for four vectors side by side (each replaced by its sum): four independent
+    /// chains of multiply-adds keep the FMA units busy where one chain would wait on each step's latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Horner(T[] a, Vector<T> t)
+    private static void Horner(T[] a, ref Vector<T> t0, ref Vector<T> t1, ref Vector<T> t2, ref Vector<T> t3)
     {
-        var sum = new Vector<T>(a[^1]);
-        for (int n = a.Length - 2; n >= 0; n--) sum = Fma(sum, t, new Vector<T>(a[n]));
-        return sum;
+        var top = new Vector<T>(a[^1]);
+        Vector<T> s0 = top, s1 = top, s2 = top, s3 = top;
+        for (int n = a.Length - 2; n >= 0; n--)
+        {
+            var an = new Vector<T>(a[n]);
+            (s0, s1, s2, s3) = (Fma(s0, t0, an), Fma(s1, t1, an), Fma(s2, t2, an), Fma(s3, t3, an));
+        }
+        (t0, t1, t2, t3) = (s0, s1, s2, s3);
     }
 
-    /// <summary>Σ c_k T_k(u) by Clenshaw's recurrence, u = 2·v − 1 for v ∈ [0, 1].</summary>
+    /// <summary>Σ c_k T_k(u) by Clenshaw's recurrence, u = 2·v − 1 for v ∈ [0, 1], for four vectors side by side (each
+    /// replaced by its sum).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Clenshaw(T[] c, Vector<T> v)
+    private static void Clenshaw(T[] c, ref Vector<T> v0, ref Vector<T> v1, ref Vector<T> v2, ref Vector<T> v3)
     {
-        var u = v + v - Vector<T>.One;
-        var twoU = u + u;
-        Vector<T> b1 = Vector<T>.Zero, b2 = Vector<T>.Zero;
-        for (int k = c.Length - 1; k >= 1; k--)
+        Vector<T> u0 = v0 + v0 - Vector<T>.One, u1 = v1 + v1 - Vector<T>.One, u2 = v2 + v2 - Vector<T>.One, u3 = v3 + v3 - Vector<T>.One;
+        Vector<T> w0 = u0 + u0, w1 = u1 + u1, w2 = u2 + u2, w3 = u3 + u3;
+        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default; // b_{k+1}
+        Vector<T> b0 = default, b1 = default, b2 = default, b3 = default; // b_{k+2}
+        int k = c.Length - 1;
+        if (k % 2 == 1)
         {
-            var b0 = Fma(twoU, b1, new Vector<T>(c[k]) - b2);
-            b2 = b1;
-            b1 = b0;
+            // One step alone, so that the rest go in pairs: b_k = c_k + 2u·b_{k+1} − b_{k+2}, with the two registers
+            // trading roles each step instead of being moved.
+            var ck = new Vector<T>(c[k--]);
+            (a0, b0, a1, b1, a2, b2, a3, b3) = (Fma(w0, a0, ck - b0), a0, Fma(w1, a1, ck - b1), a1, Fma(w2, a2, ck - b2), a2, Fma(w3, a3, ck - b3), a3);
         }
-        return Fma(u, b1, new Vector<T>(c[0]) - b2);
+        for (; k >= 2; k -= 2)
+        {
+            var ck = new Vector<T>(c[k]);
+            b0 = Fma(w0, a0, ck - b0);
+            b1 = Fma(w1, a1, ck - b1);
+            b2 = Fma(w2, a2, ck - b2);
+            b3 = Fma(w3, a3, ck - b3);
+            var cj = new Vector<T>(c[k - 1]);
+            a0 = Fma(w0, b0, cj - a0);
+            a1 = Fma(w1, b1, cj - a1);
+            a2 = Fma(w2, b2, cj - a2);
+            a3 = Fma(w3, b3, cj - a3);
+        }
+        // Now a holds b_1 and b holds b_2.
+        var c0 = new Vector<T>(c[0]);
+        (v0, v1, v2, v3) = (Fma(u0, a0, c0 - b0), Fma(u1, a1, c0 - b1), Fma(u2, a2, c0 - b2), Fma(u3, a3, c0 - b3));
     }
 
     /// <summary>
     /// d = erf(x), GELU x·Φ(x) = x·½(1 + erf(x/√2)), or GELU's derivative g·(Φ(x) + x·φ(x)) with φ(x) = e^(−x²/2)/√(2π)
-    /// (<paramref name="g"/> is read only then), elementwise in one pass over whole vectors counted from the span's start
-    /// (the last one padded with zeros), so each result depends only on the values and their positions. d may be the
-    /// same memory as x or g.
+    /// (<paramref name="g"/> is read only then), elementwise in one pass over groups of four vectors counted from the
+    /// span's start (the last group padded with zeros), so each result depends only on the values and their positions.
+    /// d may be the same memory as x or g.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> d, ErfMode mode)
     {
-        int width = Vector<T>.Count, i = 0;
-        bool derivative = mode == ErfMode.GeluDerivative;
-        ref T xs = ref MemoryMarshal.GetReference(x), gs = ref MemoryMarshal.GetReference(g), ds = ref MemoryMarshal.GetReference(d);
-        for (; i <= x.Length - width; i += width)
+        switch (mode)
         {
-            var gv = derivative ? Vector.LoadUnsafe(ref gs, (nuint)i) : default;
-            Point(Vector.LoadUnsafe(ref xs, (nuint)i), gv, mode).StoreUnsafe(ref ds, (nuint)i);
+            case ErfMode.Erf: Run<ErfOf>(x, g, d); break;
+            case ErfMode.Gelu: Run<GeluOf>(x, g, d); break;
+            default: Run<GeluDerivativeOf>(x, g, d); break;
         }
+    }
+
+    /// <summary><see cref="Run(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ErfMode)"/> compiled for one mode.</summary>
+    private static void Run<TMode>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> d) where TMode : struct, IErfMode
+    {
+        int group = 4 * Vector<T>.Count, i = 0;
+        bool derivative = TMode.Mode == ErfMode.GeluDerivative;
+        if (x.Length != d.Length || derivative && g.Length != x.Length)
+            throw new ArgumentException($"ErfCore: x has {x.Length} elements, g {g.Length}, destination {d.Length}");
+        ref T xs = ref MemoryMarshal.GetReference(x), gs = ref MemoryMarshal.GetReference(g), ds = ref MemoryMarshal.GetReference(d);
+        for (; i <= x.Length - group; i += group) Group<TMode>(ref xs, ref gs, ref ds, (nuint)i);
         if (i == x.Length) return;
-        Span<T> lastX = stackalloc T[width], lastG = stackalloc T[width];
+        Span<T> lastX = stackalloc T[group], lastG = stackalloc T[group], lastD = stackalloc T[group];
         lastX.Clear();
         lastG.Clear();
         x[i..].CopyTo(lastX);
         if (derivative) g[i..].CopyTo(lastG);
-        var tail = Point(new Vector<T>(lastX), new Vector<T>(lastG), mode);
-        for (int k = 0; i + k < x.Length; k++) d[i + k] = tail[k];
+        Group<TMode>(ref MemoryMarshal.GetReference(lastX), ref MemoryMarshal.GetReference(lastG), ref MemoryMarshal.GetReference(lastD), 0);
+        lastD[..(x.Length - i)].CopyTo(d[i..]);
     }
 
-    /// <summary>One vector of <see cref="Run"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Point(Vector<T> x, Vector<T> g, ErfMode mode)
+    /// <summary>
+    /// The four vectors from element <paramref name="i"/> of <see cref="Run{TMode}"/>: each is prepared, the two series
+    /// run on all four side by side (each skipped when no lane of the four needs it), then each is finished. Its own
+    /// compilation unit, fully optimised from the first call (so results do not depend on when a tier-up happened), with
+    /// every helper inlined.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Group<TMode>(ref T x, ref T g, ref T d, nuint i) where TMode : struct, IErfMode
     {
-        bool gelu = mode != ErfMode.Erf;
-        // z = x/√2 for GELU; e = e^(−z²) = e^(−c·x²) with c = ½ or 1. x² is split exactly into h + l (h = fl(x²),
-        // l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since rounding x² or z alone
-        // would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is capped at 40 first
-        // (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l.
+        nuint w = (nuint)Vector<T>.Count;
+        bool gelu = TMode.Mode != ErfMode.Erf;
+        // The exps first: the platform's exp is a call, across which every live vector would be spilled.
+        var (e0, e1) = Damping(Vector.LoadUnsafe(ref x, i), Vector.LoadUnsafe(ref x, i + w), gelu);
+        var (e2, e3) = Damping(Vector.LoadUnsafe(ref x, i + 2 * w), Vector.LoadUnsafe(ref x, i + 3 * w), gelu);
+        Vector<T> x0 = Vector.LoadUnsafe(ref x, i), x1 = Vector.LoadUnsafe(ref x, i + w);
+        Vector<T> x2 = Vector.LoadUnsafe(ref x, i + 2 * w), x3 = Vector.LoadUnsafe(ref x, i + 3 * w);
+        var (z0, t0, s0) = Prepare(x0, gelu);
+        var (z1, t1, s1) = Prepare(x1, gelu);
+        var (z2, t2, s2) = Prepare(x2, gelu);
+        var (z3, t3, s3) = Prepare(x3, gelu);
+        // A lane needs the series where |z| ≤ 1 (s = 1) and the tail where |z| > 1 (s < 1); NaN needs neither.
+        Vector<T> f0 = s0, f1 = s1, f2 = s2, f3 = s3;
+        if (Vector.EqualsAny(Vector.Max(Vector.Max(s0, s1), Vector.Max(s2, s3)), Vector<T>.One)) Horner(C.Series, ref t0, ref t1, ref t2, ref t3);
+        if (Vector.LessThanAny(Vector.Min(Vector.Min(s0, s1), Vector.Min(s2, s3)), Vector<T>.One)) Clenshaw(C.Tail, ref f0, ref f1, ref f2, ref f3);
+        Finish<TMode>(x0, z0, e0, t0, s0, f0, ref g, i).StoreUnsafe(ref d, i);
+        Finish<TMode>(x1, z1, e1, t1, s1, f1, ref g, i + w).StoreUnsafe(ref d, i + w);
+        Finish<TMode>(x2, z2, e2, t2, s2, f2, ref g, i + 2 * w).StoreUnsafe(ref d, i + 2 * w);
+        Finish<TMode>(x3, z3, e3, t3, s3, f3, ref g, i + 3 * w).StoreUnsafe(ref d, i + 3 * w);
+    }
+
+    /// <summary>z = x/√2 for GELU (x for erf); t = z² and s = 1/max(|z|, 1), the arguments of the two series.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector<T> Z, Vector<T> T2, Vector<T> S) Prepare(Vector<T> x, bool gelu)
+    {
         var z = gelu ? x * SqrtHalf : x;
-        var minusC = new Vector<T>(gelu ? -T.CreateTruncating(0.5) : -T.One);
-        var capped = Vector.Min(Vector.Max(x, new Vector<T>(-Cap)), new Vector<T>(Cap));
-        var h = capped * capped;
-        var l = Fma(capped, capped, -h);
-        var e = Exp(h * minusC);
-        e = Fma(l * e, minusC, e);
-        var f = Evaluate(z, e, gelu);
-        return mode switch
-        {
-            ErfMode.Erf => f,
-            ErfMode.Gelu => x * f,
-            // Φ(x) + x·φ(x) with φ = e/√(2π); x capped (φ is already 0 beyond 40), so ±∞ gives Φ and not ∞·0.
-            _ => g * Fma(capped * e, new Vector<T>(InvSqrtTwoPi), f),
-        };
+        return (z, z * z, Vector<T>.One / Vector.Max(Vector.Abs(z), Vector<T>.One));
     }
 
-    /// <summary>erf z, or Φ(√2·z) = ½ erfc(−z) for GELU, given e = e^(−z²).</summary>
+    /// <summary>
+    /// e = e^(−z²) = e^(−c·x²) with c = ½ for GELU (z = x/√2), 1 for erf, for two vectors. x² is split exactly into
+    /// h + l (h = fl(x²), l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since
+    /// rounding x² or z alone would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is
+    /// capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is one call of the
+    /// platform's on a vector twice as wide where the hardware has one (the call costs as much as the exp itself).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Evaluate(Vector<T> z, Vector<T> e, bool gelu)
+    private static (Vector<T>, Vector<T>) Damping(Vector<T> x0, Vector<T> x1, bool gelu)
     {
-        var w = Vector.Abs(z);
-        var inner = Vector.LessThanOrEqual(w, Vector<T>.One);
-        var bits = Vector.AsVectorByte(inner); // compared as bits: an all-ones float lane is a NaN
-        var small = Vector<T>.Zero;
-        var tail = Vector<T>.Zero;
-        if (!Vector.EqualsAll(bits, Vector<byte>.Zero)) small = z * Horner(C.Series, z * z);                    // erf z, |z| ≤ 1
-        if (!Vector.EqualsAll(bits, Vector<byte>.AllBitsSet))
+        var minusC = new Vector<T>(gelu ? -T.CreateTruncating(0.5) : -T.One);
+        Vector<T> c0 = Capped(x0), c1 = Capped(x1), h0 = c0 * c0, h1 = c1 * c1;
+        Vector<T> l0 = Fma(c0, c0, -h0), l1 = Fma(c1, c1, -h1), e0, e1;
+        if (Vector<T>.Count == Vector256<T>.Count && Vector512.IsHardwareAccelerated)
         {
-            var s = Vector<T>.One / Vector.Max(w, Vector<T>.One);
-            tail = e * s * Clenshaw(C.Tail, s);                                                                  // erfc |z|, |z| > 1
+            var both = ExpFunction<T>.Invoke(Vector512.Create((h0 * minusC).AsVector256(), (h1 * minusC).AsVector256()));
+            (e0, e1) = (both.GetLower().AsVector(), both.GetUpper().AsVector());
         }
+        else (e0, e1) = (Exp(h0 * minusC), Exp(h1 * minusC));
+        return (Fma(l0 * e0, minusC, e0), Fma(l1 * e1, minusC, e1));
+    }
+
+    /// <summary>x clamped to [−40, 40] (NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Capped(Vector<T> x) => Vector.Min(Vector.Max(x, new Vector<T>(-Cap)), new Vector<T>(Cap));
+
+    /// <summary>
+    /// One vector's result from its series: A = the Maclaurin sum at t = z² (erf z = z·A for |z| ≤ 1) and F = the tail's
+    /// Chebyshev sum at s (erfc |z| = e·s·F for |z| &gt; 1), blended by |z|; then erf, x·Φ(x), or g·(Φ(x) + x·φ(x)) with
+    /// φ = e/√(2π) and g read at element <paramref name="i"/> for GELU's derivative.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Finish<TMode>(Vector<T> x, Vector<T> z, Vector<T> e, Vector<T> a, Vector<T> s, Vector<T> f, ref T g, nuint i)
+        where TMode : struct, IErfMode
+    {
+        var inner = Vector.LessThanOrEqual(Vector.Abs(z), Vector<T>.One);
+        var small = z * a;              // erf z, |z| ≤ 1
+        var tail = e * s * f;           // erfc |z|, |z| > 1
         var negative = Vector.LessThan(z, Vector<T>.Zero);
-        if (!gelu)
+        if (TMode.Mode == ErfMode.Erf)
         {
             var far = Vector<T>.One - tail;
             return Vector.ConditionalSelect(inner, small, Vector.ConditionalSelect(negative, -far, far));
         }
         var half = new Vector<T>(T.CreateTruncating(0.5));
         var outer = Vector.ConditionalSelect(negative, half * tail, Vector<T>.One - half * tail);
-        return Vector.ConditionalSelect(inner, Fma(half, small, half), outer);
+        var cdf = Vector.ConditionalSelect(inner, Fma(half, small, half), outer);
+        if (TMode.Mode == ErfMode.Gelu) return x * cdf;
+        // Φ(x) + x·φ(x) with x capped (φ is already 0 beyond 40), so ±∞ gives Φ and not ∞·0.
+        return Vector.LoadUnsafe(ref g, i) * Fma(Capped(x) * e, new Vector<T>(InvSqrtTwoPi), cdf);
     }
 
     /// <summary><see cref="Run"/> over x[xOffset..] and g[gOffset..] into all of d, in parallel chunks for large spans
