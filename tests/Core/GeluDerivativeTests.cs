@@ -64,6 +64,18 @@ public class GeluDerivativeTests
     }
 
     [Fact]
+    public void RecordedForwardGivesTheSameBitsAsTheUnrecordedOne()
+    {
+        // Oracle: the forward under NoGrad (the plain GELU pass); the recorded forward, which also writes the slope, must
+        // not change y.
+        var values = Tensor.Randn<float>([3, 1000], new Generator(4)).ToArray();
+        var x = Tensor.FromArray(values, [3, 1000], requiresGrad: true);
+        float[] plain;
+        using (Tensor.NoGrad()) plain = x.Gelu().ToArray();
+        Assert.Equal(plain, x.Gelu().ToArray());
+    }
+
+    [Fact]
     public void SignedZerosNaNAndInfinities()
     {
         // d/dx gelu at ±0 is Φ(0) = ½; NaN in x or in the upstream gradient gives NaN, as the forward does; at ±∞ the

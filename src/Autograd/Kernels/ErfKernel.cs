@@ -70,13 +70,13 @@ internal static class ErfKernel
     }
 }
 
-/// <summary>What <see cref="ErfCore{T}.Run"/> computes: erf x, GELU x·Φ(x), or GELU's derivative times an upstream
-/// gradient, g·(Φ(x) + x·φ(x)).</summary>
+/// <summary>What <see cref="ErfCore{T}.Run"/> computes: erf x, GELU x·Φ(x), or GELU together with its derivative
+/// Φ(x) + x·φ(x) (the slope a fused backward multiplies the upstream gradient by).</summary>
 internal enum ErfMode
 {
     Erf,
     Gelu,
-    GeluDerivative,
+    GeluAndSlope,
 }
 
 /// <summary>A mode of <see cref="ErfCore{T}"/> as a type, so that each mode's code is compiled without the others' branches.</summary>
@@ -95,9 +95,9 @@ internal readonly struct GeluOf : IErfMode
     public static ErfMode Mode => ErfMode.Gelu;
 }
 
-internal readonly struct GeluDerivativeOf : IErfMode
+internal readonly struct GeluAndSlopeOf : IErfMode
 {
-    public static ErfMode Mode => ErfMode.GeluDerivative;
+    public static ErfMode Mode => ErfMode.GeluAndSlope;
 }
 
 /// <summary>The erf/GELU evaluation in element type <typeparamref name="T"/> (see <see cref="ErfKernel"/>).</summary>
@@ -171,38 +171,37 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// d = erf(x), GELU x·Φ(x) = x·½(1 + erf(x/√2)), or GELU's derivative g·(Φ(x) + x·φ(x)) with φ(x) = e^(−x²/2)/√(2π)
-    /// (<paramref name="g"/> is read only then), elementwise in one pass over groups of four vectors counted from the
-    /// span's start (the last group padded with zeros), so each result depends only on the values and their positions.
-    /// d may be the same memory as x or g.
+    /// d = erf(x) or GELU x·Φ(x) = x·½(1 + erf(x/√2)); for <see cref="ErfMode.GeluAndSlope"/> also
+    /// <paramref name="slope"/> = Φ(x) + x·φ(x) with φ(x) = e^(−x²/2)/√(2π), GELU's derivative (slope is not touched
+    /// otherwise). Elementwise in one pass over groups of four vectors counted from the span's start (the last group
+    /// padded with zeros), so each result depends only on the values and their positions; d may be the same memory as x.
     /// </summary>
-    public static void Run(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> d, ErfMode mode)
+    public static void Run(ReadOnlySpan<T> x, Span<T> d, Span<T> slope, ErfMode mode)
     {
         switch (mode)
         {
-            case ErfMode.Erf: Run<ErfOf>(x, g, d); break;
-            case ErfMode.Gelu: Run<GeluOf>(x, g, d); break;
-            default: Run<GeluDerivativeOf>(x, g, d); break;
+            case ErfMode.Erf: Run<ErfOf>(x, d, slope); break;
+            case ErfMode.Gelu: Run<GeluOf>(x, d, slope); break;
+            default: Run<GeluAndSlopeOf>(x, d, slope); break;
         }
     }
 
-    /// <summary><see cref="Run(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ErfMode)"/> compiled for one mode.</summary>
-    private static void Run<TMode>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> d) where TMode : struct, IErfMode
+    /// <summary><see cref="Run(ReadOnlySpan{T}, Span{T}, Span{T}, ErfMode)"/> compiled for one mode.</summary>
+    private static void Run<TMode>(ReadOnlySpan<T> x, Span<T> d, Span<T> slope) where TMode : struct, IErfMode
     {
         int group = 4 * Vector<T>.Count, i = 0;
-        bool derivative = TMode.Mode == ErfMode.GeluDerivative;
-        if (x.Length != d.Length || derivative && g.Length != x.Length)
-            throw new ArgumentException($"ErfCore: x has {x.Length} elements, g {g.Length}, destination {d.Length}");
-        ref T xs = ref MemoryMarshal.GetReference(x), gs = ref MemoryMarshal.GetReference(g), ds = ref MemoryMarshal.GetReference(d);
-        for (; i <= x.Length - group; i += group) Group<TMode>(ref xs, ref gs, ref ds, (nuint)i);
+        bool sloped = TMode.Mode == ErfMode.GeluAndSlope;
+        if (x.Length != d.Length || sloped && slope.Length != x.Length)
+            throw new ArgumentException($"ErfCore: x has {x.Length} elements, destination {d.Length}, slope {slope.Length}");
+        ref T xs = ref MemoryMarshal.GetReference(x), ds = ref MemoryMarshal.GetReference(d), ss = ref MemoryMarshal.GetReference(slope);
+        for (; i <= x.Length - group; i += group) Group<TMode>(ref xs, ref ds, ref ss, (nuint)i);
         if (i == x.Length) return;
-        Span<T> lastX = stackalloc T[group], lastG = stackalloc T[group], lastD = stackalloc T[group];
+        Span<T> lastX = stackalloc T[group], lastD = stackalloc T[group], lastS = stackalloc T[group];
         lastX.Clear();
-        lastG.Clear();
         x[i..].CopyTo(lastX);
-        if (derivative) g[i..].CopyTo(lastG);
-        Group<TMode>(ref MemoryMarshal.GetReference(lastX), ref MemoryMarshal.GetReference(lastG), ref MemoryMarshal.GetReference(lastD), 0);
+        Group<TMode>(ref MemoryMarshal.GetReference(lastX), ref MemoryMarshal.GetReference(lastD), ref MemoryMarshal.GetReference(lastS), 0);
         lastD[..(x.Length - i)].CopyTo(d[i..]);
+        if (sloped) lastS[..(x.Length - i)].CopyTo(slope[i..]);
     }
 
     /// <summary>
@@ -212,7 +211,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// every helper inlined.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Group<TMode>(ref T x, ref T g, ref T d, nuint i) where TMode : struct, IErfMode
+    private static void Group<TMode>(ref T x, ref T d, ref T slope, nuint i) where TMode : struct, IErfMode
     {
         nuint w = (nuint)Vector<T>.Count;
         bool gelu = TMode.Mode != ErfMode.Erf;
@@ -229,10 +228,10 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         Vector<T> f0 = s0, f1 = s1, f2 = s2, f3 = s3;
         if (Vector.EqualsAny(Vector.Max(Vector.Max(s0, s1), Vector.Max(s2, s3)), Vector<T>.One)) Horner(C.Series, ref t0, ref t1, ref t2, ref t3);
         if (Vector.LessThanAny(Vector.Min(Vector.Min(s0, s1), Vector.Min(s2, s3)), Vector<T>.One)) Clenshaw(C.Tail, ref f0, ref f1, ref f2, ref f3);
-        Finish<TMode>(x0, z0, e0, t0, s0, f0, ref g, i).StoreUnsafe(ref d, i);
-        Finish<TMode>(x1, z1, e1, t1, s1, f1, ref g, i + w).StoreUnsafe(ref d, i + w);
-        Finish<TMode>(x2, z2, e2, t2, s2, f2, ref g, i + 2 * w).StoreUnsafe(ref d, i + 2 * w);
-        Finish<TMode>(x3, z3, e3, t3, s3, f3, ref g, i + 3 * w).StoreUnsafe(ref d, i + 3 * w);
+        Finish<TMode>(x0, z0, e0, t0, s0, f0, ref d, ref slope, i);
+        Finish<TMode>(x1, z1, e1, t1, s1, f1, ref d, ref slope, i + w);
+        Finish<TMode>(x2, z2, e2, t2, s2, f2, ref d, ref slope, i + 2 * w);
+        Finish<TMode>(x3, z3, e3, t3, s3, f3, ref d, ref slope, i + 3 * w);
     }
 
     /// <summary>z = x/√2 for GELU (x for erf); t = z² and s = 1/max(|z|, 1), the arguments of the two series.</summary>
@@ -270,13 +269,13 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static Vector<T> Capped(Vector<T> x) => Vector.Min(Vector.Max(x, new Vector<T>(-Cap)), new Vector<T>(Cap));
 
     /// <summary>
-    /// One vector's result from its series: A = the Maclaurin sum at t = z² (erf z = z·A for |z| ≤ 1) and F = the tail's
-    /// Chebyshev sum at s (erfc |z| = e·s·F for |z| &gt; 1), blended by |z|; then erf, x·Φ(x), or g·(Φ(x) + x·φ(x)) with
-    /// φ = e/√(2π) and g read at element <paramref name="i"/> for GELU's derivative.
+    /// One vector's results from its series, stored at element <paramref name="i"/>: A = the Maclaurin sum at t = z²
+    /// (erf z = z·A for |z| ≤ 1) and F = the tail's Chebyshev sum at s (erfc |z| = e·s·F for |z| &gt; 1), blended by |z|;
+    /// then erf or x·Φ(x), and for <see cref="ErfMode.GeluAndSlope"/> the slope Φ(x) + x·φ(x) with φ = e/√(2π).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Finish<TMode>(Vector<T> x, Vector<T> z, Vector<T> e, Vector<T> a, Vector<T> s, Vector<T> f, ref T g, nuint i)
-        where TMode : struct, IErfMode
+    private static void Finish<TMode>(Vector<T> x, Vector<T> z, Vector<T> e, Vector<T> a, Vector<T> s, Vector<T> f,
+        ref T d, ref T slope, nuint i) where TMode : struct, IErfMode
     {
         var inner = Vector.LessThanOrEqual(Vector.Abs(z), Vector<T>.One);
         var small = z * a;              // erf z, |z| ≤ 1
@@ -285,39 +284,40 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (TMode.Mode == ErfMode.Erf)
         {
             var far = Vector<T>.One - tail;
-            return Vector.ConditionalSelect(inner, small, Vector.ConditionalSelect(negative, -far, far));
+            Vector.ConditionalSelect(inner, small, Vector.ConditionalSelect(negative, -far, far)).StoreUnsafe(ref d, i);
+            return;
         }
         var half = new Vector<T>(T.CreateTruncating(0.5));
         var outer = Vector.ConditionalSelect(negative, half * tail, Vector<T>.One - half * tail);
         var cdf = Vector.ConditionalSelect(inner, Fma(half, small, half), outer);
-        if (TMode.Mode == ErfMode.Gelu) return x * cdf;
+        (x * cdf).StoreUnsafe(ref d, i);
         // Φ(x) + x·φ(x) with x capped (φ is already 0 beyond 40), so ±∞ gives Φ and not ∞·0.
-        return Vector.LoadUnsafe(ref g, i) * Fma(Capped(x) * e, new Vector<T>(InvSqrtTwoPi), cdf);
+        if (TMode.Mode == ErfMode.GeluAndSlope) Fma(Capped(x) * e, new Vector<T>(InvSqrtTwoPi), cdf).StoreUnsafe(ref slope, i);
     }
 
-    /// <summary><see cref="Run"/> over x[xOffset..] and g[gOffset..] into all of d, in parallel chunks for large spans
-    /// (chunk boundaries at multiples of <see cref="Chunks.Grain"/>, a multiple of every vector width, so results do
-    /// not depend on the number of threads).</summary>
-    public static void Apply(T[] x, int xOffset, T[]? g, int gOffset, T[] d, ErfMode mode)
+    /// <summary><see cref="Run"/> over x[xOffset..] into all of d (and all of <paramref name="slope"/> for
+    /// <see cref="ErfMode.GeluAndSlope"/>), in parallel chunks for large spans (chunk boundaries at multiples of
+    /// <see cref="Chunks.Grain"/>, a multiple of every group's length, so results do not depend on the number of threads).</summary>
+    public static void Apply(T[] x, int xOffset, T[] d, T[]? slope, ErfMode mode)
     {
         if (d.Length < Chunks.ParallelWork)
         {
-            Run(x.AsSpan(xOffset, d.Length), g is null ? default : g.AsSpan(gOffset, d.Length), d, mode);
+            Run(x.AsSpan(xOffset, d.Length), d, slope, mode);
             return;
         }
         Chunks.For(d.Length, Chunks.Grain, (s, e) =>
-            Run(x.AsSpan(xOffset + s, e - s), g is null ? default : g.AsSpan(gOffset + s, e - s), d.AsSpan(s, e - s), mode));
+            Run(x.AsSpan(xOffset + s, e - s), d.AsSpan(s, e - s), slope is null ? default : slope.AsSpan(s, e - s), mode));
     }
 }
 
 /// <summary>erf elementwise through <see cref="ErfCore{T}"/>.</summary>
 internal readonly struct ErfKernel<T> : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, default, d, ErfMode.Erf);
+    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, d, default, ErfMode.Erf);
 }
 
 /// <summary>Exact GELU x·Φ(x) elementwise through <see cref="ErfCore{T}"/>.</summary>
 internal readonly struct GeluKernel<T> : IUnaryKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, default, d, ErfMode.Gelu);
+    public void Invoke(ReadOnlySpan<T> x, Span<T> d) => ErfCore<T>.Run(x, d, default, ErfMode.Gelu);
 }
