@@ -66,6 +66,30 @@ public class GeluDerivativeTests
     }
 
     [Fact]
+    public void FloatTailDownToTheSubnormalsFollowsTheDoubleKernel()
+    {
+        // Oracle: GELU and its slope in double (within 10⁻¹⁴ of a decimal reference, ErfGeluTests, and of Oracle above);
+        // float's exp is its own inline one, so its far tail is checked here, into float's subnormals (below 1.2·10⁻³⁸;
+        // steps of 1.4·10⁻⁴⁵). There Φ(x) = ½·e·s·F is formed through three products each rounded to the subnormal grid
+        // (half a step each, 2.1·10⁻⁴⁵ in all) before being multiplied by |x| ≤ 14.5: 3.1·10⁻⁴⁴ bounds that, and the
+        // slope's x·φ(x) (one rounding of e, times |x|/√(2π) ≤ 6) too.
+        float[] x = [.. Grid(-14.5, -8, 1301).Select(v => (float)v)];
+        var xf = Tensor.FromArray(x, [x.Length], requiresGrad: true);
+        var y = xf.Gelu();
+        y.Backward(Tensor.OnesLike(y));
+        var xd = Tensor.FromArray([.. x.Select(v => (double)v)], [x.Length], requiresGrad: true);
+        var yd = xd.Gelu();
+        yd.Backward(Tensor.OnesLike(yd));
+        float[] got = y.ToArray(), slope = xf.Grad!.ToArray();
+        double[] want = yd.ToArray(), wantSlope = xd.Grad!.ToArray();
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.True(Math.Abs(got[i] - want[i]) <= 1e-6 * Math.Abs(want[i]) + 3.1e-44, $"gelu({x[i]}) = {got[i]:R}, expected {want[i]:R}");
+            Assert.True(Math.Abs(slope[i] - wantSlope[i]) <= 1e-6 * Math.Abs(wantSlope[i]) + 3.1e-44, $"gelu'({x[i]}) = {slope[i]:R}, expected {wantSlope[i]:R}");
+        }
+    }
+
+    [Fact]
     public void RecordedForwardGivesTheSameBitsAsTheUnrecordedOne()
     {
         // Oracle: the forward under NoGrad (the plain GELU pass); the recorded forward, which also writes the slope, must
