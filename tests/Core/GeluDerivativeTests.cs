@@ -89,6 +89,33 @@ public class GeluDerivativeTests
         }
     }
 
+    [Theory]
+    [InlineData(3.0f, 0.5f)]
+    [InlineData(0.5f, 3.0f)]
+    public void ANaNDoesNotChangeItsNeighboursResults(float common, float odd)
+    {
+        // Oracle: the same values without the NaN. The kernel evaluates its two series on groups of vectors, each
+        // skipped when no lane needs it; a NaN in one vector must not hide that a lane of another vector does. Each of
+        // the first 64 positions holds the NaN in turn, with one odd value (in the other series' region) elsewhere.
+        for (int nan = 0; nan < 64; nan++)
+        {
+            var clean = Enumerable.Repeat(common, 64).ToArray();
+            clean[(nan + 8) % 64] = odd;
+            var dirty = (float[])clean.Clone();
+            dirty[nan] = float.NaN;
+            var a = Tensor.FromArray(clean, [64], requiresGrad: true);
+            var b = Tensor.FromArray(dirty, [64], requiresGrad: true);
+            float[] ya = a.Gelu().ToArray(), yb = b.Gelu().ToArray(), ea = a.Erf().ToArray(), eb = b.Erf().ToArray();
+            for (int i = 0; i < 64; i++)
+            {
+                if (i == nan) continue;
+                Assert.Equal(ya[i], yb[i]);
+                Assert.Equal(ea[i], eb[i]);
+            }
+            Assert.True(float.IsNaN(yb[nan]) && float.IsNaN(eb[nan]));
+        }
+    }
+
     [Fact]
     public void RecordedForwardGivesTheSameBitsAsTheUnrecordedOne()
     {

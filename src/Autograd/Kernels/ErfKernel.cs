@@ -220,27 +220,32 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         var (e2, e3) = Damping(Vector.LoadUnsafe(ref x, i + 2 * w), Vector.LoadUnsafe(ref x, i + 3 * w), gelu);
         Vector<T> x0 = Vector.LoadUnsafe(ref x, i), x1 = Vector.LoadUnsafe(ref x, i + w);
         Vector<T> x2 = Vector.LoadUnsafe(ref x, i + 2 * w), x3 = Vector.LoadUnsafe(ref x, i + 3 * w);
-        var (z0, t0, s0) = Prepare(x0, gelu);
-        var (z1, t1, s1) = Prepare(x1, gelu);
-        var (z2, t2, s2) = Prepare(x2, gelu);
-        var (z3, t3, s3) = Prepare(x3, gelu);
-        // A lane needs the series where |z| ≤ 1 (s = 1) and the tail where |z| > 1 (s < 1); NaN needs neither.
+        Vector<T> z0 = Scaled(x0, gelu), z1 = Scaled(x1, gelu), z2 = Scaled(x2, gelu), z3 = Scaled(x3, gelu);
+        Vector<T> t0 = z0 * z0, t1 = z1 * z1, t2 = z2 * z2, t3 = z3 * z3;
+        // The series serves lanes with |z| ≤ 1, the tail lanes with |z| > 1 (NaN needs neither); each runs when some lane
+        // of the four vectors needs it (the masks are OR'd: a lane-wise min or max would let a NaN hide a neighbour).
+        var one = Vector<T>.One;
+        var inner = Vector.LessThanOrEqual(t0, one) | Vector.LessThanOrEqual(t1, one) | Vector.LessThanOrEqual(t2, one) | Vector.LessThanOrEqual(t3, one);
+        var outer = Vector.GreaterThan(t0, one) | Vector.GreaterThan(t1, one) | Vector.GreaterThan(t2, one) | Vector.GreaterThan(t3, one);
+        Vector<T> s0 = one, s1 = one, s2 = one, s3 = one;
+        if (!Vector.EqualsAll(Vector.AsVectorByte(outer), Vector<byte>.Zero))
+            (s0, s1, s2, s3) = (Reciprocal(z0), Reciprocal(z1), Reciprocal(z2), Reciprocal(z3));
         Vector<T> f0 = s0, f1 = s1, f2 = s2, f3 = s3;
-        if (Vector.EqualsAny(Vector.Max(Vector.Max(s0, s1), Vector.Max(s2, s3)), Vector<T>.One)) Horner(C.Series, ref t0, ref t1, ref t2, ref t3);
-        if (Vector.LessThanAny(Vector.Min(Vector.Min(s0, s1), Vector.Min(s2, s3)), Vector<T>.One)) Clenshaw(C.Tail, ref f0, ref f1, ref f2, ref f3);
+        if (!Vector.EqualsAll(Vector.AsVectorByte(inner), Vector<byte>.Zero)) Horner(C.Series, ref t0, ref t1, ref t2, ref t3);
+        if (!Vector.EqualsAll(Vector.AsVectorByte(outer), Vector<byte>.Zero)) Clenshaw(C.Tail, ref f0, ref f1, ref f2, ref f3);
         Finish<TMode>(x0, z0, e0, t0, s0, f0, ref d, ref slope, i);
         Finish<TMode>(x1, z1, e1, t1, s1, f1, ref d, ref slope, i + w);
         Finish<TMode>(x2, z2, e2, t2, s2, f2, ref d, ref slope, i + 2 * w);
         Finish<TMode>(x3, z3, e3, t3, s3, f3, ref d, ref slope, i + 3 * w);
     }
 
-    /// <summary>z = x/√2 for GELU (x for erf); t = z² and s = 1/max(|z|, 1), the arguments of the two series.</summary>
+    /// <summary>z = x/√2 for GELU, x for erf: the argument of erf.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector<T> Z, Vector<T> T2, Vector<T> S) Prepare(Vector<T> x, bool gelu)
-    {
-        var z = gelu ? x * SqrtHalf : x;
-        return (z, z * z, Vector<T>.One / Vector.Max(Vector.Abs(z), Vector<T>.One));
-    }
+    private static Vector<T> Scaled(Vector<T> x, bool gelu) => gelu ? x * SqrtHalf : x;
+
+    /// <summary>s = 1/max(|z|, 1), the tail series' argument.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Reciprocal(Vector<T> z) => Vector<T>.One / Vector.Max(Vector.Abs(z), Vector<T>.One);
 
     /// <summary>
     /// e = e^(−z²) = e^(−c·x²) with c = ½ for GELU (z = x/√2), 1 for erf, for two vectors. x² is split exactly into
