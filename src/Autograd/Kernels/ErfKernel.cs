@@ -6,8 +6,9 @@ using System.Runtime.Intrinsics;
 namespace Autograd.Kernels;
 
 /// <summary>
-/// Vectorised erf and exact GELU x·Φ(x), computed in the element type (float with fewer terms, 8 lanes per AVX2 vector).
-/// Two regions, each evaluated on whole vectors (skipped when no lane needs it) and blended by |z|:
+/// Vectorised erf and exact GELU x·Φ(x) (with its derivative Φ(x) + x·φ(x) for a recorded GELU), computed in the element
+/// type (float with fewer terms, 8 lanes per AVX2 vector). Two regions, each evaluated on groups of four vectors side by
+/// side (skipped when no lane of the group needs it) and blended by |z|:
 /// <list type="bullet">
 /// <item>|z| ≤ 1: erf z = z·A(z²), with A(t) = Σₙ (2/√π)(−t)ⁿ/(n!(2n + 1)), the Maclaurin series of erf z / z (19 terms in
 /// double, 11 in float).</item>
@@ -19,7 +20,9 @@ namespace Autograd.Kernels;
 /// at first use, from the continued fraction at 80 Chebyshev nodes; no table is copied from elsewhere. Accuracy, measured against an independent
 /// reference (tests/Core/ErfGeluTests): erf in double within 4 ulp over [−7, 7] (worst just above |x| = 1), erf in float
 /// within 4 float ulp; GELU in double within 10⁻¹⁴ relative over [−12, 12], including the far negative tail
-/// where Φ(x) = ½·erfc(|x|/√2) is computed without cancellation.
+/// where Φ(x) = ½·erfc(|x|/√2) is computed without cancellation. Measured on the shared 2-core AVX-512 machine, one thread,
+/// GELU of 2²⁰ floats: 5.6 ms in the former pass-per-step form over 256-element chunks, 2.7 ms here (the platform's exp
+/// alone: 0.7 ms).
 /// </summary>
 internal static class ErfKernel
 {
@@ -251,8 +254,9 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// e = e^(−z²) = e^(−c·x²) with c = ½ for GELU (z = x/√2), 1 for erf, for two vectors. x² is split exactly into
     /// h + l (h = fl(x²), l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since
     /// rounding x² or z alone would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is
-    /// capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is one call of the
-    /// platform's on a vector twice as wide where the hardware has one (the call costs as much as the exp itself).
+    /// capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is inline in float
+    /// (<see cref="ExpOfNonPositive"/>); in double one call of the platform's on a vector twice as wide where the hardware
+    /// has one (the call costs as much as the exp itself).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector<T>, Vector<T>) Damping(Vector<T> x0, Vector<T> x1, bool gelu)
