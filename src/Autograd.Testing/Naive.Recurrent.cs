@@ -44,4 +44,70 @@ public static class NaiveRecurrent
             }
         return new(result, [rows, hidden]);
     }
+
+    /// <summary>
+    /// An LSTM layer over a sequence, [L + 1, N, H]: every step's h in time order, then 2·c of the last step run, from
+    /// xg [L, N, 4H], h0, c0 [N, H], W_hh [4H, H] and b_hh [4H]; each step is <see cref="Lstm"/> of (xg_t, h·W_hhᵀ + b_hh, c),
+    /// run from t = L − 1 down when <paramref name="reverse"/>.
+    /// </summary>
+    public static Nd LstmSequence(Nd[] x, bool reverse)
+    {
+        var (xg, w, b) = (x[0], x[3], x[4]);
+        int steps = xg.Shape[0], rows = xg.Shape[1], hidden = w.Shape[1];
+        Nd h = x[1], c = x[2];
+        var result = new double[(steps + 1) * rows * hidden];
+        for (int s = 0; s < steps; s++)
+        {
+            int t = reverse ? steps - 1 - s : s;
+            var both = Lstm([Step(xg, t), Projection(h, w, b), c]);
+            int n = rows * hidden;
+            h = new(both.Data[..n], [rows, hidden]);
+            c = new([.. both.Data[n..].Select(v => v / 2)], [rows, hidden]);
+            Array.Copy(h.Data, 0, result, t * n, n);
+            if (s == steps - 1) Array.Copy(both.Data, n, result, steps * n, n);
+        }
+        return new(result, [steps + 1, rows, hidden]);
+    }
+
+    /// <summary>
+    /// A GRU layer over a sequence, [L, N, H]: every step's h in time order, from xg [L, N, 3H], h0 [N, H], W_hh [3H, H]
+    /// and b_hh [3H]; each step is <see cref="Gru"/> of (xg_t, h·W_hhᵀ + b_hh, h), run from t = L − 1 down when
+    /// <paramref name="reverse"/>.
+    /// </summary>
+    public static Nd GruSequence(Nd[] x, bool reverse)
+    {
+        var (xg, w, b) = (x[0], x[2], x[3]);
+        int steps = xg.Shape[0], rows = xg.Shape[1], hidden = w.Shape[1];
+        Nd h = x[1];
+        var result = new double[steps * rows * hidden];
+        for (int s = 0; s < steps; s++)
+        {
+            int t = reverse ? steps - 1 - s : s;
+            h = Gru([Step(xg, t), Projection(h, w, b), h]);
+            Array.Copy(h.Data, 0, result, t * rows * hidden, rows * hidden);
+        }
+        return new(result, [steps, rows, hidden]);
+    }
+
+    /// <summary>Slice t of a [L, N, G] array, [N, G].</summary>
+    private static Nd Step(Nd xg, int t)
+    {
+        int size = xg.Shape[1] * xg.Shape[2];
+        return new(xg.Data[(t * size)..((t + 1) * size)], [xg.Shape[1], xg.Shape[2]]);
+    }
+
+    /// <summary>h·Wᵀ + b for h [N, H], W [G, H], b [G]: [N, G].</summary>
+    private static Nd Projection(Nd h, Nd w, Nd b)
+    {
+        int rows = h.Shape[0], hidden = h.Shape[1], gates = w.Shape[0];
+        var p = new double[rows * gates];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < gates; j++)
+            {
+                double sum = b.Data[j];
+                for (int k = 0; k < hidden; k++) sum += h.Data[r * hidden + k] * w.Data[j * hidden + k];
+                p[r * gates + j] = sum;
+            }
+        return new(p, [rows, gates]);
+    }
 }

@@ -144,6 +144,34 @@ internal static partial class Graph
         AccumulateGrad(t, g, pass.CreateGraph);
     }
 
+    /// <summary>
+    /// Whether <paramref name="gi"/>, the gradient a fresh-gradient fused rule returned for slot <paramref name="slot"/>,
+    /// is held by nothing else: a whole, contiguous, unrecorded storage that is not another slot's gradient, the upstream
+    /// gradient, the node's output or an operand (nor a view of one). Only then may a leaf adopt it as its .Grad.
+    /// </summary>
+    private static bool Unshared<T>(Tensor<T> gi, int slot, Tensor<T>?[] grads, Tensor<T> upstream, Node<T> node)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (gi.GradFn is not null || !gi.IsContiguous || gi.Offset != 0 || gi.Storage.Length != gi.NumElements) return false;
+        if (gi.SharesStorageWith(upstream) || (node.Output is { } output && gi.SharesStorageWith(output))) return false;
+        for (int k = 0; k < grads.Length; k++)
+            if (k != slot && grads[k] is { } other && gi.SharesStorageWith(other)) return false;
+        for (int k = 0, n = node.InputCount; k < n; k++)
+            if (gi.SharesStorageWith(node.Input(k))) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// A leaf's first gradient taken as it is (see <see cref="Unshared{T}"/>) instead of copied: kept past the scope it
+    /// was rented in, as the copy would be. A leaf with hooks in this pass takes the usual path (its hooks see the
+    /// gradient and may keep it).
+    /// </summary>
+    private static void AdoptLeaf<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t.Hooks is { } h && h.Visit == pass.Stamp) Deliver(t, g, pass);
+        else t.Grad = g.Keep();
+    }
+
     /// <summary>Adds <paramref name="g"/> into <paramref name="t"/>.Grad: a fresh copy the first time (a gradient outlives
     /// any TensorScope), in place after that, or as a recorded sum under createGraph.</summary>
     private static void AccumulateGrad<T>(Tensor<T> t, Tensor<T> g, bool createGraph) where T : unmanaged, IFloatingPointIeee754<T>

@@ -111,6 +111,7 @@ internal static partial class Graph
                 int count = node.InputCount;
                 Tensor<T>?[]? grads = null;
                 bool[]? accumulated = null;
+                bool fresh = false;
                 if (g is not null)
                 {
                     node.CheckSaved();
@@ -122,6 +123,7 @@ internal static partial class Graph
                         accumulated = AccumulateInPlace(rich, g, ref ruleInputs);
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
+                    fresh = !ReferenceEquals(rule, node.Derivative) && targets is null && node.Info.FreshFusedGradients;
                     grads = Anomaly.Open == 0 ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
@@ -135,8 +137,13 @@ internal static partial class Graph
                     var gi = grads?[j];
                     if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
-                        if (!Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
-                        Deliver(input, gi, pass);
+                        if (!ReferenceEquals(gi.Dims, input.Dims) && !Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
+                        else if (fresh && input.GradFn is null && input.Grad is null && Unshared(gi, j, grads!, g!, node))
+                        {
+                            AdoptLeaf(input, gi, pass);
+                            gi = null;
+                        }
+                        if (gi is not null) Deliver(input, gi, pass);
                     }
                     if (input.GradFn is { } child)
                     {
@@ -175,9 +182,9 @@ internal static partial class Graph
     /// traversal (no recursion), and checks that none was freed. Returns a stack holding the roots no reachable node
     /// consumes: the first nodes ready to run.
     /// </summary>
-    private static Stack<Tensor<T>> CountConsumers<T>(Tensor<T>[] roots, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    private static TensorStack<T> CountConsumers<T>(Tensor<T>[] roots, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var stack = new Stack<Tensor<T>>();
+        var stack = new TensorStack<T>();
         foreach (var root in roots)
         {
             if (root.GradFn is not { } node || node.Visit == stamp) continue;
@@ -210,7 +217,7 @@ internal static partial class Graph
 
     /// <summary>One edge into <paramref name="input"/>: counts it on the input's node (pushing the node on its first
     /// edge) or, for a leaf with hooks, on the leaf.</summary>
-    private static void CountEdge<T>(Tensor<T> input, Stack<Tensor<T>> stack, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CountEdge<T>(Tensor<T> input, TensorStack<T> stack, int stamp) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (input.GradFn is not { } child)
         {
@@ -236,7 +243,7 @@ internal static partial class Graph
     /// After a failed backward, drops the gradients still pending. Every tensor holding one is reachable, through nodes
     /// not yet run (so not yet freed), from a node that was ready or running when the failure happened.
     /// </summary>
-    private static void ClearPending<T>(Stack<Tensor<T>> ready, Tensor<T>? current) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ClearPending<T>(TensorStack<T> ready, Tensor<T>? current) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int stamp = Interlocked.Increment(ref s_stamp);
         if (current is not null) ready.Push(current);

@@ -60,6 +60,13 @@ namespace Autograd.Engine
             : throw new ArgumentException($"OpInfo '{name}': every rule states the formula of its local derivative");
 
         public string Formula(int input) => Formulas[Math.Min(input, Formulas.Length - 1)];
+
+        /// <summary>
+        /// The op's fused first-order form returns fresh gradient tensors that nothing else holds (new storage, never
+        /// the upstream gradient, an operand, or a view of either), so the engine may adopt one as a leaf's first .Grad
+        /// instead of copying it. The engine still copies a gradient shared between two of the node's slots.
+        /// </summary>
+        public bool FreshFusedGradients { get; init; }
     }
 }
 

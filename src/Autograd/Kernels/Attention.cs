@@ -11,7 +11,7 @@ namespace Autograd.Kernels;
 /// <see cref="Block"/> the products above the diagonal blocks are skipped. The backward is the first-order rule
 /// dV = Pᵀ·G, dP = G·Vᵀ, dS = s·P ⊙ (dP − Σⱼ dPⱼPⱼ), dQ = dS·K, dK = dSᵀ·Q.
 /// </summary>
-internal static class Attention
+internal static partial class Attention
 {
     /// <summary>The operands of one call: sizes, the contiguous buffers with their offsets, and the mask (null, one
     /// [L, S] matrix for every head when <see cref="MaskStride"/> is 0, or one per head when it is L·S).</summary>
@@ -24,34 +24,97 @@ internal static class Attention
     /// so only longer sequences are cut.</summary>
     private const int Block = 128;
 
-    /// <summary>Writes P [B, L, S] (the attention weights) and O [B, L, Ev]; one head per task, in cache.</summary>
-    public static void Forward<T>(in Problem<T> p, T[] weights, T[] output) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Problem<T> q = p;
-        PerHead(p, h => ForwardHead(q, h, weights, output));
-    }
-
-    /// <summary>
-    /// The first-order backward from the upstream gradient G [B, L, Ev] (contiguous, from offset 0) and the saved
-    /// weights P: fills those of dQ, dK, dV that are not null. <paramref name="scores"/> is scratch of B·L·S values.
-    /// </summary>
-    public static void Backward<T>(in Problem<T> p, T[] weights, T[] grad, T[] scores, T[]? dq, T[]? dk, T[]? dv)
+    /// <summary>Writes P [B, L, S] (the attention weights) and O [B, L, Ev]; heads split over the workers, each in cache.
+    /// <paramref name="path"/> picks the products: AVX-512 tiles (Attention.Tiles.cs), or GEMM calls on any other path.</summary>
+    public static void Forward<T>(in Problem<T> p, T[] weights, T[] output, KernelPath path = KernelPath.Auto)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Problem<T> q = p;
-        PerHead(p, h => BackwardHead(q, h, weights, grad, scores, dq, dk, dv));
+        bool tiled = Tiled(path);
+        PerHeads(p, (h0, h1) =>
+        {
+            T[]? kt = tiled ? Scratch.Rent<T>(q.S * q.E) : null;
+            for (int h = h0; h < h1; h++) ForwardHead(q, h, weights, output, kt);
+            if (kt is not null) Scratch.Return(kt);
+        });
     }
 
-    private static void ForwardHead<T>(in Problem<T> p, int h, T[] weights, T[] output) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Whether <paramref name="path"/> runs the products as AVX-512 tiles (an explicit path is taken as asked,
+    /// so tests run both forms on any machine).</summary>
+    private static bool Tiled(KernelPath path) => (path == KernelPath.Auto ? KernelPaths.Best : path) == KernelPath.Avx512;
+
+    /// <summary>
+    /// The first-order backward from the upstream gradient G [B, L, Ev] (any layout: a head whose rows are not unit-stride,
+    /// e.g. the stride-0 gradient Sum hands back, is gathered per head into scratch rather than copied whole) and the saved
+    /// weights P: fills those of dQ, dK, dV that are not null.
+    /// </summary>
+    public static void Backward<T>(in Problem<T> p, T[] weights, T[] grad, in Layout gradLayout, T[]? dq, T[]? dk, T[]? dv,
+        KernelPath path = KernelPath.Auto) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Problem<T> q = p;
+        Layout g = gradLayout;
+        bool tiled = Tiled(path);
+        PerHeads(p, (h0, h1) =>
+        {
+            // Per task: dP/dS of one head [L, S], Vᵀ on the tiled path and, where needed, one head of G [L, Ev], all
+            // reused head after head.
+            var scores = Scratch.Rent<T>(q.L * q.S);
+            T[]? vt = tiled ? Scratch.Rent<T>(q.S * q.Ev) : null;
+            T[]? gathered = null;
+            for (int h = h0; h < h1; h++)
+            {
+                var (ga, go, ldg) = GradHead(q, g, grad, h, ref gathered);
+                BackwardHead(q, h, weights, ga, go, ldg, scores, vt, dq, dk, dv);
+            }
+            Scratch.Return(scores);
+            if (vt is not null) Scratch.Return(vt);
+            if (gathered is not null) Scratch.Return(gathered);
+        });
+    }
+
+    /// <summary>Where head <paramref name="h"/> of G [*, L, Ev] is: in place when its rows are unit-stride and do not
+    /// overlap (row stride ≥ Ev), else gathered row-major into <paramref name="gathered"/> (rented on first use).</summary>
+    private static (T[] Array, int Offset, int Ld) GradHead<T>(in Problem<T> p, in Layout g, T[] grad, int h, ref T[]? gathered)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rank = g.Shape.Length, offset = g.Offset, rest = h, ev = p.Ev;
+        for (int d = rank - 3; d >= 0; d--)
+        {
+            offset += rest % g.Shape[d] * g.Strides[d];
+            rest /= g.Shape[d];
+        }
+        int rowStride = g.Strides[rank - 2], colStride = g.Strides[rank - 1];
+        if ((colStride == 1 || ev == 1) && (rowStride >= ev || p.L == 1)) return (grad, offset, Math.Max(rowStride, ev));
+        gathered ??= Scratch.Rent<T>(p.L * ev);
+        for (int i = 0; i < p.L; i++)
+        {
+            var row = gathered.AsSpan(i * ev, ev);
+            if (colStride == 0) row.Fill(grad[offset + i * rowStride]);
+            else
+                for (int j = 0; j < ev; j++) row[j] = grad[offset + i * rowStride + j * colStride];
+        }
+        return (gathered, 0, ev);
+    }
+
+    /// <summary>One head's forward; <paramref name="kt"/> is scratch for Kᵀ on the tiled path, null on the GEMM path.</summary>
+    private static unsafe void ForwardHead<T>(in Problem<T> p, int h, T[] weights, T[] output, T[]? kt)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S, e = p.E, ev = p.Ev, block = p.Causal ? Block : l;
         int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s, oo = h * l * ev;
-        // Scores, by row blocks: a causal block of queries [i0, i1) sees keys [0, i1) only.
-        for (int i0 = 0; i0 < l; i0 += block)
+        // Scores: a causal block of queries [i0, i1) sees keys [0, i1) only.
+        if (kt is not null)
         {
-            int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
-            Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
+            Transpose(p.K, ko, kt, s, e);
+            fixed (T* qp = p.Q, ktp = kt, wp = weights)
+                Product(qp + qo, e, 1, ktp, s, wp + po, s, l, s, e, p.Causal ? Cut.Columns : Cut.None);
         }
+        else
+            for (int i0 = 0; i0 < l; i0 += block)
+            {
+                int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
+                Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
+            }
         // The scale and mask over the whole head, then −∞ on the causal cut (written last, so that no scale or mask
         // value turns it into NaN), then one max-shifted softmax over the rows (an all −∞ row gives 0/0 = NaN, as the
         // composite does).
@@ -61,6 +124,12 @@ internal static class Attention
         if (p.Causal)
             for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
         Softmax.Forward<T>(head, head, s, log: false);
+        if (kt is not null)
+        {
+            fixed (T* wp = weights, vp = p.V, op = output)
+                Product(wp + po, s, 1, vp + vo, ev, op + oo, ev, l, ev, s, p.Causal ? Cut.DepthEnd : Cut.None);
+            return;
+        }
         for (int i0 = 0; i0 < l; i0 += block)
         {
             int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
@@ -68,42 +137,65 @@ internal static class Attention
         }
     }
 
-    private static void BackwardHead<T>(in Problem<T> p, int h, T[] weights, T[] grad, T[] scores, T[]? dq, T[]? dk, T[]? dv)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>One head's backward; <paramref name="vt"/> is scratch for Vᵀ on the tiled path, null on the GEMM path.</summary>
+    private static unsafe void BackwardHead<T>(in Problem<T> p, int h, T[] weights, T[] grad, int go, int ldg, T[] scores, T[]? vt,
+        T[]? dq, T[]? dk, T[]? dv) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S, e = p.E, ev = p.Ev, rowBlock = p.Causal ? Block : l, colBlock = p.Causal ? Block : s;
-        int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s, go = h * l * ev;
-        // dV = Pᵀ·G by blocks of keys [j0, j1): causal, only queries i ≥ j0 weigh them.
-        if (dv is not null)
-            ColumnProducts(p, weights, po, grad, go, ev, dv, h * s * ev, colBlock);
+        int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s;
+        bool tiled = vt is not null;
+        // dV = Pᵀ·G: causal, key j gets weight only from queries i ≥ j.
+        if (dv is not null && tiled)
+            fixed (T* wp = weights, gp = grad, dvp = dv)
+                Product(wp + po, 1, s, gp + go, ldg, dvp + h * s * ev, ev, s, ev, l, p.Causal ? Cut.DepthStart : Cut.None);
+        else if (dv is not null)
+            ColumnProducts(p, weights, po, grad, go, ldg, ev, dv, h * s * ev, colBlock);
         if (dq is null && dk is null) return;
-        // dP = G·Vᵀ by row blocks, then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
-        for (int i0 = 0; i0 < l; i0 += rowBlock)
+        // dP = G·Vᵀ (causal: keys j ≤ i), then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
+        if (tiled)
         {
-            int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
-            Gemm.MultiplyOnThisThread(grad, go + i0 * ev, ev, false, p.V, vo, ev, true, scores, po + i0 * s, s, rows, cols, ev, accumulate: false);
+            Transpose(p.V, vo, vt!, s, ev);
+            fixed (T* gp = grad, vtp = vt, sp = scores)
+                Product(gp + go, ldg, 1, vtp, s, sp, s, l, s, ev, p.Causal ? Cut.Columns : Cut.None);
         }
-        Span<T> ds = scores.AsSpan(po, l * s);
+        else
+            for (int i0 = 0; i0 < l; i0 += rowBlock)
+            {
+                int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
+                Gemm.MultiplyOnThisThread(grad, go + i0 * ldg, ldg, false, p.V, vo, ev, true, scores, i0 * s, s, rows, cols, ev, accumulate: false);
+            }
+        Span<T> ds = scores.AsSpan(0, l * s);
         if (p.Causal)
             for (int i = 0; i + 1 < s && i < l; i++) ds.Slice(i * s + i + 1, s - i - 1).Clear();
         Softmax.Backward<T>(ds, weights.AsSpan(po, l * s), ds, s, log: false);
         TensorPrimitives.Multiply(ds, p.Scale, ds);
+        if (tiled)
+        {
+            // dQ = dS·K (causal: keys p ≤ i), dK = dSᵀ·Q (causal: queries i ≥ j).
+            fixed (T* sp = scores, kp = p.K, qp = p.Q, dqp = dq, dkp = dk)
+            {
+                if (dq is not null) Product(sp, s, 1, kp + ko, e, dqp + qo - p.QOffset, e, l, e, s, p.Causal ? Cut.DepthEnd : Cut.None);
+                if (dk is not null) Product(sp, 1, s, qp + qo, e, dkp + h * s * e, e, s, e, l, p.Causal ? Cut.DepthStart : Cut.None);
+            }
+            return;
+        }
         if (dq is not null)
             for (int i0 = 0; i0 < l; i0 += rowBlock)
             {
                 int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
-                Gemm.MultiplyOnThisThread(scores, po + i0 * s, s, false, p.K, ko, e, false, dq, qo - p.QOffset + i0 * e, e, rows, e, cols, accumulate: false);
+                Gemm.MultiplyOnThisThread(scores, i0 * s, s, false, p.K, ko, e, false, dq, qo - p.QOffset + i0 * e, e, rows, e, cols, accumulate: false);
             }
         if (dk is not null)
-            ColumnProducts(p, scores, po, p.Q, qo, e, dk, h * s * e, colBlock);
+            ColumnProducts(p, scores, 0, p.Q, qo, e, e, dk, h * s * e, colBlock);
     }
 
     /// <summary>
-    /// D = Aᵀ·X for one head, A [L, S] at <paramref name="ao"/> (P or dS), X [L, width] at <paramref name="xo"/>,
+    /// D = Aᵀ·X for one head, A [L, S] at <paramref name="ao"/> (P or dS), X [L, width] at <paramref name="xo"/> with row
+    /// stride <paramref name="ldx"/>,
     /// D [S, width] at <paramref name="dOffset"/>, by blocks of keys [j0, j1); causal, rows i &lt; j0 of A are zero and
     /// skipped (a key no query sees gets a zero row).
     /// </summary>
-    private static void ColumnProducts<T>(in Problem<T> p, T[] a, int ao, T[] x, int xo, int width, T[] d, int dOffset, int colBlock)
+    private static void ColumnProducts<T>(in Problem<T> p, T[] a, int ao, T[] x, int xo, int ldx, int width, T[] d, int dOffset, int colBlock)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S;
@@ -115,7 +207,7 @@ internal static class Attention
                 d.AsSpan(dOffset + j0 * width, cols * width).Clear();
                 continue;
             }
-            Gemm.MultiplyOnThisThread(a, ao + from * s + j0, s, true, x, xo + from * width, width, false,
+            Gemm.MultiplyOnThisThread(a, ao + from * s + j0, s, true, x, xo + from * ldx, ldx, false,
                 d, dOffset + j0 * width, width, cols, width, l - from, accumulate: false);
         }
     }
@@ -124,8 +216,8 @@ internal static class Attention
     private static int Columns<T>(in Problem<T> p, int rowEnd) where T : unmanaged, IFloatingPointIeee754<T> =>
         p.Causal ? Math.Min(rowEnd, p.S) : p.S;
 
-    /// <summary>Runs <paramref name="body"/> for every head, split over the workers in contiguous ranges.</summary>
-    private static void PerHead<T>(in Problem<T> p, Action<int> body) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Runs <paramref name="body"/> over the heads [h0, h1), split over the workers in contiguous ranges.</summary>
+    private static void PerHeads<T>(in Problem<T> p, Action<int, int> body) where T : unmanaged, IFloatingPointIeee754<T>
     {
         const long MinPerTask = 1 << 15;
         long work = (long)p.L * p.S * (p.E + p.Ev);
@@ -133,14 +225,10 @@ internal static class Attention
         int tasks = (int)Math.Clamp(batch * work / MinPerTask, 1, Math.Min(batch, Workers.ThreadCount * 4));
         if (tasks <= 1)
         {
-            for (int h = 0; h < batch; h++) body(h);
+            body(0, batch);
             return;
         }
         int per = (batch + tasks - 1) / tasks;
-        Workers.For((batch + per - 1) / per, t =>
-        {
-            int end = Math.Min(batch, (t + 1) * per);
-            for (int h = t * per; h < end; h++) body(h);
-        });
+        Workers.For((batch + per - 1) / per, t => body(t * per, Math.Min(batch, (t + 1) * per)));
     }
 }

@@ -163,6 +163,53 @@ public static class Gemm
         });
     }
 
+    /// <summary>
+    /// op(B) [k×n] (stored as in <see cref="Multiply{T}"/>) packed once for <see cref="MultiplyPacked{T}"/>, which then
+    /// skips packing it in every product: for a weight multiplied at every step of a sequence. A copy: later changes of
+    /// <paramref name="b"/> do not reach it.
+    /// </summary>
+    /// <remarks>A <paramref name="path"/> other than Auto is used even where this CPU lacks it (as
+    /// <see cref="MultiplyOnAnyPath{T}"/>, for tests).</remarks>
+    internal static PackedOperand<T> PackB<T>(T[] b, int bOffset, int ldb, bool transB, int k, int n, KernelPath path = KernelPath.Auto)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (path == KernelPath.Auto) path = KernelPaths.Resolve(KernelPath.Auto);
+        var probe = new GemmProblem<T>(b, 0, Math.Max(1, k), false, b, bOffset, ldb, transB, b, 0, Math.Max(1, n), 0, n, k, false);
+        Validate(probe, nameof(PackB));
+        T[]? packed = typeof(T) != typeof(float) && typeof(T) != typeof(double) ? null : path switch
+        {
+            KernelPath.Avx512 => GemmDriver<T, Avx512Kernel<T>>.Pack(b, bOffset, ldb, transB, k, n),
+            KernelPath.Avx2 => GemmDriver<T, Avx2Kernel<T>>.Pack(b, bOffset, ldb, transB, k, n),
+            _ => GemmDriver<T, PortableKernel<T>>.Pack(b, bOffset, ldb, transB, k, n),
+        };
+        return new PackedOperand<T>(b, bOffset, ldb, transB, k, n, path, packed);
+    }
+
+    /// <summary>
+    /// C[m×n] = A[m×k]·op(B) (+ C) with op(B) packed by <see cref="PackB{T}"/>: the same bits as <see cref="Multiply{T}"/>
+    /// on the original B. On all cores, or on the calling thread only when <paramref name="thisThreadOnly"/>.
+    /// </summary>
+    internal static void MultiplyPacked<T>(T[] a, int aOffset, int lda, PackedOperand<T> b, T[] c, int cOffset, int ldc, int m,
+        bool accumulate, bool thisThreadOnly) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new GemmProblem<T>(a, aOffset, lda, false, b.Source, b.Offset, b.Ldb, b.TransB, c, cOffset, ldc, m, b.N, b.K, accumulate);
+        Validate(g, nameof(MultiplyPacked));
+        int threads = thisThreadOnly ? 1 : Workers.ThreadCount;
+        // Where Run would not use the packed driver (other element types, tiny products), the original B serves.
+        if (b.Packed is null || g.M == 0 || g.N == 0 || g.K == 0 || GemmSmall.Suits((long)g.M * g.N * g.K, g.TransB))
+        {
+            Run(g, b.Path, threads);
+            return;
+        }
+        g = g with { PackedB = b.Packed };
+        switch (b.Path)
+        {
+            case KernelPath.Avx512: GemmDriver<T, Avx512Kernel<T>>.Run(g, threads); break;
+            case KernelPath.Avx2: GemmDriver<T, Avx2Kernel<T>>.Run(g, threads); break;
+            default: GemmDriver<T, PortableKernel<T>>.Run(g, threads); break;
+        }
+    }
+
     /// <summary>Per-matrix work (multiply-adds) from which a batch is scheduled one matrix per task.</summary>
     private const long BatchParallelThreshold = 128L * 128 * 128;
 
@@ -234,3 +281,7 @@ public static class Gemm
                 $"{op}: {name} stored as {rows}×{cols} (offset {offset}, ld {ld}) needs {end} elements but has {x.Length}.");
     }
 }
+
+/// <summary>op(B) packed once (<see cref="Gemm.PackB{T}"/>) with the original it came from, which still serves products
+/// the packed driver does not run.</summary>
+internal sealed record PackedOperand<T>(T[] Source, int Offset, int Ldb, bool TransB, int K, int N, KernelPath Path, T[]? Packed);

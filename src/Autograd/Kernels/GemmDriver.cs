@@ -8,7 +8,11 @@ internal readonly record struct GemmProblem<T>(
     T[] A, int AOffset, int Lda, bool TransA,
     T[] B, int BOffset, int Ldb, bool TransB,
     T[] C, int COffset, int Ldc,
-    int M, int N, int K, bool Accumulate);
+    int M, int N, int K, bool Accumulate)
+{
+    /// <summary>op(B) already packed by <see cref="GemmDriver{T, TKernel}.Pack"/> for this driver's kernel, or null.</summary>
+    public T[]? PackedB { get; init; }
+}
 
 /// <summary>
 /// GotoBLAS/BLIS-style blocked GEMM around the micro-kernel <typeparamref name="TKernel"/>:
@@ -92,7 +96,9 @@ internal static unsafe class GemmDriver<T, TKernel>
         T* edge = stackalloc T[TKernel.MR * TKernel.NR];
         try
         {
-            fixed (T* aBase = g.A, bBase = g.B, cBase = g.C, aRaw = aBuf, bRaw = bBuf)
+            T[]? packed = g.PackedB;
+            int paddedN = RoundUp(g.N, nr);
+            fixed (T* aBase = g.A, bBase = g.B, cBase = g.C, aRaw = aBuf, bRaw = bBuf, pBase = packed)
             {
                 T* a = aBase + g.AOffset, b = bBase + g.BOffset, c = cBase + g.COffset;
                 T* ap = Align(aRaw), bp = Align(bRaw);
@@ -106,7 +112,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                     {
                         int kc = Math.Min(kcMax, g.K - pc);
                         bool addC = g.Accumulate || pc > 0;
-                        GemmPacking.PackB(b, g.Ldb, g.TransB, pc, kc, jc, nc, nr, bp);
+                        if (packed is null) GemmPacking.PackB(b, g.Ldb, g.TransB, pc, kc, jc, nc, nr, bp);
                         for (int ic = i0; ic < i1; ic += TKernel.MC)
                         {
                             int mc = Math.Min(TKernel.MC, i1 - ic);
@@ -120,7 +126,8 @@ internal static unsafe class GemmDriver<T, TKernel>
                             for (int jr = 0; jr < nc; jr += nr)
                             {
                                 int cols = Math.Min(nr, nc - jr);
-                                T* bPanel = bp + (nint)jr * kc;
+                                // A prepacked block pc holds the panels of all columns, so column jc + jr starts (jc + jr)·kc in.
+                                T* bPanel = packed is null ? bp + (nint)jr * kc : pBase + (nint)pc * paddedN + (nint)(jc + jr) * kc;
                                 for (int ir = 0; ir < mc; ir += mr)
                                 {
                                     int rows = Math.Min(mr, mc - ir);
@@ -147,6 +154,21 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
+    /// op(B) [k×n] packed once for many products with this kernel (a recurrent weight used at every step): for each
+    /// k-block pc (the depths <see cref="RunRange"/> uses), the panels of all columns, laid out as PackB lays out one
+    /// block, at offset pc·⌈n/NR⌉NR. Columns past n are zero.
+    /// </summary>
+    public static T[] Pack(T[] b, int bOffset, int ldb, bool transB, int k, int n)
+    {
+        int nr = TKernel.NR, kcMax = BlockDepth(k), paddedN = RoundUp(n, nr);
+        var packed = new T[(long)k * paddedN <= int.MaxValue ? k * paddedN : throw new ArgumentException($"Gemm: a packed {k}×{n} operand is too large")];
+        fixed (T* bBase = b, dst = packed)
+            for (int pc = 0; pc < k; pc += kcMax)
+                GemmPacking.PackB(bBase + bOffset, ldb, transB, pc, Math.Min(kcMax, k - pc), 0, n, nr, dst + (nint)pc * paddedN);
+        return packed;
+    }
+
+    /// <summary>
     /// A partial tile: the micro-kernel's edge form computes the rows×cols corner (or more) into a scratch tile, which
     /// is then added to C, reproducing the full-tile arithmetic exactly.
     /// </summary>
@@ -170,7 +192,15 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// across many column tiles; with few columns per thread (narrow outputs, small products) it is mostly overhead.
     /// </summary>
     private static bool ReadAInPlace(in GemmProblem<T> g, int columns) =>
-        columns <= DirectAColumns && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
+        (columns <= DirectAColumns || (long)g.M * BlockDepth(g.K) * sizeof(T) <= SmallABytes)
+        && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
+
+    /// <summary>
+    /// A block of A this small (a recurrent step's batch rows, e.g. 16 × 256 floats) stays in L1 however many column panels
+    /// re-read it, so it is read in place at any width: packing it (a scalar scatter for rows of 12) cost the 16 × 256 ×
+    /// 1024 product of a char LSTM step about a tenth of its time.
+    /// </summary>
+    private const long SmallABytes = 16 * 1024;
 
     /// <summary>
     /// Largest k-block of A (rows × depth) read in place: every column panel re-reads it, so it has to stay in the

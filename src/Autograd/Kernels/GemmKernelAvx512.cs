@@ -14,8 +14,64 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
     public static int NC => 4096;
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.RunEdge"/>
-    public static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols) =>
-        Run(kc, a, rs, cs, b, c, ldc, addC: false);
+    /// <remarks>Up to 4 or 8 rows (a batch block of 16 or 32 rows ends in one) run a 4- or 8-row form, not the whole tile.</remarks>
+    public static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols)
+    {
+        if (rows <= 4) Partial<Count4>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc);
+        else if (rows <= 8) Partial<Count8>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc);
+        else Run(kc, a, rs, cs, b, c, ldc, addC: false);
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> (addC false) on the first TRows rows only (4 or 8): the same multiply-add chain per element,
+    /// compiled once per row count so the rows left out cost nothing. B's rows of two vectors are <paramref name="ldb"/>
+    /// apart: 2·w in a packed panel, a matrix's row stride when the attention kernel reads B in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Partial<TRows>(int kc, T* a, nint rs, nint cs, T* b, nint ldb, T* c, nint ldc) where TRows : struct, ICount
+    {
+        int w = Vector512<T>.Count;
+        bool eight = TRows.Value == 8;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default;
+        nint r2 = 2 * rs, r3 = 3 * rs;
+        T* q0 = a, q1 = a + 4 * rs;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<T> b0 = Vector512.Load(b), b1 = Vector512.Load(b + w);
+            Vector512<T> a0 = Vector512.Create(q0[0]);
+            c00 = Fma(a0, b0, c00); c01 = Fma(a0, b1, c01);
+            Vector512<T> a1 = Vector512.Create(q0[rs]);
+            c10 = Fma(a1, b0, c10); c11 = Fma(a1, b1, c11);
+            Vector512<T> a2 = Vector512.Create(q0[r2]);
+            c20 = Fma(a2, b0, c20); c21 = Fma(a2, b1, c21);
+            Vector512<T> a3 = Vector512.Create(q0[r3]);
+            c30 = Fma(a3, b0, c30); c31 = Fma(a3, b1, c31);
+            if (eight)
+            {
+                Vector512<T> a4 = Vector512.Create(q1[0]);
+                c40 = Fma(a4, b0, c40); c41 = Fma(a4, b1, c41);
+                Vector512<T> a5 = Vector512.Create(q1[rs]);
+                c50 = Fma(a5, b0, c50); c51 = Fma(a5, b1, c51);
+                Vector512<T> a6 = Vector512.Create(q1[r2]);
+                c60 = Fma(a6, b0, c60); c61 = Fma(a6, b1, c61);
+                Vector512<T> a7 = Vector512.Create(q1[r3]);
+                c70 = Fma(a7, b0, c70); c71 = Fma(a7, b1, c71);
+            }
+            q0 += cs; q1 += cs;
+            b += ldb;
+        }
+        Store(c00, c01, c + 0 * ldc, w, addC: false);
+        Store(c10, c11, c + 1 * ldc, w, addC: false);
+        Store(c20, c21, c + 2 * ldc, w, addC: false);
+        Store(c30, c31, c + 3 * ldc, w, addC: false);
+        if (!eight) return;
+        Store(c40, c41, c + 4 * ldc, w, addC: false);
+        Store(c50, c51, c + 5 * ldc, w, addC: false);
+        Store(c60, c61, c + 6 * ldc, w, addC: false);
+        Store(c70, c71, c + 7 * ldc, w, addC: false);
+    }
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -97,7 +153,7 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
+    internal static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> z)
     {
         // Without the instruction set (tests forcing this path elsewhere) the portable form gives the same, once-rounded result.
         if (typeof(T) == typeof(float))

@@ -54,3 +54,4 @@ internal readonly struct Count3 : ICount { public static int Value => 3; }
 internal readonly struct Count4 : ICount { public static int Value => 4; }
 internal readonly struct Count5 : ICount { public static int Value => 5; }
 internal readonly struct Count6 : ICount { public static int Value => 6; }
+internal readonly struct Count8 : ICount { public static int Value => 8; }

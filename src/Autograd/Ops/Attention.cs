@@ -10,7 +10,10 @@ namespace Autograd;
 public sealed partial class Tensor<T>
 {
     private static readonly OpInfo AttentionOp = new("ScaledDotProductAttention", Saved.Input0 | Saved.Input1,
-        "∂/∂Q = s·dS·K, dS = P ⊙ (dP − Σⱼ dPⱼPⱼ), dP = G·Vᵀ, P = softmax(s·Q·Kᵀ + M)", "∂/∂K = s·dSᵀ·Q", "∂/∂V = Pᵀ·G");
+        "∂/∂Q = s·dS·K, dS = P ⊙ (dP − Σⱼ dPⱼPⱼ), dP = G·Vᵀ, P = softmax(s·Q·Kᵀ + M)", "∂/∂K = s·dSᵀ·Q", "∂/∂V = Pᵀ·G")
+    {
+        FreshFusedGradients = true,
+    };
 
     /// <summary>
     /// Scaled dot-product attention with this tensor as the query Q [*, L, E], key K [*, S, E] and value V [*, S, Ev]
@@ -92,16 +95,11 @@ public sealed partial class Tensor<T>
         Tensor<T> q = xs[0], k = xs[1], v = xs[2];
         int batch = Shapes.Size(q.Dims.AsSpan(0, q.Rank - 2));
         var problem = AttentionProblem(q, k, v, mask, isCausal, scale, batch);
-        var grad = g.IsContiguous && g.Offset == 0 ? g : g.ContiguousCopy();
         T[]? dq = q.RequiresGrad ? Buffers.Rent<T>(q.NumElements, clear: p.NumElements == 0) : null;
         T[]? dk = k.RequiresGrad ? Buffers.Rent<T>(k.NumElements, clear: p.NumElements == 0) : null;
         T[]? dv = v.RequiresGrad ? Buffers.Rent<T>(v.NumElements, clear: p.NumElements == 0) : null;
-        if (p.NumElements > 0)
-        {
-            var scores = Kernels.Scratch.Rent<T>(p.NumElements);
-            Kernels.Attention.Backward(problem, p.Storage, grad.Storage, scores, dq, dk, dv);
-            Kernels.Scratch.Return(scores);
-        }
+        // G in its own layout: the kernel reads it in place, or gathers a head at a time (a broadcast G, as Sum gives).
+        if (p.NumElements > 0) Kernels.Attention.Backward(problem, p.Storage, g.Storage, g.Layout, dq, dk, dv);
         return
         [
             dq is null ? null : new Tensor<T>(dq, (int[])q.Dims.Clone()),

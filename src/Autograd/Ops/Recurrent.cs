@@ -52,13 +52,21 @@ public static partial class Tensor
     /// <summary>LstmCell's derivative in differentiable ops, recomputing the gates from the inputs.</summary>
     private static Tensor<T>?[] LstmCellRule<T>(Tensor<T> grad, Tensor<T>[] x, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var a = (x[0] + x[1]).Split(hidden, -1);
-        Tensor<T> i = a[0].Sigmoid(), f = a[1].Sigmoid(), g = a[2].Tanh(), o = a[3].Sigmoid(), c = x[2];
+        var (dGates, dc) = LstmCellGrads(grad.Select(0, 0), grad.Select(0, 1), x[0], x[1], x[2], hidden);
+        return [x[0].RequiresGrad ? dGates : null, x[1].RequiresGrad ? dGates : null, x[2].RequiresGrad ? dc : null];
+    }
+
+    /// <summary>The LSTM cell's gate gradient ∂a [N, 4H] and ∂c [N, H] from the gradients gh of h' and gc of c', in
+    /// differentiable ops (the gates recomputed from xg + hg and c).</summary>
+    private static (Tensor<T> Gates, Tensor<T> C) LstmCellGrads<T>(Tensor<T> gh, Tensor<T> gc, Tensor<T> inputGates,
+        Tensor<T> hiddenGates, Tensor<T> c, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = (inputGates + hiddenGates).Split(hidden, -1);
+        Tensor<T> i = a[0].Sigmoid(), f = a[1].Sigmoid(), g = a[2].Tanh(), o = a[3].Sigmoid();
         var tc = (f * c + i * g).Tanh();
-        Tensor<T> gh = grad.Select(0, 0), gc = grad.Select(0, 1);
         var dc = gc + gh * o * (T.One - tc * tc);
         var dGates = Concat([dc * g * i * (T.One - i), dc * c * f * (T.One - f), dc * i * (T.One - g * g), gh * tc * o * (T.One - o)], -1);
-        return [x[0].RequiresGrad ? dGates : null, x[1].RequiresGrad ? dGates : null, x[2].RequiresGrad ? dc * f : null];
+        return (dGates, dc * f);
     }
 
     /// <summary>
@@ -91,18 +99,22 @@ public static partial class Tensor
     /// <summary>GruCell's derivative in differentiable ops, recomputing the gates from the inputs.</summary>
     private static Tensor<T>?[] GruCellRule<T>(Tensor<T> grad, Tensor<T>[] x, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Tensor<T>[] xs = x[0].Split(hidden, -1), hs = x[1].Split(hidden, -1);
-        Tensor<T> r = (xs[0] + hs[0]).Sigmoid(), z = (xs[1] + hs[1]).Sigmoid(), h = x[2];
+        var (dInput, dHidden, dh) = GruCellGrads(grad, x[0], x[1], x[2], hidden);
+        return [x[0].RequiresGrad ? dInput : null, x[1].RequiresGrad ? dHidden : null, x[2].RequiresGrad ? dh : null];
+    }
+
+    /// <summary>The GRU cell's gradients of its input gates, hidden gates ([N, 3H] each) and state h [N, H] from the
+    /// gradient <paramref name="grad"/> of h', in differentiable ops (the gates recomputed from the inputs).</summary>
+    private static (Tensor<T> Input, Tensor<T> Hidden, Tensor<T> H) GruCellGrads<T>(Tensor<T> grad, Tensor<T> inputGates,
+        Tensor<T> hiddenGates, Tensor<T> h, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Tensor<T>[] xs = inputGates.Split(hidden, -1), hs = hiddenGates.Split(hidden, -1);
+        Tensor<T> r = (xs[0] + hs[0]).Sigmoid(), z = (xs[1] + hs[1]).Sigmoid();
         var n = (xs[2] + r * hs[2]).Tanh();
         var dn = grad * (T.One - z) * (T.One - n * n);
         var dz = grad * (h - n) * z * (T.One - z);
         var dr = dn * hs[2] * r * (T.One - r);
-        return
-        [
-            x[0].RequiresGrad ? Concat([dr, dz, dn], -1) : null,
-            x[1].RequiresGrad ? Concat([dr, dz, dn * r], -1) : null,
-            x[2].RequiresGrad ? grad * z : null,
-        ];
+        return (Concat([dr, dz, dn], -1), Concat([dr, dz, dn * r], -1), grad * z);
     }
 
     /// <summary>Checks gate inputs [N, gates·H] (both the same shape) and a state [N, H]; returns (N, H).</summary>

@@ -147,6 +147,13 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
         // One GEMM for the input projections of every step: [L·N, in]·W_ihᵀ + b_ih.
         var xp = x.Linear(w.WeightIh, w.BiasIh);
         Tensor<T> h = h0 ?? Tensor.Zeros<T>(batch, HiddenSize), c = c0 ?? Tensor.Zeros<T>(batch, HiddenSize);
+        // Full-length LSTM and GRU layers run as one op over the whole sequence (the same maths, one node).
+        if (masks is null && _kind == CellKind.Lstm) return Tensor.LstmSequence(xp, h, c, w.WeightHh, w.BiasHh, reverse);
+        if (masks is null && _kind == CellKind.Gru)
+        {
+            var (output, last) = Tensor.GruSequence(xp, h, w.WeightHh, w.BiasHh, reverse);
+            return (output, last, c);
+        }
         var outputs = new Tensor<T>[steps];
         for (int s = 0; s < steps; s++)
         {
@@ -179,8 +186,9 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
         return [.. Enumerable.Range(0, expected[0]).Select(k => batched ? state.Select(0, k) : state.Select(0, k).Unsqueeze(0))];
     }
 
-    /// <summary>Per time step t, a [N, 1] mask of the sequences still running (t &lt; lengths[n]), or null when all are.</summary>
-    private Tensor<T>?[] Masks(int[] lengths, int steps, int batch, Tensor<T> input)
+    /// <summary>Per time step t, a [N, 1] mask of the sequences still running (t &lt; lengths[n]), or null when all are;
+    /// null altogether when every sequence is full length.</summary>
+    private Tensor<T>?[]? Masks(int[] lengths, int steps, int batch, Tensor<T> input)
     {
         if (lengths.Length != batch)
             throw new ArgumentException($"{TypeName}: {lengths.Length} lengths given for a batch of {batch} (input shape {TensorShape.Format(input.Shape)})");
@@ -193,7 +201,7 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
             if (lengths.All(l => t < l)) continue;
             masks[t] = Tensor.FromArray([.. lengths.Select(l => t < l ? T.One : T.Zero)], [batch, 1]);
         }
-        return masks;
+        return lengths.All(l => l == steps) ? null : masks;
     }
 
     /// <summary>The output of the last layer for <paramref name="input"/> with zero initial states.</summary>
