@@ -28,54 +28,68 @@ internal static class LayerNorm
                 mean[r] = double.CreateTruncating(mu);
                 invStd[r] = inv;
                 TensorPrimitives.Multiply(dst, T.CreateTruncating(inv), dst);
-                if (gamma is not null) TensorPrimitives.Multiply(dst, gamma, dst);
-                if (beta is not null) TensorPrimitives.Add(dst, beta, dst);
+                if (gamma is not null && beta is not null) TensorPrimitives.MultiplyAdd(dst, gamma, beta, dst); // (x̂·γ) + β, two roundings as apart
+                else if (gamma is not null) TensorPrimitives.Multiply(dst, gamma, dst);
+                else if (beta is not null) TensorPrimitives.Add(dst, beta, dst);
             }
         });
     }
 
     /// <summary>
-    /// With x̂ = (x − μ)·r and ĝ = g·γ per row: dx = r·(ĝ − Σĝ/D − x̂·Σ(ĝ·x̂)/D) (rows in parallel), and, summed over
-    /// rows, dγ = Σ g·x̂ and dβ = Σ g (when asked for).
+    /// With x̂ = (x − μ)·r and ĝ = g·γ per row: dx = r·(ĝ − Σĝ/D − x̂·Σ(ĝ·x̂)/D), and, summed over rows, dγ = Σ g·x̂ and
+    /// dβ = Σ g (when asked for), all in one pass over the rows in parallel chunks: each chunk sums its rows' dγ and dβ
+    /// into its own slot while x̂ is at hand, and the slots are added in chunk order at the end. Chunk boundaries depend
+    /// only on the sizes, so the sums do not depend on the number of threads.
     /// </summary>
     public static void Backward<T>(T[] g, int gOffset, T[] x, int xOffset, int rows, int size, double[] mean, double[] invStd,
         T[]? gamma, T[] dx, T[]? dgamma, T[]? dbeta) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateChecked(Math.Max(size, 1));
-        Chunks.ForItems(rows, 4L * size, (s, e) =>
+        long itemCost = 4L * Math.Max(size, 1), grain = Math.Max(1, Chunks.Grain / itemCost);
+        int chunks = (int)((rows + grain - 1) / grain);
+        T[]? partGamma = dgamma is null ? null : Scratch.Rent<T>(chunks * size);
+        T[]? partBeta = dbeta is null ? null : Scratch.Rent<T>(chunks * size);
+        // A serial run gets all the rows at once: it still sums them chunk by chunk, into the same slots.
+        Chunks.For(rows, grain, rows * itemCost, (s, e) =>
         {
             var scaled = Scratch.Rent<T>(size);
-            for (int r = s; r < e; r++)
+            for (int c = (int)(s / grain); c * grain < e; c++)
             {
-                var gr = g.AsSpan(gOffset + r * size, size);
-                var xHat = dx.AsSpan(r * size, size);
-                var gHat = scaled.AsSpan(0, size);
-                Normalised(x.AsSpan(xOffset + r * size, size), mean[r], invStd[r], xHat);
-                if (gamma is null) gr.CopyTo(gHat);
-                else TensorPrimitives.Multiply(gr, gamma, gHat);
-                T sumG = TensorPrimitives.Sum<T>(gHat), sumGX = TensorPrimitives.Dot<T>(gHat, xHat);
-                // dx = r·(ĝ − x̂·Σĝx̂/D − Σĝ/D), written over x̂.
-                TensorPrimitives.MultiplyAdd(xHat, -sumGX / count, gHat, xHat);
-                TensorPrimitives.Add(xHat, -sumG / count, xHat);
-                TensorPrimitives.Multiply(xHat, T.CreateTruncating(invStd[r]), xHat);
+                Span<T> sumGamma = partGamma is null ? default : partGamma.AsSpan(c * size, size);
+                Span<T> sumBeta = partBeta is null ? default : partBeta.AsSpan(c * size, size);
+                sumGamma.Clear();
+                sumBeta.Clear();
+                for (int r = (int)(c * grain), end = (int)Math.Min(e, (c + 1) * grain); r < end; r++)
+                {
+                    var gr = g.AsSpan(gOffset + r * size, size);
+                    var xHat = dx.AsSpan(r * size, size);
+                    var gHat = scaled.AsSpan(0, size);
+                    Normalised(x.AsSpan(xOffset + r * size, size), mean[r], invStd[r], xHat);
+                    if (!sumBeta.IsEmpty) TensorPrimitives.Add(sumBeta, gr, sumBeta);
+                    if (!sumGamma.IsEmpty) TensorPrimitives.MultiplyAdd(gr, xHat, sumGamma, sumGamma);
+                    if (gamma is null) gr.CopyTo(gHat);
+                    else TensorPrimitives.Multiply(gr, gamma, gHat);
+                    T sumG = TensorPrimitives.Sum<T>(gHat), sumGX = TensorPrimitives.Dot<T>(gHat, xHat);
+                    // dx = r·(ĝ − x̂·Σĝx̂/D − Σĝ/D), written over x̂.
+                    TensorPrimitives.MultiplyAdd(xHat, -sumGX / count, gHat, xHat);
+                    TensorPrimitives.Add(xHat, -sumG / count, xHat);
+                    TensorPrimitives.Multiply(xHat, T.CreateTruncating(invStd[r]), xHat);
+                }
             }
             Scratch.Return(scaled);
         });
-        if (dgamma is null && dbeta is null) return;
-        // The parameter gradients sum over rows: one pass on this thread, recomputing x̂ per row.
-        var row = Scratch.Rent<T>(size);
-        if (dgamma is not null) Array.Clear(dgamma, 0, size);
-        if (dbeta is not null) Array.Clear(dbeta, 0, size);
-        for (int r = 0; r < rows; r++)
-        {
-            var gr = g.AsSpan(gOffset + r * size, size);
-            if (dbeta is not null) TensorPrimitives.Add(dbeta.AsSpan(0, size), gr, dbeta.AsSpan(0, size));
-            if (dgamma is null) continue;
-            var xHat = row.AsSpan(0, size);
-            Normalised(x.AsSpan(xOffset + r * size, size), mean[r], invStd[r], xHat);
-            TensorPrimitives.MultiplyAdd(gr, xHat, dgamma.AsSpan(0, size), dgamma.AsSpan(0, size));
-        }
-        Scratch.Return(row);
+        SumSlots(partGamma, chunks, size, dgamma);
+        SumSlots(partBeta, chunks, size, dbeta);
+    }
+
+    /// <summary>destination = Σ_c slots[c·size .. (c + 1)·size) in chunk order; the slots go back to the scratch pool.</summary>
+    private static void SumSlots<T>(T[]? slots, int chunks, int size, T[]? destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (slots is null || destination is null) return;
+        var sum = destination.AsSpan(0, size);
+        sum.Clear();
+        for (int c = 0; c < chunks; c++) TensorPrimitives.Add(sum, slots.AsSpan(c * size, size), sum);
+        Scratch.Return(slots);
     }
 
     /// <summary>x̂ = (x − μ)·r.</summary>
