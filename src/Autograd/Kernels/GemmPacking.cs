@@ -61,6 +61,14 @@ internal static unsafe class GemmPacking
                     for (int p = 0; p < done; p += 8)
                         Transpose6x8(src + p, lda, (float*)panel + (nint)p * 6);
                 }
+                else if (rows == 12 && mr == 12 && typeof(T) == typeof(float) && Avx.IsSupported)
+                {
+                    // The AVX-512 kernel's panels of 12 rows: an 8×8 and a 4×8 register transpose per 8 columns.
+                    done = kc / 8 * 8;
+                    float* src = (float*)a + (nint)(i0 + ir) * lda + p0;
+                    for (int p = 0; p < done; p += 8)
+                        Transpose12x8(src + p, lda, (float*)panel + (nint)p * 12);
+                }
                 for (int i = 0; i < rows; i++)
                 {
                     T* src = a + (nint)(i0 + ir + i) * lda + p0;
@@ -201,6 +209,34 @@ internal static unsafe class GemmPacking
             v.GetLower().Store(d);
             *(double*)(d + 4) = v.GetUpper().AsDouble().ToScalar();
         }
+    }
+
+    /// <summary>Columns 0–7 of 12 rows (row stride <paramref name="lds"/>) into 8 panel rows of 12 at
+    /// <paramref name="dst"/>: dst[q·12 + i] = src[i·lds + q].</summary>
+    private static void Transpose12x8(float* src, nint lds, float* dst)
+    {
+        Transpose(Avx.LoadVector256(src), Avx.LoadVector256(src + lds), Avx.LoadVector256(src + 2 * lds), Avx.LoadVector256(src + 3 * lds),
+            Avx.LoadVector256(src + 4 * lds), Avx.LoadVector256(src + 5 * lds), Avx.LoadVector256(src + 6 * lds), Avx.LoadVector256(src + 7 * lds),
+            out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+        c0.Store(dst);
+        c1.Store(dst + 12);
+        c2.Store(dst + 24);
+        c3.Store(dst + 36);
+        c4.Store(dst + 48);
+        c5.Store(dst + 60);
+        c6.Store(dst + 72);
+        c7.Store(dst + 84);
+        Transpose(Avx.LoadVector256(src + 8 * lds), Avx.LoadVector256(src + 9 * lds), Avx.LoadVector256(src + 10 * lds),
+            Avx.LoadVector256(src + 11 * lds), Vector256<float>.Zero, Vector256<float>.Zero, Vector256<float>.Zero, Vector256<float>.Zero,
+            out var d0, out var d1, out var d2, out var d3, out var d4, out var d5, out var d6, out var d7);
+        d0.GetLower().Store(dst + 8);
+        d1.GetLower().Store(dst + 20);
+        d2.GetLower().Store(dst + 32);
+        d3.GetLower().Store(dst + 44);
+        d4.GetLower().Store(dst + 56);
+        d5.GetLower().Store(dst + 68);
+        d6.GetLower().Store(dst + 80);
+        d7.GetLower().Store(dst + 92);
     }
 
     /// <summary>
