@@ -53,7 +53,7 @@ public static partial class Tensor
                 T[] dh0 = Buffers.Rent<T>(n, clear: false), dc0 = Buffers.Rent<T>(n, clear: false);
                 RecurrentSequence.LstmBackward(gy, gyOffset, gy, gyOffset + steps * n, c0s.Storage, cs.Storage, work.Storage,
                     weight.Storage, dGates, dh0, dc0, steps, rows, hidden, reverse);
-                var (dW, dB) = WeightGrads(x, 3, dGates, PreviousStates(output, h0s.Storage, steps, n, reverse), steps * rows, 4 * hidden, hidden);
+                var (dW, dB) = WeightGrads(x, 3, dGates, output, h0s.Storage, steps, rows, 4 * hidden, hidden, reverse);
                 var grads = new Tensor<T>?[x.Length];
                 grads[0] = x[0].RequiresGrad ? new Tensor<T>(dGates, [steps, rows, 4 * hidden]) : null;
                 grads[1] = x[1].RequiresGrad ? new Tensor<T>(dh0, [rows, hidden]) : null;
@@ -93,7 +93,7 @@ public static partial class Tensor
                 var dh0 = Buffers.Rent<T>(n, clear: false);
                 RecurrentSequence.GruBackward(gy, gyOffset, h0s.Storage, Dense(output).Array, work.Storage, weight.Storage, dInput, dHidden,
                     dh0, steps, rows, hidden, reverse);
-                var (dW, dB) = WeightGrads(x, 2, dHidden, PreviousStates(output, h0s.Storage, steps, n, reverse), steps * rows, 3 * hidden, hidden);
+                var (dW, dB) = WeightGrads(x, 2, dHidden, output, h0s.Storage, steps, rows, 3 * hidden, hidden, reverse);
                 var grads = new Tensor<T>?[x.Length];
                 grads[0] = x[0].RequiresGrad ? new Tensor<T>(dInput, [steps, rows, 3 * hidden]) : null;
                 grads[1] = x[1].RequiresGrad ? new Tensor<T>(dh0, [rows, hidden]) : null;
@@ -174,42 +174,34 @@ public static partial class Tensor
     }
 
     /// <summary>
-    /// ∂W_hh = Σ_t ∂hg_tᵀ·h_{t−1} as one product over all L·N rows, and ∂b_hh = the column sums of ∂hg (null where the
-    /// weight or bias, inputs <paramref name="weightIndex"/> and the one after it, need none).
+    /// ∂W_hh = Σ_t ∂hg_tᵀ·h_{t−1} and ∂b_hh = the column sums of ∂hg (null where the weight or bias, inputs
+    /// <paramref name="weightIndex"/> and the one after it, need none). The states before the steps are the outputs
+    /// shifted by one step, which lie contiguous in the output: one product over the L − 1 steps that follow another,
+    /// then the first step's with h_0 added, and no copy of the states.
     /// </summary>
-    private static (Tensor<T>? Weight, Tensor<T>? Bias) WeightGrads<T>(Tensor<T>[] x, int weightIndex, T[] dHidden, T[] hPrev,
-        int rows, int gates, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (Tensor<T>? Weight, Tensor<T>? Bias) WeightGrads<T>(Tensor<T>[] x, int weightIndex, T[] dHidden, Tensor<T> output,
+        T[] h0, int steps, int rows, int gates, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Tensor<T>? dW = null, dB = null;
         if (x[weightIndex].RequiresGrad)
         {
+            var (hs, offset) = Dense(output);
+            int n = rows * hidden, later = (steps - 1) * rows;
+            // Forward: step t ≥ 1 follows output t − 1; reverse: step t ≤ L − 2 follows output t + 1.
+            int gradStart = reverse ? 0 : rows * gates, stateStart = offset + (reverse ? n : 0);
+            int first = RecurrentSequence.TimeOf(0, steps, reverse);
             var w = Buffers.Rent<T>(gates * hidden, clear: false);
-            Gemm.Multiply(dHidden, 0, gates, true, hPrev, 0, hidden, false, w, 0, hidden, gates, hidden, rows, accumulate: false);
+            Gemm.Multiply(dHidden, gradStart, gates, true, hs, stateStart, hidden, false, w, 0, hidden, gates, hidden, later, accumulate: false);
+            Gemm.Multiply(dHidden, first * rows * gates, gates, true, h0, 0, hidden, false, w, 0, hidden, gates, hidden, rows, accumulate: true);
             dW = new Tensor<T>(w, [gates, hidden]);
         }
         if (x.Length > weightIndex + 1 && x[weightIndex + 1].RequiresGrad)
         {
-            var b = Buffers.Rent<T>(gates, clear: true);
-            for (int r = 0; r < rows; r++)
-                System.Numerics.Tensors.TensorPrimitives.Add(b, dHidden.AsSpan(r * gates, gates), b);
+            var b = Buffers.Rent<T>(gates, clear: false);
+            Kernels.Reduce.Sum(dHidden, 0, 1, steps * rows, gates, b);
             dB = new Tensor<T>(b, [gates]);
         }
         return (dW, dB);
-    }
-
-    /// <summary>The state before each step, [L, N, H] in time order: h_0 for the first step run, else the neighbouring
-    /// step's output.</summary>
-    private static T[] PreviousStates<T>(Tensor<T> output, T[] h0, int steps, int n, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var (hs, offset) = Dense(output);
-        var previous = Buffers.Rent<T>(steps * n, clear: false);
-        for (int s = 0; s < steps; s++)
-        {
-            int t = RecurrentSequence.TimeOf(s, steps, reverse);
-            var source = s == 0 ? h0.AsSpan(0, n) : hs.AsSpan(offset + RecurrentSequence.TimeOf(s - 1, steps, reverse) * n, n);
-            source.CopyTo(previous.AsSpan(t * n, n));
-        }
-        return previous;
     }
 
     /// <summary>Checks gates [L, N, G·H], a state [N, H], W_hh [G·H, H] and b_hh [G·H]; returns (L, N, H).</summary>
