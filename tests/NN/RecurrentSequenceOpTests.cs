@@ -109,6 +109,41 @@ public class RecurrentSequenceOpTests
     }
 
     [Fact]
+    public void TheBackwardUsesTheWeightsOfTheForward()
+    {
+        // Oracle: the same forward and backward without the change. W_hh is packed into private copies at the forward,
+        // so changing it in place before the backward (as an optimizer step between them would) changes no gradient.
+        var g = new Generator(75);
+        Tensor<double> Leaf(params int[] shape) => Tensor.Randn<double>(shape, g, requiresGrad: true);
+        Tensor<double> xg = Leaf(3, 40, 4 * 40), h0 = Leaf(40, 40), c0 = Leaf(40, 40), w = Leaf(4 * 40, 40), b = Leaf(4 * 40);
+        Tensor<double>[] Grads(bool change)
+        {
+            var (output, _, c) = Tensor.LstmSequence(xg, h0, c0, w, b);
+            var loss = (output * output).Sum() + c.Sum();
+            if (change) using (Tensor.NoGrad()) w.MulInPlace(3.0);
+            var grads = Tensor.Grad([loss], [xg, h0, c0, w, b]);
+            if (change) using (Tensor.NoGrad()) w.MulInPlace(1 / 3.0);
+            return grads;
+        }
+        var expected = Grads(change: false);
+        var actual = Grads(change: true);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i].ToArray(), actual[i].ToArray());
+    }
+
+    [Fact]
+    public void ABackwardAfterItsScopeEndedThrows()
+    {
+        // Oracle: TensorScope's contract: what an op made inside a scope (here the saved state and packed weights) is not
+        // readable after it ended; the backward must throw rather than read recycled buffers.
+        var g = new Generator(76);
+        Tensor<float> xg = Tensor.Randn<float>([2, 8, 4 * 16], g, requiresGrad: true), w = Tensor.Randn<float>([4 * 16, 16], g, requiresGrad: true);
+        var state = Tensor.Zeros<float>(8, 16);
+        Tensor<float> loss;
+        using (Tensor.Scope("recurrent")) loss = Tensor.LstmSequence(xg, state, state, w, null).Output.Sum().Keep();
+        Assert.Throws<InvalidOperationException>(() => loss.Backward());
+    }
+
+    [Fact]
     public void BadShapesNameTheOpAndTheShapes()
     {
         // Oracle: the documented shapes, gates [L, N, G·H], states [N, H], W_hh [G·H, H], b_hh [G·H].

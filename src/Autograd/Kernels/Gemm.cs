@@ -165,23 +165,35 @@ public static class Gemm
 
     /// <summary>
     /// op(B) [k×n] (stored as in <see cref="Multiply{T}"/>) packed once for <see cref="MultiplyPacked{T}"/>, which then
-    /// skips packing it in every product: for a weight multiplied at every step of a sequence. A copy: later changes of
-    /// <paramref name="b"/> do not reach it.
+    /// skips packing it in every product: for a weight multiplied at every step of a sequence. Private: later changes of
+    /// <paramref name="b"/> do not reach it (the products read the packed copy, or a plain copy where they are too small
+    /// for the packed driver).
     /// </summary>
     /// <remarks>A <paramref name="path"/> other than Auto is used even where this CPU lacks it (as
     /// <see cref="MultiplyOnAnyPath{T}"/>, for tests).</remarks>
-    internal static PackedOperand<T> PackB<T>(T[] b, int bOffset, int ldb, bool transB, int k, int n, KernelPath path = KernelPath.Auto)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <remarks><c>rent</c>, when given, supplies the packed array from its length (a pooled buffer whose lifetime the
+    /// caller tracks); otherwise the array is new.</remarks>
+    internal static PackedOperand<T> PackB<T>(T[] b, int bOffset, int ldb, bool transB, int k, int n, KernelPath path = KernelPath.Auto,
+        Func<int, T[]>? rent = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (path == KernelPath.Auto) path = KernelPaths.Resolve(KernelPath.Auto);
         var probe = new GemmProblem<T>(b, 0, Math.Max(1, k), false, b, bOffset, ldb, transB, b, 0, Math.Max(1, n), 0, n, k, false);
         Validate(probe, nameof(PackB));
         T[]? packed = typeof(T) != typeof(float) && typeof(T) != typeof(double) ? null : path switch
         {
-            KernelPath.Avx512 => GemmDriver<T, Avx512Kernel<T>>.Pack(b, bOffset, ldb, transB, k, n),
-            KernelPath.Avx2 => GemmDriver<T, Avx2Kernel<T>>.Pack(b, bOffset, ldb, transB, k, n),
-            _ => GemmDriver<T, PortableKernel<T>>.Pack(b, bOffset, ldb, transB, k, n),
+            KernelPath.Avx512 => GemmDriver<T, Avx512Kernel<T>>.Pack(b, bOffset, ldb, transB, k, n, rent),
+            KernelPath.Avx2 => GemmDriver<T, Avx2Kernel<T>>.Pack(b, bOffset, ldb, transB, k, n, rent),
+            _ => GemmDriver<T, PortableKernel<T>>.Pack(b, bOffset, ldb, transB, k, n, rent),
         };
+        // Products too small for the packed driver (GemmSmall) and other element types read the source instead: keep a
+        // copy of it then (a weight of at most 16³ elements), so that the operand is private either way.
+        if (packed is null || GemmSmall.Suits((long)n * k, transB: false))
+        {
+            int rows = transB ? n : k, cols = transB ? k : n;
+            var copy = new T[rows * cols];
+            for (int r = 0; r < rows; r++) b.AsSpan(bOffset + r * ldb, cols).CopyTo(copy.AsSpan(r * cols, cols));
+            return new PackedOperand<T>(copy, 0, Math.Max(1, cols), transB, k, n, path, packed);
+        }
         return new PackedOperand<T>(b, bOffset, ldb, transB, k, n, path, packed);
     }
 

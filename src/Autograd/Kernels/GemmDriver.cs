@@ -156,12 +156,14 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>
     /// op(B) [k×n] packed once for many products with this kernel (a recurrent weight used at every step): for each
     /// k-block pc (the depths <see cref="RunRange"/> uses), the panels of all columns, laid out as PackB lays out one
-    /// block, at offset pc·⌈n/NR⌉NR. Columns past n are zero.
+    /// block, at offset pc·⌈n/NR⌉NR. Columns past n are zero. The array comes from <paramref name="rent"/> (given its
+    /// length; every element is written) or is new.
     /// </summary>
-    public static T[] Pack(T[] b, int bOffset, int ldb, bool transB, int k, int n)
+    public static T[] Pack(T[] b, int bOffset, int ldb, bool transB, int k, int n, Func<int, T[]>? rent)
     {
         int nr = TKernel.NR, kcMax = BlockDepth(k), paddedN = RoundUp(n, nr);
-        var packed = new T[(long)k * paddedN <= int.MaxValue ? k * paddedN : throw new ArgumentException($"Gemm: a packed {k}×{n} operand is too large")];
+        int length = (long)k * paddedN <= int.MaxValue ? k * paddedN : throw new ArgumentException($"Gemm: a packed {k}×{n} operand is too large");
+        var packed = rent?.Invoke(length) ?? new T[length];
         fixed (T* bBase = b, dst = packed)
             for (int pc = 0; pc < k; pc += kcMax)
                 GemmPacking.PackB(bBase + bOffset, ldb, transB, pc, Math.Min(kcMax, k - pc), 0, n, nr, dst + (nint)pc * paddedN);

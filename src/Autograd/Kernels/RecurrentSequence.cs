@@ -4,14 +4,14 @@ namespace Autograd.Kernels;
 
 /// <summary>
 /// One recurrent layer in one direction over a whole sequence, as cuDNN and oneDNN run it: per step one GEMM for the
-/// hidden projection h·W_hhᵀ + b_hh (W_hh packed once per pass, not per step) and the fused cell of <see cref="Recurrent"/>,
-/// with no graph nodes in between; the
+/// hidden projection h·W_hhᵀ + b_hh and the fused cell of <see cref="Recurrent"/>, with no graph nodes in between; the
 /// backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh and ∂b_hh to
-/// the caller as one product over all steps. The batch rows are independent through time, so with several cores each
-/// takes a block of rows through every step on its own (one fork for the whole sequence, not two per step); a batch too
-/// small to split runs whole, its per-step products on all cores. Layouts (all contiguous, row-major): gates [L, N, G·H] (G = 4 for LSTM,
-/// 3 for GRU), states [N, H], per-step states [L, N, H], the weight W_hh [G·H, H]. Step s runs time index
-/// t = s, or t = L − 1 − s in reverse; "the previous state" of the first step run is the initial state.
+/// the caller as one product over all steps. W_hh comes packed once per pass (<see cref="Gemm.PackB{T}"/>): as
+/// W_hhᵀ [H, G·H] for the forward, as W_hh [G·H, H] for the backward. The batch rows are independent through time, so
+/// with several cores each takes a block of rows through every step on its own (one fork for the whole sequence, not two
+/// per step); a batch too small to split runs whole, its per-step products on all cores. Layouts (all contiguous,
+/// row-major): gates [L, N, G·H] (G = 4 for LSTM, 3 for GRU), states [N, H], per-step states [L, N, H]. Step s runs time
+/// index t = s, or t = L − 1 − s in reverse; "the previous state" of the first step run is the initial state.
 /// </summary>
 internal static class RecurrentSequence
 {
@@ -29,7 +29,7 @@ internal static class RecurrentSequence
     /// h_t = o·tanh c_t). Writes h_t to <paramref name="hs"/>[t], c_t to <paramref name="cs"/>[t] and the cell's
     /// workspace [i, f, g, o, tanh c_t] to <paramref name="work"/>[t] ([L, N, 5H]).
     /// </summary>
-    public static void LstmForward<T>(T[] xg, int xgOffset, T[] h0, T[] c0, T[] weight, T[]? bias, T[] hs, T[] cs,
+    public static void LstmForward<T>(T[] xg, int xgOffset, T[] h0, T[] c0, PackedOperand<T> weight, T[]? bias, T[] hs, T[] cs,
         T[] work, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 4 * hidden, lw = Recurrent.LstmWork * hidden;
@@ -49,11 +49,10 @@ internal static class RecurrentSequence
     /// (∂h_{t−1} = ∂a_t·W_hh, ∂c_{t−1} = dc'·f) writes ∂a_t to <paramref name="dGates"/>[t] ([L, N, 4H], also the
     /// gradient of the input gates); the initial states' gradients go to <paramref name="dh0"/> and <paramref name="dc0"/>.
     /// </summary>
-    public static void LstmBackward<T>(T[] gh, int ghOffset, T[] gcLast, int gcOffset, T[] c0, T[] cs, T[] work, T[] weight,
+    public static void LstmBackward<T>(T[] gh, int ghOffset, T[] gcLast, int gcOffset, T[] c0, T[] cs, T[] work, PackedOperand<T> weight,
         T[] dGates, T[] dh0, T[] dc0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 4 * hidden, lw = Recurrent.LstmWork * hidden;
-        var w = Gemm.PackB(weight, 0, hidden, false, gates, hidden);
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0, mh = m * hidden;
@@ -71,7 +70,7 @@ internal static class RecurrentSequence
                         work.AsSpan((t * rows + r0) * lw, m * lw), dGates.AsSpan(d0, m * gates), dcPrev.AsSpan(0, mh), m, hidden);
                     (dc, dcPrev) = (dcPrev, dc);
                     // ∂h_{t−1} = ∂a_t·W_hh.
-                    Gemm.MultiplyPacked(dGates, d0, gates, w, dh, 0, hidden, m, accumulate: false, thisThreadOnly: !threads);
+                    Gemm.MultiplyPacked(dGates, d0, gates, weight, dh, 0, hidden, m, accumulate: false, thisThreadOnly: !threads);
                 }
                 dh.AsSpan(0, mh).CopyTo(dh0.AsSpan(r0 * hidden));
                 dc.AsSpan(0, mh).CopyTo(dc0.AsSpan(r0 * hidden));
@@ -89,7 +88,7 @@ internal static class RecurrentSequence
     /// GRU over the sequence: for each step, h_g = h·W_hhᵀ + b_hh, then the cell (h_t = n + z·(h − n)). Writes h_t to
     /// <paramref name="hs"/>[t] and the cell's workspace [r, z, n, h_n] to <paramref name="work"/>[t] ([L, N, 4H]).
     /// </summary>
-    public static void GruForward<T>(T[] xg, int xgOffset, T[] h0, T[] weight, T[]? bias, T[] hs, T[] work,
+    public static void GruForward<T>(T[] xg, int xgOffset, T[] h0, PackedOperand<T> weight, T[]? bias, T[] hs, T[] work,
         int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 3 * hidden, gw = Recurrent.GruWork * hidden;
@@ -109,11 +108,10 @@ internal static class RecurrentSequence
     /// <paramref name="dHidden"/>[t] (both [L, N, 3H]); the state gradient carried is g·z + ∂h_g·W_hh. The initial
     /// state's gradient goes to <paramref name="dh0"/>.
     /// </summary>
-    public static void GruBackward<T>(T[] gh, int ghOffset, T[] h0, T[] hs, T[] work, T[] weight, T[] dInput, T[] dHidden,
+    public static void GruBackward<T>(T[] gh, int ghOffset, T[] h0, T[] hs, T[] work, PackedOperand<T> weight, T[] dInput, T[] dHidden,
         T[] dh0, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 3 * hidden, gw = Recurrent.GruWork * hidden;
-        var w = Gemm.PackB(weight, 0, hidden, false, gates, hidden);
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0, mh = m * hidden;
@@ -129,7 +127,7 @@ internal static class RecurrentSequence
                     Recurrent.GruBackward<T>(gh.AsSpan(ghOffset + t * n + r0 * hidden, mh), carried: true, h.AsSpan(hOffset + r0 * hidden, mh), work.AsSpan((t * rows + r0) * gw, m * gw),
                         dInput.AsSpan(d0, m * gates), dHidden.AsSpan(d0, m * gates), dh.AsSpan(0, mh), m, hidden);
                     // ∂h_{t−1} = g·z + ∂h_g·W_hh.
-                    Gemm.MultiplyPacked(dHidden, d0, gates, w, dh, 0, hidden, m, accumulate: true, thisThreadOnly: !threads);
+                    Gemm.MultiplyPacked(dHidden, d0, gates, weight, dh, 0, hidden, m, accumulate: true, thisThreadOnly: !threads);
                 }
                 dh.AsSpan(0, mh).CopyTo(dh0.AsSpan(r0 * hidden));
             }
@@ -145,11 +143,10 @@ internal static class RecurrentSequence
 
     /// <summary>The forward walk shared by the cells: per step the hidden projection of the previous h (h_0 first), then
     /// the cell, on each block of rows.</summary>
-    private static void Forward<T>(T[] h0, T[] weight, T[]? bias, T[] hs, int steps, int rows, int hidden,
+    private static void Forward<T>(T[] h0, PackedOperand<T> weight, T[]? bias, T[] hs, int steps, int rows, int hidden,
         int gates, bool reverse, Cell<T> cell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden;
-        var w = Gemm.PackB(weight, 0, hidden, true, hidden, gates); // op(B) = W_hhᵀ, packed once for every step
         Blocks(rows, gates, hidden, (r0, r1, threads) =>
         {
             int m = r1 - r0;
@@ -163,7 +160,7 @@ internal static class RecurrentSequence
                     // hp = h·W_hhᵀ + b_hh: the bias in every row, then one accumulating product.
                     if (bias is not null)
                         for (int r = 0; r < m; r++) bias.AsSpan(0, gates).CopyTo(hp.AsSpan(r * gates, gates));
-                    Gemm.MultiplyPacked(h, hOffset + r0 * hidden, hidden, w, hp, 0, gates, m, bias is not null, thisThreadOnly: !threads);
+                    Gemm.MultiplyPacked(h, hOffset + r0 * hidden, hidden, weight, hp, 0, gates, m, bias is not null, thisThreadOnly: !threads);
                     cell(s, t, prev, hp, r0, r1);
                 }
             }

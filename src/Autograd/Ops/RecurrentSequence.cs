@@ -34,13 +34,14 @@ public static partial class Tensor
         var (xg, xgOffset) = Dense(inputGates);
         // What the backward reads, in pooled tensors of the current scope (reading them after it ended throws):
         // private copies of the states and weights, and every step's c and cell workspace.
-        Tensor<T> h0s = PrivateCopy(h0), c0s = PrivateCopy(c0), weight = PrivateCopy(weightHh);
+        Tensor<T> h0s = PrivateCopy(h0), c0s = PrivateCopy(c0);
+        var (forwardWeight, backwardWeight) = PackedWeights(weightHh, 4, out var weightsAlive);
         var bias = biasHh is null ? null : PrivateCopy(biasHh);
         Tensor<T> cs = Pooled<T>(steps * n), work = Pooled<T>(steps * Kernels.Recurrent.LstmWork * n);
         // [L + 1, N, H]: every step's h, then the last c.
         var result = Buffers.Rent<T>((steps + 1) * n, clear: false);
         var y = new Tensor<T>(result, [steps + 1, rows, hidden]);
-        RecurrentSequence.LstmForward(xg, xgOffset, h0s.Storage, c0s.Storage, weight.Storage, bias?.Storage, result, cs.Storage,
+        RecurrentSequence.LstmForward(xg, xgOffset, h0s.Storage, c0s.Storage, forwardWeight, bias?.Storage, result, cs.Storage,
             work.Storage, steps, rows, hidden, reverse);
         cs.Storage.AsSpan(RecurrentSequence.TimeOf(steps - 1, steps, reverse) * n, n).CopyTo(result.AsSpan(steps * n, n));
         Tensor<T>[] inputs = biasHh is null ? [inputGates, h0, c0, weightHh] : [inputGates, h0, c0, weightHh, biasHh];
@@ -49,10 +50,11 @@ public static partial class Tensor
             fused: (g, output, x) =>
             {
                 var (gy, gyOffset) = Dense(g);
+                weightsAlive();
                 var dGates = Buffers.Rent<T>(steps * 4 * n, clear: false);
                 T[] dh0 = Buffers.Rent<T>(n, clear: false), dc0 = Buffers.Rent<T>(n, clear: false);
                 RecurrentSequence.LstmBackward(gy, gyOffset, gy, gyOffset + steps * n, c0s.Storage, cs.Storage, work.Storage,
-                    weight.Storage, dGates, dh0, dc0, steps, rows, hidden, reverse);
+                    backwardWeight, dGates, dh0, dc0, steps, rows, hidden, reverse);
                 var (dW, dB) = WeightGrads(x, 3, dGates, output, h0s.Storage, steps, rows, 4 * hidden, hidden, reverse);
                 var grads = new Tensor<T>?[x.Length];
                 grads[0] = x[0].RequiresGrad ? new Tensor<T>(dGates, [steps, rows, 4 * hidden]) : null;
@@ -77,21 +79,23 @@ public static partial class Tensor
         var (steps, rows, hidden) = SequenceShapes("GruSequence", 3, inputGates, h0, weightHh, biasHh);
         int n = rows * hidden;
         var (xg, xgOffset) = Dense(inputGates);
-        Tensor<T> h0s = PrivateCopy(h0), weight = PrivateCopy(weightHh), work = Pooled<T>(steps * Kernels.Recurrent.GruWork * n);
+        Tensor<T> h0s = PrivateCopy(h0), work = Pooled<T>(steps * Kernels.Recurrent.GruWork * n);
+        var (forwardWeight, backwardWeight) = PackedWeights(weightHh, 3, out var weightsAlive);
         var bias = biasHh is null ? null : PrivateCopy(biasHh);
         var result = Buffers.Rent<T>(steps * n, clear: false);
         var y = new Tensor<T>(result, [steps, rows, hidden]);
-        RecurrentSequence.GruForward(xg, xgOffset, h0s.Storage, weight.Storage, bias?.Storage, result, work.Storage, steps, rows, hidden, reverse);
+        RecurrentSequence.GruForward(xg, xgOffset, h0s.Storage, forwardWeight, bias?.Storage, result, work.Storage, steps, rows, hidden, reverse);
         Tensor<T>[] inputs = biasHh is null ? [inputGates, h0, weightHh] : [inputGates, h0, weightHh, biasHh];
         y = Graph.Record(y, GruSequenceOp, inputs,
             (g, _, x) => GruSequenceRule(g, x, reverse),
             fused: (g, output, x) =>
             {
                 var (gy, gyOffset) = Dense(g);
+                weightsAlive();
                 var dInput = Buffers.Rent<T>(steps * 3 * n, clear: false);
                 var dHidden = Buffers.Rent<T>(steps * 3 * n, clear: false);
                 var dh0 = Buffers.Rent<T>(n, clear: false);
-                RecurrentSequence.GruBackward(gy, gyOffset, h0s.Storage, Dense(output).Array, work.Storage, weight.Storage, dInput, dHidden,
+                RecurrentSequence.GruBackward(gy, gyOffset, h0s.Storage, Dense(output).Array, work.Storage, backwardWeight, dInput, dHidden,
                     dh0, steps, rows, hidden, reverse);
                 var (dW, dB) = WeightGrads(x, 2, dHidden, output, h0s.Storage, steps, rows, 3 * hidden, hidden, reverse);
                 var grads = new Tensor<T>?[x.Length];
@@ -233,6 +237,29 @@ public static partial class Tensor
     /// <summary>The storage and offset of <paramref name="t"/> when contiguous, else of a contiguous copy.</summary>
     private static (T[] Array, int Offset) Dense<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
         t.IsContiguous ? (t.Storage, t.Offset) : (t.ToArray(), 0);
+
+    /// <summary>
+    /// W_hh [G·H, H] packed for the forward's products (as W_hhᵀ) and the backward's (as W_hh): private copies, which
+    /// later in-place changes of the weight cannot reach, in pooled tensors of the current scope; <paramref name="alive"/>
+    /// reads their storage, which throws once the scope has ended (call it before the backward uses them).
+    /// </summary>
+    private static (PackedOperand<T> Forward, PackedOperand<T> Backward) PackedWeights<T>(Tensor<T> weightHh, int gates, out Action alive)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (w, offset) = Dense(weightHh);
+        int hidden = weightHh.Dims[1];
+        var holders = new List<Tensor<T>>(2);
+        T[] Rent(int length)
+        {
+            var t = Pooled<T>(length);
+            holders.Add(t);
+            return t.Storage;
+        }
+        var packed = (Gemm.PackB(w, offset, hidden, true, hidden, gates * hidden, rent: Rent),
+            Gemm.PackB(w, offset, hidden, false, gates * hidden, hidden, rent: Rent));
+        alive = () => { foreach (var t in holders) _ = t.Storage; };
+        return packed;
+    }
 
     /// <summary>A pooled tensor of <paramref name="length"/> elements, tied to the current scope.</summary>
     private static Tensor<T> Pooled<T>(int length) where T : unmanaged, IFloatingPointIeee754<T> =>
