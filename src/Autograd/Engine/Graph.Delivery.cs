@@ -52,7 +52,7 @@ internal static partial class Graph
     {
         // The kernel AccumulateGrad uses: a source of any layout into a contiguous target; a slice across an inner dim
         // (not contiguous) goes through the in-place op.
-        if (target.IsContiguous) Kernels.Strided.AddInto<T>(source.Storage, source.Layout, target.Span);
+        if (target.IsContiguous) Kernels.Strided.AddInto<T>(source.Storage, source.Layout, target.Storage, target.Offset, target.NumElements);
         else target.AddInPlace(source);
     }
 
@@ -182,7 +182,7 @@ internal static partial class Graph
             t.Grad = new Tensor<T>(g.ToArray(), (int[])t.Dims.Clone());
         else
         {
-            Kernels.Strided.AddInto<T>(g.Storage, g.Layout, t.Grad.Span);
+            Kernels.Strided.AddInto<T>(g.Storage, g.Layout, t.Grad.Storage, t.Grad.Offset, t.Grad.NumElements);
             t.Grad.BumpVersion();
         }
     }

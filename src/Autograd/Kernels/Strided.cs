@@ -51,6 +51,23 @@ internal static class Strided
         }
     }
 
+    /// <summary>
+    /// dst[dstOffset..+length) += the elements of <paramref name="src"/> laid out by <paramref name="layout"/>: a contiguous
+    /// source in parallel chunks when large (each element is one addition, so the split changes no bit), a strided one as
+    /// <see cref="AddInto{T}(ReadOnlySpan{T}, in Layout, Span{T})"/>.
+    /// </summary>
+    public static void AddInto<T>(T[] src, in Layout layout, T[] dst, int dstOffset, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!layout.IsContiguous)
+        {
+            AddInto(src, layout, dst.AsSpan(dstOffset, length));
+            return;
+        }
+        int srcOffset = layout.Offset;
+        Chunks.For(length, Chunks.Grain, (i0, i1) =>
+            TensorPrimitives.Add(dst.AsSpan(dstOffset + i0, i1 - i0), src.AsSpan(srcOffset + i0, i1 - i0), dst.AsSpan(dstOffset + i0, i1 - i0)));
+    }
+
     /// <summary>dst += the elements of <paramref name="src"/> laid out by <paramref name="layout"/> (row-major), for
     /// accumulating gradients in place; strided sources are walked row by row.</summary>
     public static void AddInto<T>(ReadOnlySpan<T> src, in Layout layout, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
