@@ -32,8 +32,8 @@ public static partial class Tensor
         CheckState("LstmSequence", "c0", c0, rows, hidden);
         int n = rows * hidden;
         var (xg, xgOffset) = Dense(inputGates);
-        // What the backward reads, in pooled tensors of the current scope (reading them after it ended throws):
-        // private copies of the states and weights, and every step's c and cell workspace.
+        // What the backward reads, in pooled tensors of the current scope (reading them after it ended throws): private
+        // copies of the initial states, W_hh packed for both passes, and every step's c and cell workspace.
         Tensor<T> h0s = PrivateCopy(h0), c0s = PrivateCopy(c0);
         var (forwardWeight, backwardWeight) = PackedWeights(weightHh, 4, out var weightsAlive);
         var bias = biasHh is null ? null : PrivateCopy(biasHh);
