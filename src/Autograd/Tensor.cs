@@ -165,6 +165,10 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         return Storage[Offset];
     }
 
+    /// <summary>The elements in row-major order as an array and the index of the first: the storage itself when contiguous
+    /// (no copy), else a fresh copy at index 0. For kernels that read arrays.</summary>
+    internal (T[] Array, int Offset) RowMajor() => IsContiguous ? (Storage, Offset) : (ToArray(), 0);
+
     /// <summary>A row-major copy of the elements.</summary>
     public T[] ToArray()
     {

@@ -204,22 +204,14 @@ public static class Gemm
     internal static void MultiplyPacked<T>(T[] a, int aOffset, int lda, PackedOperand<T> b, T[] c, int cOffset, int ldc, int m,
         bool accumulate, bool thisThreadOnly) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var g = new GemmProblem<T>(a, aOffset, lda, false, b.Source, b.Offset, b.Ldb, b.TransB, c, cOffset, ldc, m, b.N, b.K, accumulate);
+        var g = new GemmProblem<T>(a, aOffset, lda, false, b.Source, b.Offset, b.Ldb, b.TransB, c, cOffset, ldc, m, b.N, b.K, accumulate)
+        {
+            PackedB = b.Packed,
+        };
         Validate(g, nameof(MultiplyPacked));
-        int threads = thisThreadOnly ? 1 : Workers.ThreadCount;
-        // Where Run would not use the packed driver (other element types, tiny products), the original B serves.
-        if (b.Packed is null || g.M == 0 || g.N == 0 || g.K == 0 || GemmSmall.Suits((long)g.M * g.N * g.K, g.TransB))
-        {
-            Run(g, b.Path, threads);
-            return;
-        }
-        g = g with { PackedB = b.Packed };
-        switch (b.Path)
-        {
-            case KernelPath.Avx512: GemmDriver<T, Avx512Kernel<T>>.Run(g, threads); break;
-            case KernelPath.Avx2: GemmDriver<T, Avx2Kernel<T>>.Run(g, threads); break;
-            default: GemmDriver<T, PortableKernel<T>>.Run(g, threads); break;
-        }
+        // Run takes the packed driver for float and double; where it would not (other element types, tiny products),
+        // the source serves, which PackB kept as a private copy for exactly those cases.
+        Run(g, b.Path, thisThreadOnly ? 1 : Workers.ThreadCount);
     }
 
     /// <summary>Per-matrix work (multiply-adds) from which a batch is scheduled one matrix per task.</summary>

@@ -92,7 +92,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int ncMax = Math.Min(TKernel.NC, RoundUp(j1 - j0, nr));
         int slack = AlignBytes / sizeof(T);
         T[] aBuf = Scratch.Rent<T>(mcMax * kcMax + slack);
-        T[] bBuf = Scratch.Rent<T>(kcMax * ncMax + slack);
+        T[] bBuf = g.PackedB is null ? Scratch.Rent<T>(kcMax * ncMax + slack) : []; // a packed B needs no buffer
         T* edge = stackalloc T[TKernel.MR * TKernel.NR];
         try
         {

@@ -137,8 +137,9 @@ internal readonly unsafe struct Avx2Kernel<T> : IGemmMicroKernel<T> where T : un
         if (two) v1.Store(c + Vector256<T>.Count);
     }
 
+    /// <summary>x·y + z rounded once (also the recurrent cells' fused multiply-add).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
+    internal static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> z)
     {
         // Without the instruction set (tests forcing this path elsewhere) the portable form gives the same, once-rounded result.
         if (typeof(T) == typeof(float))

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -82,16 +81,9 @@ internal static class Recurrent
         f = SigmoidFunction<T>.Invoke(xf + hf);
         g = TanhFunction<T>.Invoke(xg + hg);
         o = SigmoidFunction<T>.Invoke(xo + ho);
-        cNew = Fma(i, g, f * c);
+        cNew = Avx2Kernel<T>.Fma(i, g, f * c);
         tc = TanhFunction<T>.Invoke(cNew);
     }
-
-    /// <summary>a·b + c rounded once, as TensorPrimitives.FusedMultiplyAdd.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c) where T : unmanaged =>
-        typeof(T) == typeof(float)
-            ? Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-            : Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<T> Load<T>(ReadOnlySpan<T> s, int at) where T : unmanaged =>
@@ -205,8 +197,8 @@ internal static class Recurrent
     {
         reset = SigmoidFunction<T>.Invoke(xr + hr);
         z = SigmoidFunction<T>.Invoke(xz + hz);
-        n = TanhFunction<T>.Invoke(Fma(reset, hn, xn));
-        hNew = Fma(z, hPrev - n, n);
+        n = TanhFunction<T>.Invoke(Avx2Kernel<T>.Fma(reset, hn, xn));
+        hNew = Avx2Kernel<T>.Fma(z, hPrev - n, n);
     }
 
     /// <summary>The first dst.Length lanes of v into dst, through the scratch span.</summary>

@@ -78,7 +78,7 @@ public sealed partial class Tensor<T>
         if (bias is not null && outFeatures > 0)
         {
             // b in every row, in parallel chunks of rows for a large output (a 2048 × 1024 projection wrote 8 MB serially).
-            var (b, bOffset) = bias.IsContiguous ? (bias.Storage, bias.Offset) : (bias.ToArray(), 0);
+            var (b, bOffset) = bias.RowMajor();
             Chunks.ForItems(rows, outFeatures, (r0, r1) =>
             {
                 for (int r = r0; r < r1; r++) b.AsSpan(bOffset, outFeatures).CopyTo(y.AsSpan(r * outFeatures, outFeatures));

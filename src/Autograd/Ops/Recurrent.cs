@@ -133,6 +133,9 @@ public static partial class Tensor
     }
 
     /// <summary>The elements of <paramref name="t"/> in row-major order: its storage when contiguous, else a copy.</summary>
-    private static ReadOnlySpan<T> Values<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
-        t.IsContiguous ? t.Storage.AsSpan(t.Offset, t.NumElements) : t.ToArray();
+    private static ReadOnlySpan<T> Values<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (array, offset) = t.RowMajor();
+        return array.AsSpan(offset, t.NumElements);
+    }
 }

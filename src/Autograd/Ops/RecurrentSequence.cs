@@ -31,7 +31,7 @@ public static partial class Tensor
         var (steps, rows, hidden) = SequenceShapes("LstmSequence", 4, inputGates, h0, weightHh, biasHh);
         CheckState("LstmSequence", "c0", c0, rows, hidden);
         int n = rows * hidden;
-        var (xg, xgOffset) = Dense(inputGates);
+        var (xg, xgOffset) = inputGates.RowMajor();
         // What the backward reads, in pooled tensors of the current scope (reading them after it ended throws): private
         // copies of the initial states, W_hh packed for both passes, and every step's c and cell workspace.
         Tensor<T> h0s = PrivateCopy(h0), c0s = PrivateCopy(c0);
@@ -49,7 +49,7 @@ public static partial class Tensor
             (g, _, x) => LstmSequenceRule(g, x, reverse),
             fused: (g, output, x) =>
             {
-                var (gy, gyOffset) = Dense(g);
+                var (gy, gyOffset) = g.RowMajor();
                 weightsAlive();
                 var dGates = Buffers.Rent<T>(steps * 4 * n, clear: false);
                 T[] dh0 = Buffers.Rent<T>(n, clear: false), dc0 = Buffers.Rent<T>(n, clear: false);
@@ -78,7 +78,7 @@ public static partial class Tensor
     {
         var (steps, rows, hidden) = SequenceShapes("GruSequence", 3, inputGates, h0, weightHh, biasHh);
         int n = rows * hidden;
-        var (xg, xgOffset) = Dense(inputGates);
+        var (xg, xgOffset) = inputGates.RowMajor();
         Tensor<T> h0s = PrivateCopy(h0), work = Pooled<T>(steps * Kernels.Recurrent.GruWork * n);
         var (forwardWeight, backwardWeight) = PackedWeights(weightHh, 3, out var weightsAlive);
         var bias = biasHh is null ? null : PrivateCopy(biasHh);
@@ -90,12 +90,12 @@ public static partial class Tensor
             (g, _, x) => GruSequenceRule(g, x, reverse),
             fused: (g, output, x) =>
             {
-                var (gy, gyOffset) = Dense(g);
+                var (gy, gyOffset) = g.RowMajor();
                 weightsAlive();
                 var dInput = Buffers.Rent<T>(steps * 3 * n, clear: false);
                 var dHidden = Buffers.Rent<T>(steps * 3 * n, clear: false);
                 var dh0 = Buffers.Rent<T>(n, clear: false);
-                RecurrentSequence.GruBackward(gy, gyOffset, h0s.Storage, Dense(output).Array, work.Storage, backwardWeight, dInput, dHidden,
+                RecurrentSequence.GruBackward(gy, gyOffset, h0s.Storage, output.Storage, work.Storage, backwardWeight, dInput, dHidden,
                     dh0, steps, rows, hidden, reverse);
                 var (dW, dB) = WeightGrads(x, 2, dHidden, output, h0s.Storage, steps, rows, 3 * hidden, hidden, reverse);
                 var grads = new Tensor<T>?[x.Length];
@@ -189,7 +189,7 @@ public static partial class Tensor
         Tensor<T>? dW = null, dB = null;
         if (x[weightIndex].RequiresGrad)
         {
-            var (hs, offset) = Dense(output);
+            var (hs, offset) = output.RowMajor();
             int n = rows * hidden, later = (steps - 1) * rows;
             // Forward: step t ≥ 1 follows output t − 1; reverse: step t ≤ L − 2 follows output t + 1.
             int gradStart = reverse ? 0 : rows * gates, stateStart = offset + (reverse ? n : 0);
@@ -234,10 +234,6 @@ public static partial class Tensor
             throw new ArgumentException($"{op}: {name} must be [N, H] = [{rows}, {hidden}], got shape {Shapes.Format(state.Dims)}");
     }
 
-    /// <summary>The storage and offset of <paramref name="t"/> when contiguous, else of a contiguous copy.</summary>
-    private static (T[] Array, int Offset) Dense<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
-        t.IsContiguous ? (t.Storage, t.Offset) : (t.ToArray(), 0);
-
     /// <summary>
     /// W_hh [G·H, H] packed for the forward's products (as W_hhᵀ) and the backward's (as W_hh): private copies, which
     /// later in-place changes of the weight cannot reach, in pooled tensors of the current scope; <paramref name="alive"/>
@@ -246,7 +242,7 @@ public static partial class Tensor
     private static (PackedOperand<T> Forward, PackedOperand<T> Backward) PackedWeights<T>(Tensor<T> weightHh, int gates, out Action alive)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (w, offset) = Dense(weightHh);
+        var (w, offset) = weightHh.RowMajor();
         int hidden = weightHh.Dims[1];
         var holders = new List<Tensor<T>>(2);
         T[] Rent(int length)
@@ -270,7 +266,7 @@ public static partial class Tensor
     private static Tensor<T> PrivateCopy<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var copy = Pooled<T>(t.NumElements);
-        var (array, offset) = Dense(t);
+        var (array, offset) = t.RowMajor();
         array.AsSpan(offset, t.NumElements).CopyTo(copy.Storage);
         return copy;
     }
