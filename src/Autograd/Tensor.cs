@@ -104,6 +104,12 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     internal Tensor(T[] storage, int[] shape) : this(storage, 0, shape, Shapes.ContiguousStrides(shape)) { }
 
+    /// <summary>A new contiguous op result of <paramref name="shape"/> (copied) over storage from the scope's pool,
+    /// zeroed when <paramref name="clear"/>: what the factories' fresh arrays are for users, this is for ops and the
+    /// engine, so that large results allocate nothing once a training step has run.</summary>
+    internal static Tensor<T> Rented(int[] shape, bool clear = true) =>
+        new(Buffers.Rent<T>(Shapes.Size(shape), clear), (int[])shape.Clone());
+
     /// <summary>A new contiguous tensor over <paramref name="storage"/> with the shape of <paramref name="like"/>, sharing
     /// its (immutable) shape array and, when it is contiguous, its strides. Its size is known, so nothing is recomputed.</summary>
     internal Tensor(T[] storage, Tensor<T> like)

@@ -55,4 +55,54 @@ public class SliceGradientTests
         grad.Sum().Backward();
         Assert.Equal([12.0, 48, 108], x.Grad!.ToArray());
     }
+
+    [Fact]
+    public void ThePendingGradientOfASlicedTensorComesFromTheScopesPool()
+    {
+        // p [3, 20000] (480 KB of doubles) is sliced three ways, as attention's packed q/k/v are. Oracle for the values:
+        // ∂L/∂p[t] = t + 1, so ∂L/∂x = 2(t + 1). Oracle for the storage: after one step has filled the pool, a step
+        // allocates less than one pending gradient (it used to be a fresh large array every step).
+        var x = Tensor.Full([3, 20000], 1.0, requiresGrad: true);
+        void Step()
+        {
+            using var scope = Tensor.Scope();
+            var p = x * 2.0;
+            var loss = p.Select(0, 0).Sum() + p.Select(0, 1).Sum() * 2.0 + p.Select(0, 2).Sum() * 3.0;
+            loss.Backward();
+        }
+        Step();
+        x.Grad = null;
+        Step();
+        var grad = x.Grad!.ToArray();
+        for (int t = 0; t < 3; t++) Assert.All(grad.AsSpan(t * 20000, 20000).ToArray(), v => Assert.Equal(2.0 * (t + 1), v));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 3 * 20000 * sizeof(double), $"a step allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void NarrowAndConcatResultsComeFromTheScopesPool()
+    {
+        // Narrow's backward pads its gradient to the whole shape and Concat builds a new tensor: both results are rented.
+        // Oracle for the values: a [2, 40000], c = concat(a, a) along dim 1 is [2, 80000] and L = Σ c[:, 0:50000] takes all
+        // of the first copy and columns [0, 10000) of the second, so ∂L/∂a[i, j] = 1 + (j < 10000 ? 1 : 0).
+        var a = Tensor.Full([2, 40000], 1.0, requiresGrad: true);
+        void Step()
+        {
+            using var scope = Tensor.Scope();
+            var b = a * 1.0;
+            Tensor.Concat([b, b], 1).Narrow(1, 0, 50000).Sum().Backward();
+        }
+        Step();
+        a.Grad = null;
+        Step();
+        var grad = a.Grad!.ToArray();
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 40000; j += 997) Assert.Equal(j < 10000 ? 2.0 : 1.0, grad[i * 40000 + j]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 2 * 40000 * sizeof(double), $"a step allocated {allocated} bytes");
+    }
 }

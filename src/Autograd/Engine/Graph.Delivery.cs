@@ -38,7 +38,9 @@ internal static partial class Graph
         var pending = input.PendingGrad;
         if (pending is null || !pass.IsOwned(pending))
         {
-            var whole = Tensor.Zeros<T>(input.Dims);
+            // Rented (zeroed) from the scope's pool: a fresh array here cost a large-object allocation per sliced input
+            // per step (the packed q/k/v of attention), and the full collections they bring.
+            var whole = Tensor<T>.Rented(input.Dims);
             if (pending is not null) AddInto(whole, pending);
             pass.Own(whole);
             input.PendingGrad = pending = whole;

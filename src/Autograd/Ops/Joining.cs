@@ -24,7 +24,7 @@ public static partial class Tensor
         }
         var shape = (int[])first.Dims.Clone();
         shape[d] = total;
-        var result = Zeros<T>(shape);
+        var result = Tensor<T>.Rented(shape, clear: false); // every element is written below
         var sizes = new int[tensors.Count];
         using (NoGrad())
         {

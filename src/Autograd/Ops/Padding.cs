@@ -48,7 +48,8 @@ public sealed partial class Tensor<T>
             before[d] = Math.Max(lo, 0);
         }
         if (Shapes.Equal(shape, cropped.Dims)) return cropped;
-        var result = Tensor.Full(shape, value);
+        var result = Rented(shape, clear: value == T.Zero);
+        if (value != T.Zero) result.Span.Fill(value);
         var inner = cropped.Dims;
         using (Tensor.NoGrad())
         {

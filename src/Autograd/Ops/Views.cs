@@ -148,7 +148,7 @@ public sealed partial class Tensor<T>
     {
         var shape = (int[])Dims.Clone();
         shape[dim] = size;
-        var result = Tensor.Zeros<T>(shape);
+        var result = Rented(shape);
         using (Tensor.NoGrad()) result.Narrow(dim, start, Dims[dim]).CopyStrided(this);
         int length = Dims[dim];
         return Graph.Record(result, PadNarrowOp, this, (g, _, _) => [g.Narrow(dim, start, length)]);
@@ -158,7 +158,7 @@ public sealed partial class Tensor<T>
     internal void CopyStrided(Tensor<T> source)
     {
         if (IsContiguous) Kernels.Strided.CopyTo<T>(source.Storage, source.Layout, Span);
-        else Kernels.Strided.CopyFrom<T>(source.ToArray(), Storage, Layout);
+        else Kernels.Strided.CopyFrom<T>(source.IsContiguous ? source.Span : source.ToArray(), Storage, Layout);
     }
 
     /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, with that dim removed.</summary>
