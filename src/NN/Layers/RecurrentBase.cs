@@ -144,11 +144,17 @@ public abstract class RecurrentBase<T> : Module<T> where T : unmanaged, IFloatin
         Tensor<T>? c0, Tensor<T>?[]? masks, bool reverse)
     {
         int steps = x.Shape[0], batch = x.Shape[1];
+        Tensor<T> h = h0 ?? Tensor.Zeros<T>(batch, HiddenSize), c = c0 ?? Tensor.Zeros<T>(batch, HiddenSize);
+        // Full-length LSTM and GRU layers run as one op over the whole sequence (the same maths, one node). An LSTM's
+        // gates add the two biases anyway (a = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), so b_ih joins b_hh, a vector of 4H:
+        // the input projection of every step, [L·N, 4H], then costs no bias pass forward and no column sum backward.
+        if (masks is null && _kind == CellKind.Lstm)
+        {
+            var bias = w.BiasIh is null ? w.BiasHh : w.BiasHh is null ? w.BiasIh : w.BiasIh + w.BiasHh;
+            return Tensor.LstmSequence(x.Linear(w.WeightIh, null), h, c, w.WeightHh, bias, reverse);
+        }
         // One GEMM for the input projections of every step: [L·N, in]·W_ihᵀ + b_ih.
         var xp = x.Linear(w.WeightIh, w.BiasIh);
-        Tensor<T> h = h0 ?? Tensor.Zeros<T>(batch, HiddenSize), c = c0 ?? Tensor.Zeros<T>(batch, HiddenSize);
-        // Full-length LSTM and GRU layers run as one op over the whole sequence (the same maths, one node).
-        if (masks is null && _kind == CellKind.Lstm) return Tensor.LstmSequence(xp, h, c, w.WeightHh, w.BiasHh, reverse);
         if (masks is null && _kind == CellKind.Gru)
         {
             var (output, last) = Tensor.GruSequence(xp, h, w.WeightHh, w.BiasHh, reverse);
