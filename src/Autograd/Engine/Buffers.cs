@@ -19,9 +19,17 @@ internal static class Buffers
         var scope = length < MinPooled ? null : TensorScope.Current;
         if (scope is null) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
         var array = ExactPool<T>.Take(length) ?? GC.AllocateUninitializedArray<T>(length);
-        if (clear) Array.Clear(array);
+        if (clear) Clear(array);
         scope.Track(array, ExactPool<T>.Instance);
         return array;
+    }
+
+    /// <summary>Zeroes <paramref name="array"/>, in parallel chunks when large (a sliced output's pending gradient of a
+    /// megabyte or more was cleared on one core while the others waited).</summary>
+    private static void Clear<T>(T[] array) where T : unmanaged
+    {
+        if (array.Length < Kernels.Chunks.ParallelWork) Array.Clear(array);
+        else Kernels.Chunks.For(array.Length, Kernels.Chunks.Grain, (i0, i1) => array.AsSpan(i0, i1 - i0).Clear());
     }
 }
 
