@@ -107,6 +107,20 @@ public class MaskingPaddingTests
     }
 
     [Fact]
+    public void PadWritesTheSignOfANegativeZeroValue()
+    {
+        // Padding with −0.0 fills −0.0 (IEEE: 1/−0 = −∞), not the +0.0 a zeroed array would hold; inside a scope, where the
+        // result is rented from the pool, as outside.
+        foreach (bool scoped in new[] { false, true })
+        {
+            using var scope = scoped ? Tensor.Scope() : null;
+            var y = Iota(1, 2).Pad([0, 2], -0.0).ToArray();
+            Assert.Equal([1.0, 2.0], y[..2]);
+            Assert.All(y[2..], v => Assert.True(v == 0 && double.IsNegative(v), $"padding {v} should be −0.0"));
+        }
+    }
+
+    [Fact]
     public void PadWithNegativeAmountsCrops()
     {
         var x = Iota(2, 3);

@@ -48,8 +48,10 @@ public sealed partial class Tensor<T>
             before[d] = Math.Max(lo, 0);
         }
         if (Shapes.Equal(shape, cropped.Dims)) return cropped;
-        var result = Rented(shape, clear: value == T.Zero);
-        if (value != T.Zero) result.Span.Fill(value);
+        // A rented array comes zeroed (+0) only for value +0; −0, NaN and the rest are filled in.
+        bool positiveZero = value == T.Zero && !T.IsNegative(value);
+        var result = Rented(shape, clear: positiveZero);
+        if (!positiveZero) result.Span.Fill(value);
         var inner = cropped.Dims;
         using (Tensor.NoGrad())
         {
