@@ -45,26 +45,43 @@ internal static class AttentionReference
     /// Returns (output [N, L, E], weights [N, H, L, S]).
     /// </summary>
     public static (double[] Output, double[] Weights) MultiHead(double[] q, double[] k, double[] v, int n, int l, int s, int e, int heads,
-        double[] w, double[] b, double[] wo, double[] bo, double[]? attn, double[]? padding, bool causal)
+        double[] w, double[] b, double[] wo, double[] bo, double[]? attn, double[]? padding, bool causal) =>
+        MultiHeadWithOptions(q, k, v, n, l, s, e, e, e, heads, w[..(e * e)], w[(e * e)..(2 * e * e)], w[(2 * e * e)..], b,
+            null, null, zeroAttn: false, wo, bo, attn, padding, causal);
+
+    /// <summary>
+    /// PyTorch's multi-head attention with its options, batch first: q [N, L, E], k [N, S, kdim], v [N, S, vdim];
+    /// separate projections wq [E, E], wk [E, kdim], wv [E, vdim] with the packed bias b [3E] (q rows 0..E−1, k E..2E−1,
+    /// v 2E..3E−1); then the rows biasK, biasV [E] (when given) and a zero row (when <paramref name="zeroAttn"/>)
+    /// appended to every head's keys and values; masks attn [L, S] and padding [N, S] extended by zero (keeping) columns
+    /// for them; causal blocks key j &gt; i of the original keys only. Returns (output [N, L, E], weights [N, H, L, S′]).
+    /// </summary>
+    public static (double[] Output, double[] Weights) MultiHeadWithOptions(double[] q, double[] k, double[] v, int n, int l, int s,
+        int e, int kdim, int vdim, int heads, double[] wq, double[] wk, double[] wv, double[] b, double[]? biasK, double[]? biasV,
+        bool zeroAttn, double[] wo, double[] bo, double[]? attn, double[]? padding, bool causal)
     {
-        int d = e / heads;
+        int d = e / heads, extra = (biasK is null ? 0 : 1) + (zeroAttn ? 1 : 0), s2 = s + extra;
         var output = new double[n * l * e];
-        var weights = new double[n * heads * l * s];
+        var weights = new double[n * heads * l * s2];
         for (int b0 = 0; b0 < n; b0++)
         {
             var concat = new double[l * e];
             for (int h = 0; h < heads; h++)
             {
-                var qh = Project(q, b0 * l * e, l, e, w, b, 0 * e + h * d, d);
-                var kh = Project(k, b0 * s * e, s, e, w, b, 1 * e + h * d, d);
-                var vh = Project(v, b0 * s * e, s, e, w, b, 2 * e + h * d, d);
-                var mask = new double[l * s];
+                var qh = Linear(q, b0 * l * e, l, e, wq, h * d, b, 0 * e + h * d, d, 0);
+                var kh = Linear(k, b0 * s * kdim, s, kdim, wk, h * d, b, 1 * e + h * d, d, extra);
+                var vh = Linear(v, b0 * s * vdim, s, vdim, wv, h * d, b, 2 * e + h * d, d, extra);
+                if (biasK is not null)
+                    for (int c = 0; c < d; c++) (kh[s * d + c], vh[s * d + c]) = (biasK[h * d + c], biasV![h * d + c]);
+                // A zero row, when asked, is the last one: the arrays already hold zeros there.
+                var mask = new double[l * s2];
                 for (int i = 0; i < l; i++)
-                    for (int j = 0; j < s; j++) mask[i * s + j] = (attn?[i * s + j] ?? 0) + (padding?[b0 * s + j] ?? 0);
-                var (o, a) = Head(qh, kh, vh, l, s, d, d, mask, causal, 1 / Math.Sqrt(d));
+                    for (int j = 0; j < s; j++)
+                        mask[i * s2 + j] = (attn?[i * s + j] ?? 0) + (padding?[b0 * s + j] ?? 0) + (causal && j > i ? double.NegativeInfinity : 0);
+                var (o, a) = Head(qh, kh, vh, l, s2, d, d, mask, causal: false, 1 / Math.Sqrt(d));
                 for (int i = 0; i < l; i++)
                     for (int c = 0; c < d; c++) concat[i * e + h * d + c] = o[i * d + c];
-                Array.Copy(a, 0, weights, (b0 * heads + h) * l * s, l * s);
+                Array.Copy(a, 0, weights, (b0 * heads + h) * l * s2, l * s2);
             }
             for (int i = 0; i < l; i++)
                 for (int r = 0; r < e; r++)
@@ -77,15 +94,16 @@ internal static class AttentionReference
         return (output, weights);
     }
 
-    /// <summary>Rows [first, first + count) of x·Wᵀ + b for the <paramref name="rows"/> rows of x starting at <paramref name="offset"/>.</summary>
-    private static double[] Project(double[] x, int offset, int rows, int e, double[] w, double[] b, int first, int count)
+    /// <summary>Rows [wFirst, wFirst + count) of x·Wᵀ plus b[bFirst..] for the <paramref name="rows"/> rows of x (width
+    /// <paramref name="width"/>) from <paramref name="offset"/>, followed by <paramref name="spare"/> zero rows.</summary>
+    private static double[] Linear(double[] x, int offset, int rows, int width, double[] w, int wFirst, double[] b, int bFirst, int count, int spare)
     {
-        var y = new double[rows * count];
+        var y = new double[(rows + spare) * count];
         for (int i = 0; i < rows; i++)
             for (int r = 0; r < count; r++)
             {
-                double acc = b[first + r];
-                for (int c = 0; c < e; c++) acc += w[(first + r) * e + c] * x[offset + i * e + c];
+                double acc = b[bFirst + r];
+                for (int c = 0; c < width; c++) acc += w[(wFirst + r) * width + c] * x[offset + i * width + c];
                 y[i * count + r] = acc;
             }
         return y;

@@ -108,7 +108,7 @@ public class MultiheadAttentionTests
         Tensor<double> Layout(Tensor<double> t) => batchFirst ? t : t.Transpose(0, 1).Contiguous();
         var (output, weights) = mha.Forward(Layout(q), Layout(k), Layout(v), pad, attnMask: attn, averageAttnWeights: false, isCausal: causal);
         var (expected, expectedWeights) = AttentionReference.MultiHead(q.ToArray(), k.ToArray(), v.ToArray(), n, l, s, e, 2,
-            mha.InProjWeight.ToArray(), mha.InProjBias!.ToArray(), mha.OutProj.Weight.ToArray(), mha.OutProj.Bias!.ToArray(),
+            mha.InProjWeight!.ToArray(), mha.InProjBias!.ToArray(), mha.OutProj.Weight.ToArray(), mha.OutProj.Bias!.ToArray(),
             attn.ToArray(), padding, causal);
         AttentionReference.Close(expected, (batchFirst ? output : output.Transpose(0, 1)).Contiguous().ToArray());
         AttentionReference.Close(expectedWeights, weights!.ToArray());
@@ -211,7 +211,7 @@ public class MultiheadAttentionTests
         // [3E, E] matrix; in_proj_bias and out_proj.bias zero.
         var mha = new MultiheadAttention<double>(8, 2, new Generator(17));
         double a = Math.Sqrt(6.0 / (8 + 24));
-        Assert.All(mha.InProjWeight.ToArray(), w => Assert.InRange(w, -a, a));
+        Assert.All(mha.InProjWeight!.ToArray(), w => Assert.InRange(w, -a, a));
         Assert.Equal(new double[24], mha.InProjBias!.ToArray());
         Assert.Equal(new double[8], mha.OutProj.Bias!.ToArray());
         var noBias = new MultiheadAttention<double>(8, 2, new Generator(17), bias: false);

@@ -11,7 +11,11 @@ namespace Autograd.NN;
 /// [3E]; head i uses rows i·d..(i+1)·d−1 of each block. The output projection is the Linear <see cref="OutProj"/>.
 /// Initialised as PyTorch: Xavier-uniform <see cref="InProjWeight"/>, zero biases, <see cref="OutProj"/>'s weight as a Linear's.
 /// State-dict names: <c>in_proj_weight</c>, <c>in_proj_bias</c>, <c>out_proj.weight</c>, <c>out_proj.bias</c>.
-/// Separate key and value sizes (PyTorch's kdim, vdim) and add_bias_kv / add_zero_attn are not supported.
+/// With key or value sizes other than E (PyTorch's kdim, vdim) the projections are separate, as in PyTorch:
+/// <c>q_proj_weight</c> [E, E], <c>k_proj_weight</c> [E, kdim], <c>v_proj_weight</c> [E, vdim] (each Xavier-uniform) and
+/// no <c>in_proj_weight</c>. <c>addBiasKv</c> appends the learned rows <c>bias_k</c>, <c>bias_v</c> [1, 1, E]
+/// (Xavier-normal) to the projected keys and values, and <c>addZeroAttn</c> appends a zero key and value to every head,
+/// each one more key position S + 1; the masks get a zero (keeping) column for each, and the weights cover them.
 /// </summary>
 public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -32,21 +36,55 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
     /// <summary>Whether inputs and outputs are [N, L, E] (true) or [L, N, E] (false, the default, as PyTorch).</summary>
     public bool BatchFirst { get; }
 
-    /// <summary>Packed input projection [W^Q; W^K; W^V] of shape [3E, E].</summary>
+    /// <summary>Features of the key (PyTorch's kdim; <see cref="EmbedDim"/> unless given).</summary>
+    public int KDim { get; }
+
+    /// <summary>Features of the value (PyTorch's vdim; <see cref="EmbedDim"/> unless given).</summary>
+    public int VDim { get; }
+
+    /// <summary>Whether a zero key and value are appended to every head after the projections (PyTorch's add_zero_attn).</summary>
+    public bool AddZeroAttn { get; }
+
+    /// <summary>Packed input projection [W^Q; W^K; W^V] of shape [3E, E]; null when <see cref="KDim"/> or
+    /// <see cref="VDim"/> differ from E (the projections are then <see cref="QProjWeight"/>, <see cref="KProjWeight"/>,
+    /// <see cref="VProjWeight"/>).</summary>
     [Parameter]
-    public Tensor<T> InProjWeight { get; }
+    public Tensor<T>? InProjWeight { get; }
+
+    /// <summary>W^Q [E, E] when the projections are separate (see <see cref="InProjWeight"/>), else null.</summary>
+    [Parameter]
+    public Tensor<T>? QProjWeight { get; }
+
+    /// <summary>W^K [E, kdim] when the projections are separate, else null.</summary>
+    [Parameter]
+    public Tensor<T>? KProjWeight { get; }
+
+    /// <summary>W^V [E, vdim] when the projections are separate, else null.</summary>
+    [Parameter]
+    public Tensor<T>? VProjWeight { get; }
 
     /// <summary>Packed input bias [b^Q; b^K; b^V] of shape [3E] (zeros at start), or null without bias.</summary>
     [Parameter]
     public Tensor<T>? InProjBias { get; }
+
+    /// <summary>The key row appended after the projection (PyTorch's add_bias_kv), [1, 1, E]; null without.</summary>
+    [Parameter]
+    public Tensor<T>? BiasK { get; }
+
+    /// <summary>The value row appended after the projection, [1, 1, E]; null without.</summary>
+    [Parameter]
+    public Tensor<T>? BiasV { get; }
 
     /// <summary>Output projection W_O [E, E], b_O [E] (bias zero at start).</summary>
     public Linear<T> OutProj { get; }
 
     /// <summary>
     /// Creates the layer; parameters are drawn from <paramref name="generator"/>, which also draws the dropout masks.
+    /// <paramref name="kdim"/> and <paramref name="vdim"/> (default E) are the key's and value's features;
+    /// <paramref name="addBiasKv"/> and <paramref name="addZeroAttn"/> append a learned or a zero key and value, as PyTorch.
     /// </summary>
-    public MultiheadAttention(int embedDim, int numHeads, Generator generator, double dropout = 0, bool bias = true, bool batchFirst = false)
+    public MultiheadAttention(int embedDim, int numHeads, Generator generator, double dropout = 0, bool bias = true, bool batchFirst = false,
+        bool addBiasKv = false, bool addZeroAttn = false, int? kdim = null, int? vdim = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
         if (embedDim <= 0 || numHeads <= 0)
@@ -55,17 +93,37 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
             throw new ArgumentException($"MultiheadAttention: numHeads {numHeads} does not divide embedDim {embedDim} (embedDim must be a multiple of numHeads)");
         if (!(dropout >= 0 && dropout <= 1))
             throw new ArgumentOutOfRangeException(nameof(dropout), $"MultiheadAttention: dropout must be in [0, 1], got {dropout}");
+        if (kdim is <= 0 || vdim is <= 0)
+            throw new ArgumentOutOfRangeException(nameof(kdim), $"MultiheadAttention: kdim and vdim must be positive, got kdim={kdim}, vdim={vdim}");
         _generator = generator;
         EmbedDim = embedDim;
+        KDim = kdim ?? embedDim;
+        VDim = vdim ?? embedDim;
+        AddZeroAttn = addZeroAttn;
         NumHeads = numHeads;
         HeadDim = embedDim / numHeads;
         DropoutP = dropout;
         BatchFirst = batchFirst;
-        InProjWeight = Parameter(Init.XavierUniform(Tensor.Zeros<T>(3 * embedDim, embedDim), generator));
+        if (SamePacked)
+            InProjWeight = Parameter(Init.XavierUniform(Tensor.Zeros<T>(3 * embedDim, embedDim), generator));
+        else
+        {
+            QProjWeight = Parameter(Init.XavierUniform(Tensor.Zeros<T>(embedDim, embedDim), generator));
+            KProjWeight = Parameter(Init.XavierUniform(Tensor.Zeros<T>(embedDim, KDim), generator));
+            VProjWeight = Parameter(Init.XavierUniform(Tensor.Zeros<T>(embedDim, VDim), generator));
+        }
         if (bias) InProjBias = Parameter(Tensor.Zeros<T>(3 * embedDim));
+        if (addBiasKv)
+        {
+            BiasK = Parameter(Init.XavierNormal(Tensor.Zeros<T>(1, 1, embedDim), generator));
+            BiasV = Parameter(Init.XavierNormal(Tensor.Zeros<T>(1, 1, embedDim), generator));
+        }
         OutProj = new Linear<T>(embedDim, embedDim, generator, bias);
         if (OutProj.Bias is { } outBias) Init.Zeros(outBias);
     }
+
+    /// <summary>Whether q, k and v share one packed projection (key and value of E features, as PyTorch's _qkv_same_embed_dim).</summary>
+    private bool SamePacked => KDim == EmbedDim && VDim == EmbedDim;
 
     /// <summary>
     /// Attention of <paramref name="query"/> [L, N, E] over <paramref name="key"/> and <paramref name="value"/> [S, N, E]
@@ -97,7 +155,9 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
         var mask = Functional.CombineMasks(AttnMask(attnMask, n, l, s, batched), KeyPaddingMask(keyPaddingMask, n, s, batched));
         // Heads as batch dims: q [N, h, L, d], k and v [N, h, S, d]; one projection (one GEMM) for each distinct input.
         Tensor<T> q, k, v;
-        if (selfAttention)
+        if (!SamePacked)
+            (q, k, v) = (Project(query, 0, 1).Select(0, 0), Project(key, 1, 1).Select(0, 0), Project(value, 2, 1).Select(0, 0));
+        else if (selfAttention)
         {
             var qkv = Project(query, 0, 3);
             (q, k, v) = (qkv.Select(0, 0), qkv.Select(0, 1), qkv.Select(0, 2));
@@ -111,6 +171,15 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
                 (k, v) = (kv.Select(0, 0), kv.Select(0, 1));
             }
             else (k, v) = (Project(key, 1, 1).Select(0, 0), Project(value, 2, 1).Select(0, 0));
+        }
+        // Extra key positions (a learned bias row, a zero row) are appended to every head; the masks keep them.
+        int extra = (BiasK is null ? 0 : 1) + (AddZeroAttn ? 1 : 0);
+        if (extra > 0)
+        {
+            if (isCausal) (mask, isCausal) = (Functional.CombineMasks(mask, Functional.CausalMask<T>(l, s)), false);
+            (k, v) = (ExtraKeys(k, BiasK, n), ExtraKeys(v, BiasV, n));
+            if (mask is not null && mask.Shape[^1] != s) mask = mask.Expand([.. mask.Shape.SkipLast(1), s]); // a broadcast key dim, made whole
+            mask = mask?.Pad([0, extra]);
         }
         // Without the weights, the fused attention op serves where it applies.
         Tensor<T> heads;
@@ -152,12 +221,23 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
     /// </summary>
     private Tensor<T> Project(Tensor<T> x, int first, int count)
     {
-        var w = count == 3 ? InProjWeight : InProjWeight.Narrow(0, first * EmbedDim, count * EmbedDim);
+        var w = !SamePacked ? (first == 0 ? QProjWeight : first == 1 ? KProjWeight : VProjWeight)!
+            : count == 3 ? InProjWeight! : InProjWeight!.Narrow(0, first * EmbedDim, count * EmbedDim);
         var b = InProjBias is null || count == 3 ? InProjBias : InProjBias.Narrow(0, first * EmbedDim, count * EmbedDim);
         var y = Functional.Linear(x, w, b);
         int d0 = x.Shape[0], d1 = x.Shape[1];
         var split = y.Reshape(d0, d1, count, NumHeads, HeadDim);
         return (BatchFirst ? split.Permute(2, 0, 3, 1, 4) : split.Permute(2, 1, 3, 0, 4)).Contiguous();
+    }
+
+    /// <summary>k or v [N, h, S, d] with the learned row <paramref name="row"/> [1, 1, E] (when given) and then a zero row
+    /// (with <see cref="AddZeroAttn"/>) appended to every head: [N, h, S + extra, d].</summary>
+    private Tensor<T> ExtraKeys(Tensor<T> x, Tensor<T>? row, int n)
+    {
+        var parts = new List<Tensor<T>> { x };
+        if (row is not null) parts.Add(row.Reshape(1, NumHeads, 1, HeadDim).Expand([n, NumHeads, 1, HeadDim]));
+        if (AddZeroAttn) parts.Add(Tensor.Zeros<T>(n, NumHeads, 1, HeadDim));
+        return Tensor.Concat(parts, 2);
     }
 
     /// <summary>Checks ranks, features and lengths; true for batched (3-D) inputs, false for unbatched (2-D).</summary>
@@ -166,12 +246,13 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
         string layout = BatchFirst ? "[N, L, E]" : "[L, N, E]";
         if (query.Rank is not (2 or 3))
             throw new ArgumentException($"MultiheadAttention: query must be {layout} or unbatched [L, E], got shape {Shape(query)}");
-        foreach (var (name, t) in new[] { ("query", query), ("key", key), ("value", value) })
+        foreach (var (name, t, features, size) in new[] { ("query", query, EmbedDim, "embedDim"), ("key", key, KDim, SamePacked ? "embedDim" : "kdim"),
+            ("value", value, VDim, SamePacked ? "embedDim" : "vdim") })
         {
             if (t.Rank != query.Rank)
                 throw new ArgumentException($"MultiheadAttention: {name} has {t.Rank} dims but query has {query.Rank} ({name} shape {Shape(t)}, query shape {Shape(query)})");
-            if (t.Shape[^1] != EmbedDim)
-                throw new ArgumentException($"MultiheadAttention: {name} has {t.Shape[^1]} features, expected embedDim {EmbedDim} ({name} shape {Shape(t)})");
+            if (t.Shape[^1] != features)
+                throw new ArgumentException($"MultiheadAttention: {name} has {t.Shape[^1]} features, expected {size} {features} ({name} shape {Shape(t)})");
         }
         int seq = query.Rank == 3 && BatchFirst ? 1 : 0;
         if (key.Shape[seq] != value.Shape[seq])
@@ -213,5 +294,7 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
 
     /// <inheritdoc />
     protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture,
-        $"embedDim={EmbedDim}, numHeads={NumHeads}, dropout={DropoutP}, bias={(InProjBias is not null ? "true" : "false")}, batchFirst={(BatchFirst ? "true" : "false")}");
+        $"embedDim={EmbedDim}, numHeads={NumHeads}, dropout={DropoutP}, bias={(InProjBias is not null ? "true" : "false")}, batchFirst={(BatchFirst ? "true" : "false")}")
+        + (SamePacked ? "" : string.Create(CultureInfo.InvariantCulture, $", kdim={KDim}, vdim={VDim}"))
+        + (BiasK is null ? "" : ", addBiasKv=true") + (AddZeroAttn ? ", addZeroAttn=true" : "");
 }
