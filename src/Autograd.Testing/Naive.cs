@@ -299,9 +299,13 @@ public static partial class Naive
 
     /// <summary>y[n, o, i, j] = b[o] + Σ_{c,p,q} w[o, c, p, q]·x[n, c, i·s − pad + p·d, j·s − pad + q·d], terms that fall
     /// outside x left out (zero padding); output size (H + 2·pad − d·(k − 1) − 1)/s + 1 per axis.</summary>
-    public static Nd Conv2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) d)
+    public static Nd Conv2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) d) => Conv2d(x, w, b, s, pad, d, 1);
+
+    /// <summary>The same with <paramref name="groups"/>: output channel o reads input channels k·C/groups + c, c &lt;
+    /// C/groups, for its group k = o / (O/groups), through w[o, c, ·, ·].</summary>
+    public static Nd Conv2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) d, int groups)
     {
-        int kh = w.Shape[2], kw = w.Shape[3];
+        int kh = w.Shape[2], kw = w.Shape[3], outPart = w.Shape[0] / groups;
         int[] shape = [x.Shape[0], w.Shape[0], (x.Shape[2] + 2 * pad.H - d.H * (kh - 1) - 1) / s.H + 1,
             (x.Shape[3] + 2 * pad.W - d.W * (kw - 1) - 1) / s.W + 1];
         var data = new double[TensorGen.Count(shape)];
@@ -310,12 +314,12 @@ public static partial class Naive
             var at = Coords(i, shape);
             int n = at[0], o = at[1], r = at[2], t = at[3];
             double sum = b?.Data[o] ?? 0;
-            for (int c = 0; c < x.Shape[1]; c++)
+            for (int c = 0; c < w.Shape[1]; c++)
                 for (int p = 0; p < kh; p++)
                     for (int q = 0; q < kw; q++)
                     {
-                        int h = r * s.H - pad.H + p * d.H, v = t * s.W - pad.W + q * d.W;
-                        if (h >= 0 && h < x.Shape[2] && v >= 0 && v < x.Shape[3]) sum += w[o, c, p, q] * x[n, c, h, v];
+                        int h = r * s.H - pad.H + p * d.H, v = t * s.W - pad.W + q * d.W, channel = o / outPart * w.Shape[1] + c;
+                        if (h >= 0 && h < x.Shape[2] && v >= 0 && v < x.Shape[3]) sum += w[o, c, p, q] * x[n, channel, h, v];
                     }
             data[i] = sum;
         }

@@ -237,6 +237,12 @@ public static partial class OpCatalog
                 x => Conv2d(x[0], x[1], null, (2, 2), (1, 1), (2, 2))),
             new("Conv2d(per-axis)", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
                 x => x[0].Conv2d(x[1], x[2], (1, 2), (0, 1), (1, 1)), ConvCase, x => Conv2d(x[0], x[1], x[2], (1, 2), (0, 1), (1, 1))),
+            new("Conv2d of transposed views (input and weight)", "Conv2d(Tensor, Tensor, int, int, int)",
+                x => x[0].MT.Conv2d(x[1].MT, x[2], 1, 1, 1), ConvCase, x => Conv2d(x[0].MT, x[1].MT, x[2], (1, 1), (1, 1), (1, 1))),
+            new("Conv2d(groups 2)", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+                x => x[0].Conv2d(x[1], x[2], (1, 1), (1, 0), (1, 1), 2), g => GroupConvCase(g, 2), x => Conv2d(x[0], x[1], x[2], (1, 1), (1, 0), (1, 1), 2)),
+            new("Conv2d(depthwise, stride 2, no bias)", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+                x => x[0].Conv2d(x[1], null, (2, 2), (1, 1), (1, 1), 3), g => GroupConvCase(g, 3)[..2], x => Conv2d(x[0], x[1], null, (2, 2), (1, 1), (1, 1), 3)),
             new("MaxPool2d", "MaxPool2d(int, int?, int)", x => x[0].MaxPool2d(2), g => [Distinct(g, [1 + g.NextInt(2), 1 + g.NextInt(2), 4, 2 + 2 * g.NextInt(2)])],
                 x => Pool2d(x[0], (2, 2), (2, 2), (0, 0), double.NegativeInfinity, Max)),
             new("MaxPool2d(per-axis, padded)", "MaxPool2d(ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
@@ -283,6 +289,14 @@ public static partial class OpCatalog
         int i = Dim(g), o = Dim(g);
         int[] x = transposed ? [i, .. leading] : [.. leading, i], w = transposed ? [i, o] : [o, i];
         return [Uniform(g, x), Uniform(g, w), Uniform(g, [o])];
+    }
+
+    /// <summary>x [N, groups·c, H, W], w [groups·o, c, 2, kw], b [groups·o] for a grouped convolution (c = o = 1 with
+    /// three groups: depthwise).</summary>
+    private static Tensor<double>[] GroupConvCase(Choices g, int groups)
+    {
+        int n = 1 + g.NextInt(2), c = groups == 3 ? 1 : 1 + g.NextInt(2), o = groups == 3 ? 1 : 1 + g.NextInt(2);
+        return [Uniform(g, [n, groups * c, 4 + g.NextInt(2), 4 + g.NextInt(2)]), Uniform(g, [groups * o, c, 2, 1 + g.NextInt(2)]), Uniform(g, [groups * o])];
     }
 
     private static Tensor<double>[] ConvCase(Choices g)

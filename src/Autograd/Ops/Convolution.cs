@@ -32,6 +32,37 @@ public sealed partial class Tensor<T>
     public Tensor<T> Conv2d(Tensor<T> weight, Tensor<T>? bias = null, int stride = 1, int padding = 0, int dilation = 1) =>
         Conv2d(weight, bias, (stride, stride), (padding, padding), (dilation, dilation));
 
+    /// <summary>
+    /// Grouped 2-D convolution (PyTorch's <c>groups</c>): the C input channels and O output channels are split into
+    /// <paramref name="groups"/> equal parts and part k of the output sees only part k of the input, with weight
+    /// [O, C/groups, kh, kw]: y[n, o, i, j] = b[o] + Σ_{c,p,q} w[o, c, p, q] · x[n, k·C/groups + c, i·s − pad + p·d, …]
+    /// for o in part k. groups = C = O is a depthwise convolution. Each part is one convolution over its channels, the
+    /// parts joined along the channels; the derivatives are those of the parts (so second order works as for Conv2d).
+    /// </summary>
+    /// <exception cref="ArgumentException">groups is below 1 or does not divide the input or output channels, or the
+    /// weight's channels are not C/groups.</exception>
+    public Tensor<T> Conv2d(Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (groups == 1) return Conv2d(weight, bias, stride, padding, dilation);
+        if (groups < 1) throw new ArgumentException($"Conv2d: groups must be at least 1, got {groups}");
+        if (Rank != 4) throw new ArgumentException($"Conv2d: input must be [N, C, H, W], got shape {Shapes.Format(Dims)}");
+        if (weight.Rank != 4) throw new ArgumentException($"Conv2d: weight must be [O, C/groups, kh, kw], got shape {Shapes.Format(weight.Dims)}");
+        int channels = Dims[1], outChannels = weight.Dims[0];
+        if (channels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv2d: groups {groups} must divide the input channels {channels} and the output channels {outChannels} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
+        int inPart = channels / groups, outPart = outChannels / groups;
+        if (weight.Dims[1] != inPart)
+            throw new ArgumentException($"Conv2d: with {groups} groups the weight needs {inPart} input channels (C/groups), got {weight.Dims[1]} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != outChannels))
+            throw new ArgumentException($"Conv2d: bias must have shape [{outChannels}], got {Shapes.Format(bias.Dims)}");
+        var parts = new Tensor<T>[groups];
+        for (int k = 0; k < groups; k++)
+            parts[k] = Narrow(1, k * inPart, inPart).Conv2d(weight.Narrow(0, k * outPart, outPart),
+                bias?.Narrow(0, k * outPart, outPart), stride, padding, dilation);
+        return Tensor.Concat(parts, 1);
+    }
+
     /// <summary>2-D convolution with separate vertical and horizontal stride, padding and dilation.</summary>
     public Tensor<T> Conv2d(Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation)
     {
@@ -58,14 +89,15 @@ public sealed partial class Tensor<T>
     // columns, so they are kept (in a pooled tensor buffer) only when it will be asked for.
     private static Tensor<T> ConvForward(Tensor<T> x, Tensor<T> w, ConvSpec spec, Tensor<T>? bias = null)
     {
-        x = x.IsContiguous ? x : x.ContiguousCopy();
-        w = w.IsContiguous ? w : w.ContiguousCopy();
+        // The kernel reads contiguous copies of views; the node records the operands themselves, so that a view's
+        // gradient reaches the tensor it views (recording the copy lost it).
+        var (xc, wc) = (Dense(x), Dense(w));
         var g = spec.Geometry(x.Dims, w.Dims);
         int n = x.Dims[0], o = w.Dims[0];
         bool record = Graph.ShouldRecord(x, w) || (bias is not null && Graph.ShouldRecord(bias));
         T[]? saved = record && w.RequiresGrad ? Buffers.Rent<T>(clear: false, length: checked(g.ColumnRows * n * g.ColumnCols)) : null;
         var y = Buffers.Rent<T>(clear: false, length: checked(o * n * g.ColumnCols));
-        Conv2dKernel.Forward(x.Storage, x.Offset, w.Storage, w.Offset, bias?.ToArray(), g, n, o, y, saved);
+        Conv2dKernel.Forward(xc.Storage, xc.Offset, wc.Storage, wc.Offset, bias?.ToArray(), g, n, o, y, saved);
         var result = new Tensor<T>(y, [n, o, g.OutH, g.OutW]);
         if (!record) return result;
         Tensor<T>[] recorded = bias is null ? [x, w] : [x, w, bias];
@@ -89,14 +121,16 @@ public sealed partial class Tensor<T>
         return grads;
     }
 
+    /// <summary>The operand itself when contiguous, else an unrecorded contiguous copy for a kernel to read.</summary>
+    private static Tensor<T> Dense(Tensor<T> t) => t.IsContiguous ? t : t.ContiguousCopy();
+
     /// <summary>dx = col2im(Wᵀ·G'): the adjoint of <see cref="ConvForward"/> in x.</summary>
     private static Tensor<T> ConvInputGrad(Tensor<T> grad, Tensor<T> w, ConvSpec spec, int[] inputShape)
     {
-        grad = grad.IsContiguous ? grad : grad.ContiguousCopy();
-        w = w.IsContiguous ? w : w.ContiguousCopy();
+        var (gc, wc) = (Dense(grad), Dense(w));
         var g = spec.Geometry(inputShape, w.Dims);
         var dx = Buffers.Rent<T>(Shapes.Size(inputShape), clear: false);
-        Conv2dKernel.InputGrad(grad.Storage, grad.Offset, w.Storage, w.Offset, g, inputShape[0], w.Dims[0], dx);
+        Conv2dKernel.InputGrad(gc.Storage, gc.Offset, wc.Storage, wc.Offset, g, inputShape[0], w.Dims[0], dx);
         var result = new Tensor<T>(dx, (int[])inputShape.Clone());
         if (!Graph.ShouldRecord(grad, w)) return result;
         return Graph.Record(result, Conv2dInputGradOp, grad, w, (u, _, inputs) =>
@@ -113,11 +147,10 @@ public sealed partial class Tensor<T>
     /// </summary>
     private static Tensor<T> ConvWeightGrad(Tensor<T> x, Tensor<T> grad, ConvSpec spec, int[] weightShape, T[]? columns, T[]? biasSums = null)
     {
-        x = x.IsContiguous ? x : x.ContiguousCopy();
-        grad = grad.IsContiguous ? grad : grad.ContiguousCopy();
+        var (xc, gc) = (Dense(x), Dense(grad));
         var g = spec.Geometry(x.Dims, weightShape);
         var dw = Buffers.Rent<T>(clear: false, length: weightShape[0] * g.ColumnRows);
-        Conv2dKernel.WeightGrad(x.Storage, x.Offset, grad.Storage, grad.Offset, g, x.Dims[0], weightShape[0], columns, dw, biasSums);
+        Conv2dKernel.WeightGrad(xc.Storage, xc.Offset, gc.Storage, gc.Offset, g, x.Dims[0], weightShape[0], columns, dw, biasSums);
         var result = new Tensor<T>(dw, (int[])weightShape.Clone());
         if (!Graph.ShouldRecord(x, grad)) return result;
         return Graph.Record(result, Conv2dWeightGradOp, x, grad, (v, _, inputs) =>
