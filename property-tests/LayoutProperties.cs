@@ -1,0 +1,48 @@
+namespace Autograd.PropertyTests;
+
+/// <summary>
+/// Every catalog row gives the same forward and the same gradients when each tensor input of rank 2 or more arrives as
+/// a non-contiguous view of a computed tensor (xᵀ made contiguous, then transposed back: the same values in transposed
+/// strides) as on the plain input. Oracle: the row on the plain inputs. An op that recorded the contiguous copy it
+/// made of a view lost the view's gradient without a word (Conv2d did); its registry rows all drew contiguous inputs.
+/// </summary>
+public class LayoutProperties
+{
+    public static TheoryData<string> Ops => new(OpCatalog.All.Select(o => o.Name));
+
+    [Theory, MemberData(nameof(Ops))]
+    public void ViewsGiveTheSameValuesAndGradients(string op)
+    {
+        var row = OpCatalog.Get(op);
+        for (ulong seed = 1; seed <= 5; seed++)
+        {
+            var inputs = row.Draw(seed).Inputs;
+            Tensor<double>[] Leaves() => [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
+            var (plain, viewed) = (Leaves(), Leaves());
+            var expected = row.F(plain);
+            var actual = row.F([.. viewed.Select(t => t.Rank >= 2 ? t.MT.Contiguous().MT : t)]);
+            Close(expected.ToArray(), actual.ToArray(), $"{op} (seed {seed}): forward of views");
+            var wrt = Enumerable.Range(0, plain.Length).Where(i => plain[i].RequiresGrad).ToArray();
+            if (!expected.RequiresGrad || wrt.Length == 0) continue;
+            // One upstream gradient for both, cos(i + 1) at element i, so that no element's gradient is left out.
+            var upstream = Tensor.FromArray(Enumerable.Range(0, expected.NumElements).Select(i => Math.Cos(i + 1)).ToArray(), [.. expected.Shape]);
+            var gExpected = Tensor.Grad([(expected * upstream).Sum()], [.. wrt.Select(i => plain[i])], gradOutputs: null, allowUnused: true);
+            var gActual = Tensor.Grad([(actual * upstream).Sum()], [.. wrt.Select(i => viewed[i])], gradOutputs: null, allowUnused: true);
+            for (int k = 0; k < wrt.Length; k++)
+                Close(gExpected[k].ToArray(), gActual[k].ToArray(), $"{op} (seed {seed}): gradient of input {wrt[k]} through views");
+        }
+    }
+
+    /// <summary>|a − e| ≤ 1e-12 + 1e-10·|e| elementwise (the same arithmetic, up to the order of a few roundings where a
+    /// kernel walks a strided operand differently); NaN and infinities must match.</summary>
+    private static void Close(double[] expected, double[] actual, string what)
+    {
+        Assert.True(expected.Length == actual.Length, $"{what}: {actual.Length} elements, expected {expected.Length}");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = expected[i], a = actual[i];
+            bool same = e.Equals(a) || Math.Abs(a - e) <= 1e-12 + 1e-10 * Math.Abs(e);
+            Assert.True(same, $"{what}: element {i} is {a}, expected {e}");
+        }
+    }
+}
