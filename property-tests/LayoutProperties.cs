@@ -1,26 +1,35 @@
 namespace Autograd.PropertyTests;
 
 /// <summary>
-/// Every catalog row gives the same forward and the same gradients when each tensor input of rank 2 or more arrives as
-/// a non-contiguous view of a computed tensor (xᵀ made contiguous, then transposed back: the same values in transposed
-/// strides) as on the plain input. Oracle: the row on the plain inputs. An op that recorded the contiguous copy it
+/// Every catalog row gives the same forward and the same gradients when its tensor inputs arrive as non-contiguous views
+/// of computed tensors as on the plain inputs: transposed strides (xᵀ made contiguous, then transposed back; rank 2 or
+/// more), and rows of twice the width read from an offset (the second half of [x, x] joined along the last dim; rank 1
+/// or more). Oracle: the row on the plain inputs. An op that recorded the contiguous copy it
 /// made of a view lost the view's gradient without a word (Conv2d did); its registry rows all drew contiguous inputs.
 /// </summary>
 public class LayoutProperties
 {
     public static TheoryData<string> Ops => new(OpCatalog.All.Select(o => o.Name));
 
+    /// <summary>The two ways of handing an input over as a view with the same shape and values.</summary>
+    private static readonly Func<Tensor<double>, Tensor<double>>[] Views =
+    [
+        t => t.Rank >= 2 ? t.MT.Contiguous().MT : t,
+        t => t.Rank >= 1 && t.NumElements > 0 ? Tensor.Concat([t, t], t.Rank - 1).Narrow(t.Rank - 1, t.Shape[^1], t.Shape[^1]) : t,
+    ];
+
     [Theory, MemberData(nameof(Ops))]
     public void ViewsGiveTheSameValuesAndGradients(string op)
     {
         var row = OpCatalog.Get(op);
+        foreach (var view in Views)
         for (ulong seed = 1; seed <= 5; seed++)
         {
             var inputs = row.Draw(seed).Inputs;
             Tensor<double>[] Leaves() => [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
             var (plain, viewed) = (Leaves(), Leaves());
             var expected = row.F(plain);
-            var actual = row.F([.. viewed.Select(t => t.Rank >= 2 ? t.MT.Contiguous().MT : t)]);
+            var actual = row.F([.. viewed.Select(view)]);
             Close(expected.ToArray(), actual.ToArray(), $"{op} (seed {seed}): forward of views");
             var wrt = Enumerable.Range(0, plain.Length).Where(i => plain[i].RequiresGrad).ToArray();
             if (!expected.RequiresGrad || wrt.Length == 0) continue;

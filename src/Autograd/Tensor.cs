@@ -184,8 +184,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Elements of a contiguous tensor as a span over its storage (writes are visible to every view).</summary>
-    internal Span<T> Span => IsContiguous
-        ? Storage.AsSpan(Offset, NumElements)
+    internal Span<T> Span => NumElements == 0 ? Span<T>.Empty
+        : IsContiguous ? Storage.AsSpan(Offset, NumElements)
         : throw new InvalidOperationException("internal: Span of a non-contiguous tensor");
 
     /// <summary>
@@ -198,7 +198,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         if (!IsContiguous)
             throw new InvalidOperationException($"AsSpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
-        var span = Storage.AsSpan(Offset, NumElements);
+        var span = NumElements == 0 ? Span<T>.Empty : Storage.AsSpan(Offset, NumElements); // an empty view may sit past the end
         BumpVersion();
         return span;
     }
@@ -208,7 +208,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         if (!IsContiguous)
             throw new InvalidOperationException($"AsReadOnlySpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
-        return Storage.AsSpan(Offset, NumElements);
+        return NumElements == 0 ? ReadOnlySpan<T>.Empty : Storage.AsSpan(Offset, NumElements);
     }
 
     /// <summary>Keeps this tensor's storage valid after the enclosing <see cref="Tensor.Scope"/> ends (it is not recycled).</summary>

@@ -36,4 +36,21 @@ public class StridedCopyTests
         for (int r = 0; r < 600; r++)
             for (int k = 0; k < 500; k += 3) Assert.Equal(r * 1000 + k + 3, cols[r * 500 + k]);
     }
+
+    [Fact]
+    public void AnEmptyViewPastTheEndOfItsArrayCopiesAndReadsAsEmpty()
+    {
+        // The second half of [x, x] joined along the last dim, x [1, 3]: a view at offset 3 with row stride 6; narrowing
+        // its one row to none puts the empty view's offset at 3 + 6 = 9, past the array's 6 elements. Oracle: an empty
+        // tensor has no elements to read, so every path gives empty results; and Cumprod along that size-1 dim, whose
+        // backward pads such an empty crop, gives the gradient of y = x (cumprod over one element): all ones.
+        var x = Tensor.FromArray([1.0, 2, 3], [1, 3], requiresGrad: true);
+        var view = Tensor.Concat([x, x], 1).Narrow(1, 3, 3);
+        var empty = view.Narrow(0, 1, 0);
+        Assert.Empty(empty.ToArray());
+        Assert.Empty(empty.Contiguous().ToArray());
+        Assert.Equal(0, empty.AsReadOnlySpan().Length);
+        view.Cumprod(0).Sum().Backward();
+        Assert.Equal([1.0, 1, 1], x.Grad!.ToArray());
+    }
 }

@@ -10,6 +10,8 @@ internal static class Strided
     /// broadcast), in row-major order.</summary>
     public static void CopyTo<T>(ReadOnlySpan<T> src, in Layout layout, Span<T> dst) where T : unmanaged
     {
+        // An empty view may sit past its array's end (an empty Narrow at the end of a strided dim): nothing to read.
+        if (dst.IsEmpty) return;
         if (layout.IsContiguous)
         {
             src.Slice(layout.Offset, dst.Length).CopyTo(dst);
@@ -68,6 +70,7 @@ internal static class Strided
     /// <paramref name="layout"/> (the inverse of <see cref="CopyTo{T}(ReadOnlySpan{T}, in Layout, Span{T})"/>; the layout must not broadcast).</summary>
     public static void CopyFrom<T>(ReadOnlySpan<T> src, Span<T> dst, in Layout layout) where T : unmanaged
     {
+        if (layout.Size == 0) return;
         if (layout.IsContiguous)
         {
             src.Slice(0, layout.Size).CopyTo(dst.Slice(layout.Offset, layout.Size));
