@@ -59,11 +59,12 @@ public class SliceGradientTests
     [Fact]
     public void ThePendingGradientOfASlicedTensorComesFromTheScopesPool()
     {
-        // p [3, 100000] (2.4 MB of doubles, past the size cleared in parallel) is sliced three ways, as attention's packed
+        // p [3, 100003] (2.4 MB of doubles, past the size cleared in parallel; an odd length no other test rents from the
+        // process-wide pool while this one runs) is sliced three ways, as attention's packed
         // q/k/v are. Oracle for the values: ∂L/∂p[t] = t + 1, so ∂L/∂x = 2(t + 1), also in the second step, whose pending
         // gradient reuses the first step's array (a stale value left in it would show). Oracle for the storage: after one
         // step has filled the pool, a step allocates less than one pending gradient (it was a fresh array every step).
-        var x = Tensor.Full([3, 100000], 1.0, requiresGrad: true);
+        var x = Tensor.Full([3, 100003], 1.0, requiresGrad: true);
         void Step()
         {
             using var scope = Tensor.Scope();
@@ -75,35 +76,36 @@ public class SliceGradientTests
         x.Grad = null;
         Step();
         var grad = x.Grad!.ToArray();
-        for (int t = 0; t < 3; t++) Assert.All(grad.AsSpan(t * 100000, 100000).ToArray(), v => Assert.Equal(2.0 * (t + 1), v));
+        for (int t = 0; t < 3; t++) Assert.All(grad.AsSpan(t * 100003, 100003).ToArray(), v => Assert.Equal(2.0 * (t + 1), v));
         long before = GC.GetAllocatedBytesForCurrentThread();
         Step();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 3 * 100000 * sizeof(double), $"a step allocated {allocated} bytes");
+        Assert.True(allocated < 3 * 100003 * sizeof(double), $"a step allocated {allocated} bytes");
     }
 
     [Fact]
     public void NarrowAndConcatResultsComeFromTheScopesPool()
     {
         // Narrow's backward pads its gradient to the whole shape and Concat builds a new tensor: both results are rented.
-        // Oracle for the values: a [2, 40000], c = concat(a, a) along dim 1 is [2, 80000] and L = Σ c[:, 0:50000] takes all
-        // of the first copy and columns [0, 10000) of the second, so ∂L/∂a[i, j] = 1 + (j < 10000 ? 1 : 0).
-        var a = Tensor.Full([2, 40000], 1.0, requiresGrad: true);
+        // Oracle for the values: a [2, 40001], c = concat(a, a) along dim 1 is [2, 80002] and L = Σ c[:, 0:50001] takes all
+        // of the first copy and columns [0, 10000) of the second, so ∂L/∂a[i, j] = 1 + (j < 10000 ? 1 : 0). (40001 columns:
+        // lengths no other test rents from the process-wide pool while this one runs.)
+        var a = Tensor.Full([2, 40001], 1.0, requiresGrad: true);
         void Step()
         {
             using var scope = Tensor.Scope();
             var b = a * 1.0;
-            Tensor.Concat([b, b], 1).Narrow(1, 0, 50000).Sum().Backward();
+            Tensor.Concat([b, b], 1).Narrow(1, 0, 50001).Sum().Backward();
         }
         Step();
         a.Grad = null;
         Step();
         var grad = a.Grad!.ToArray();
         for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 40000; j += 997) Assert.Equal(j < 10000 ? 2.0 : 1.0, grad[i * 40000 + j]);
+            for (int j = 0; j < 40001; j += 997) Assert.Equal(j < 10000 ? 2.0 : 1.0, grad[i * 40001 + j]);
         long before = GC.GetAllocatedBytesForCurrentThread();
         Step();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 2 * 40000 * sizeof(double), $"a step allocated {allocated} bytes");
+        Assert.True(allocated < 2 * 40001 * sizeof(double), $"a step allocated {allocated} bytes");
     }
 }
