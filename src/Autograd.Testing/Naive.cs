@@ -326,6 +326,32 @@ public static partial class Naive
         return new(data, shape);
     }
 
+    /// <summary>Transposed convolution of x [N, C, H, W] with w [C, O, kh, kw]: each x[n, c, h, v] adds
+    /// x·w[c, o, p, q] to y[n, o, h·s − pad + p·d, v·s − pad + q·d] where that lies inside y, whose size per axis is
+    /// (H − 1)·s − 2·pad + d·(k − 1) + outPad + 1; then b[o].</summary>
+    public static Nd ConvTranspose2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) outPad, (int H, int W) d)
+    {
+        int kh = w.Shape[2], kw = w.Shape[3], o = w.Shape[1];
+        int[] shape = [x.Shape[0], o, (x.Shape[2] - 1) * s.H - 2 * pad.H + d.H * (kh - 1) + outPad.H + 1,
+            (x.Shape[3] - 1) * s.W - 2 * pad.W + d.W * (kw - 1) + outPad.W + 1];
+        var data = new double[TensorGen.Count(shape)];
+        for (int n = 0; n < x.Shape[0]; n++)
+            for (int c = 0; c < x.Shape[1]; c++)
+                for (int h = 0; h < x.Shape[2]; h++)
+                    for (int v = 0; v < x.Shape[3]; v++)
+                        for (int oc = 0; oc < o; oc++)
+                            for (int p = 0; p < kh; p++)
+                                for (int q = 0; q < kw; q++)
+                                {
+                                    int i = h * s.H - pad.H + p * d.H, j = v * s.W - pad.W + q * d.W;
+                                    if (i >= 0 && i < shape[2] && j >= 0 && j < shape[3])
+                                        data[((n * o + oc) * shape[2] + i) * shape[3] + j] += x[n, c, h, v] * w[c, oc, p, q];
+                                }
+        if (b is not null)
+            for (int i = 0; i < data.Length; i++) data[i] += b.Data[i / (shape[2] * shape[3]) % o];
+        return new(data, shape);
+    }
+
     /// <summary>y[n, c, i, j] = f(the k.H·k.W values x[n, c, i·s − pad + p, j·s − pad + q]), a position in the padding
     /// reading <paramref name="padValue"/>; output size (H + 2·pad − k)/s + 1 per axis.</summary>
     public static Nd Pool2d(Nd x, (int H, int W) k, (int H, int W) s, (int H, int W) pad, double padValue, Func<double[], double> f)

@@ -18,6 +18,7 @@ public class LayerLayoutTests
     {
         ["Linear"] = () => (new Linear<double>(5, 3, new Generator(1)), [2, 4, 5]),
         ["Conv2d"] = () => (new Conv2d<double>(2, 3, 3, new Generator(2), padding: 1), [2, 2, 5, 4]),
+        ["ConvTranspose2d"] = () => (new ConvTranspose2d<double>(2, 3, 3, new Generator(10), stride: 2, padding: 1, outputPadding: 1), [2, 2, 3, 4]),
         ["Conv2d groups"] = () => (new Conv2d<double>(4, 2, 3, new Generator(3), stride: 2, groups: 2), [1, 4, 5, 6]),
         ["MaxPool2d"] = () => (new MaxPool2d<double>(2), [1, 2, 4, 6]),
         ["AvgPool2d"] = () => (new AvgPool2d<double>(2, 1, 1), [1, 2, 4, 3]),

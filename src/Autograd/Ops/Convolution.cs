@@ -22,6 +22,8 @@ public sealed partial class Tensor<T>
         "∂conv(x, W)/∂x = conv_transpose(g, W)", "∂conv(x, W)/∂W = Σₙ gₙ · im2col(xₙ)ᵀ", "∂conv(x, W, b)/∂b = Σ_{n,h,w} g");
     private static readonly OpInfo Conv2dInputGradOp = new("Conv2dInputGrad", Saved.Input0 | Saved.Input1,
         "∂conv_transpose(u, W)/∂u = conv(·, W)", "∂conv_transpose(u, W)/∂W = weight gradient of conv with input g and upstream u");
+    private static readonly OpInfo ConvTranspose2dOp = new("ConvTranspose2d", Saved.Input0 | Saved.Input1,
+        "∂conv_transpose(x, w)/∂x = conv(g, w)", "∂conv_transpose(x, w)/∂w = Σₙ xₙ·im2col(gₙ)ᵀ");
     private static readonly OpInfo Conv2dWeightGradOp = new("Conv2dWeightGrad", Saved.Input0 | Saved.Input1,
         "∂(Σₙ uₙ·im2col(xₙ)ᵀ)/∂x = conv_transpose(u, g)", "∂(Σₙ uₙ·im2col(xₙ)ᵀ)/∂u = conv(x, g)");
 
@@ -61,6 +63,40 @@ public sealed partial class Tensor<T>
             parts[k] = Narrow(1, k * inPart, inPart).Conv2d(weight.Narrow(0, k * outPart, outPart),
                 bias?.Narrow(0, k * outPart, outPart), stride, padding, dilation);
         return Tensor.Concat(parts, 1);
+    }
+
+    /// <summary>
+    /// 2-D transposed convolution (PyTorch's <c>conv_transpose2d</c>, the adjoint of <see cref="Conv2d(Tensor{T}, Tensor{T}?, int, int, int)"/>
+    /// in its input) of x [N, C, H, W] with weight [C, O, kh, kw] plus an optional bias [O]: every input pixel scatters
+    /// x[n, c, h, v]·w[c, o, p, q] into y[n, o, h·s − pad + p·d, v·s − pad + q·d]. Output size per axis:
+    /// (H − 1)·s − 2·pad + d·(k − 1) + outputPadding + 1, where outputPadding (below the stride) picks
+    /// among the sizes a strided convolution maps to the same H. ∂/∂x = conv(g, w), ∂/∂w = Σₙ xₙ·im2col(gₙ)ᵀ.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad ranks, channels, bias shape, output padding, or an empty output.</exception>
+    public Tensor<T> ConvTranspose2d(Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, (int H, int W) padding,
+        (int H, int W) outputPadding, (int H, int W) dilation)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        const string op = "ConvTranspose2d";
+        if (Rank != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got shape {Shapes.Format(Dims)}");
+        if (weight.Rank != 4) throw new ArgumentException($"{op}: weight must be [C, O, kh, kw], got shape {Shapes.Format(weight.Dims)}");
+        if (weight.Dims[0] != Dims[1])
+            throw new ArgumentException($"{op}: input has {Dims[1]} channels but weight expects {weight.Dims[0]} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != weight.Dims[1]))
+            throw new ArgumentException($"{op}: bias must have shape [{weight.Dims[1]}], got {Shapes.Format(bias.Dims)}");
+        if (stride.H < 1 || stride.W < 1 || dilation.H < 1 || dilation.W < 1 || padding.H < 0 || padding.W < 0)
+            throw new ArgumentException($"{op}: stride and dilation must be at least 1 and padding at least 0, got stride {stride}, padding {padding}, dilation {dilation}");
+        // PyTorch also takes an output padding below the dilation alone; as the adjoint of a convolution it must be below the stride.
+        if (outputPadding.H < 0 || outputPadding.W < 0 || outputPadding.H >= stride.H || outputPadding.W >= stride.W)
+            throw new ArgumentException($"{op}: output padding {outputPadding} must be at least 0 and smaller than the stride {stride}");
+        int outH = (Dims[2] - 1) * stride.H - 2 * padding.H + dilation.H * (weight.Dims[2] - 1) + outputPadding.H + 1;
+        int outW = (Dims[3] - 1) * stride.W - 2 * padding.W + dilation.W * (weight.Dims[3] - 1) + outputPadding.W + 1;
+        if (outH <= 0 || outW <= 0)
+            throw new ArgumentException($"{op}: input {Shapes.Format(Dims)} with kernel {weight.Dims[2]}×{weight.Dims[3]}, stride {stride}, padding {padding}, dilation {dilation} gives an empty output ({outH}×{outW})");
+        // The adjoint of a convolution whose input is [N, O, outH, outW]: that convolution maps outH back to H.
+        var spec = new ConvSpec(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W);
+        var y = ConvInputGrad(this, weight, spec, [Dims[0], weight.Dims[1], outH, outW], ConvTranspose2dOp);
+        return bias is null ? y : y + bias.Reshape(1, bias.Dims[0], 1, 1);
     }
 
     /// <summary>2-D convolution with separate vertical and horizontal stride, padding and dilation.</summary>
@@ -125,7 +161,7 @@ public sealed partial class Tensor<T>
     private static Tensor<T> Dense(Tensor<T> t) => t.IsContiguous ? t : t.ContiguousCopy();
 
     /// <summary>dx = col2im(Wᵀ·G'): the adjoint of <see cref="ConvForward"/> in x.</summary>
-    private static Tensor<T> ConvInputGrad(Tensor<T> grad, Tensor<T> w, ConvSpec spec, int[] inputShape)
+    private static Tensor<T> ConvInputGrad(Tensor<T> grad, Tensor<T> w, ConvSpec spec, int[] inputShape, OpInfo? info = null)
     {
         var (gc, wc) = (Dense(grad), Dense(w));
         var g = spec.Geometry(inputShape, w.Dims);
@@ -133,7 +169,7 @@ public sealed partial class Tensor<T>
         Conv2dKernel.InputGrad(gc.Storage, gc.Offset, wc.Storage, wc.Offset, g, inputShape[0], w.Dims[0], dx);
         var result = new Tensor<T>(dx, (int[])inputShape.Clone());
         if (!Graph.ShouldRecord(grad, w)) return result;
-        return Graph.Record(result, Conv2dInputGradOp, grad, w, (u, _, inputs) =>
+        return Graph.Record(result, info ?? Conv2dInputGradOp, grad, w, (u, _, inputs) =>
         [
             inputs[0].RequiresGrad ? ConvForward(u, inputs[1], spec) : null,
             inputs[1].RequiresGrad ? ConvWeightGrad(u, inputs[0], spec, inputs[1].Dims, null) : null,
