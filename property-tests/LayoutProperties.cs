@@ -42,6 +42,39 @@ public class LayoutProperties
         }
     }
 
+    [Theory, MemberData(nameof(Ops))]
+    public void ViewsGiveTheSameSecondOrderGradients(string op)
+    {
+        // The same with the first-order gradients recorded (createGraph) and differentiated once more: Σ_k ⟨∂L/∂x_k, c_k⟩
+        // with fixed c_k = sin(i + 1), whose gradient runs every rule's recorded form with the views as its operands.
+        var row = OpCatalog.Get(op);
+        foreach (var view in Views)
+        for (ulong seed = 1; seed <= 2; seed++)
+        {
+            var inputs = row.Draw(seed).Inputs;
+            Tensor<double>[] Leaves() => [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
+            var (plain, viewed) = (Leaves(), Leaves());
+            var wrt = Enumerable.Range(0, plain.Length).Where(i => plain[i].RequiresGrad).ToArray();
+            double[] SecondOrder(Tensor<double>[] leaves, Func<Tensor<double>, Tensor<double>> present)
+            {
+                var y = row.F([.. leaves.Select(present)]);
+                if (!y.RequiresGrad) return [];
+                var upstream = Tensor.FromArray(Enumerable.Range(0, y.NumElements).Select(i => Math.Cos(i + 1)).ToArray(), [.. y.Shape]);
+                var first = Tensor.Grad([(y * upstream).Sum()], [.. wrt.Select(i => leaves[i])], gradOutputs: null, createGraph: true, allowUnused: true);
+                Tensor<double>? total = null;
+                foreach (var g in first.Where(g => g.RequiresGrad))
+                {
+                    var c = Tensor.FromArray(Enumerable.Range(0, g.NumElements).Select(i => Math.Sin(i + 1)).ToArray(), [.. g.Shape]);
+                    total = total is null ? (g * c).Sum() : total + (g * c).Sum();
+                }
+                if (total is null) return [];
+                return [.. Tensor.Grad([total], [.. wrt.Select(i => leaves[i])], gradOutputs: null, allowUnused: true).SelectMany(g => g.ToArray())];
+            }
+            if (wrt.Length == 0) continue;
+            Close(SecondOrder(plain, t => t), SecondOrder(viewed, view), $"{op} (seed {seed}): second-order gradients through views");
+        }
+    }
+
     /// <summary>|a − e| ≤ 1e-12 + 1e-10·|e| elementwise (the same arithmetic, up to the order of a few roundings where a
     /// kernel walks a strided operand differently); NaN and infinities must match.</summary>
     private static void Close(double[] expected, double[] actual, string what)
