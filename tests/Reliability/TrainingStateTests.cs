@@ -84,7 +84,42 @@ public sealed class TrainingStateTests : IDisposable
         Assert.Null(Checkpoint.Load(Save(model, optimizer, training: null), model, optimizer).Training);
     }
 
+    [Fact]
+    public void Checkpoint_PlateauState_ResumesAsIfUninterrupted()
+    {
+        // Oracle: the uninterrupted run. Metrics 5, 4, 4, 4 with patience 2 and factor 0.5: after three epochs the plateau
+        // is two bad epochs long. One scheduler goes on; a second, fresh one restores the checkpoint's state and goes on;
+        // both see 4, 4 next, cut the rate on the first of them, and agree on every field. The best value's bits
+        // round-trip, and so does the initial +∞ of a scheduler that never stepped.
+        var (model, optimizer) = ModelAndOptimizer();
+        var plateau = new Autograd.NN.Schedules.ReduceLROnPlateau(optimizer, factor: 0.5, patience: 2, threshold: 0,
+            thresholdMode: Autograd.NN.Schedules.ThresholdMode.Absolute, cooldown: 1);
+        foreach (double m in new[] { 5.0, 4.0, 4.0, 4.0 }) plateau.Step(m);
+        var state = new TrainingState(4, 4, null, new Dictionary<string, GeneratorState>(), plateau.State);
+        string path = Save(model, optimizer, state);
+
+        var (fresh, freshOptimizer) = ModelAndOptimizer(seed: 3);
+        var read = Checkpoint.Load(path, fresh, freshOptimizer).Training!;
+        Assert.Equal(plateau.State, read.Plateau);
+        var resumed = new Autograd.NN.Schedules.ReduceLROnPlateau(freshOptimizer, factor: 0.5, patience: 2, threshold: 0,
+            thresholdMode: Autograd.NN.Schedules.ThresholdMode.Absolute, cooldown: 1);
+        resumed.Restore(read.Plateau!);
+        // A scheduler that forgot the plateau would not cut on the first 4 (its bad epochs would start again from 0).
+        var cuts = new[] { 4.0, 4.0 }.Select(m => (plateau.Step(m), resumed.Step(m))).ToArray();
+        Assert.Equal([(true, true), (false, false)], cuts);
+        Assert.Equal(plateau.State, resumed.State);
+        Assert.Equal(optimizer.GetLearningRate(0), freshOptimizer.GetLearningRate(0));
+
+        var untouched = new Autograd.NN.Schedules.ReduceLROnPlateau(optimizer).State;
+        var again = Checkpoint.Load(Save(model, optimizer, state with { Plateau = untouched }), model, optimizer).Training!;
+        Assert.Equal(double.PositiveInfinity, again.Plateau!.Best);
+        Assert.Throws<ArgumentException>(() => { resumed.Restore(untouched with { BadEpochs = -1 }); });
+    }
+
     [Theory]
+    [InlineData("autograd.training.plateau", "7ff8000000000000;0;0;0", "expected the best value's 16 hex digits")]
+    [InlineData("autograd.training.plateau", "3ff0000000000000;1;0", "expected the best value's 16 hex digits")]
+    [InlineData("autograd.training.plateau", "3ff0000000000000;-1;0;0", "expected the best value's 16 hex digits")]
     [InlineData("autograd.training.step", "-1", "expected a whole number in [0, 9223372036854775807]")]
     [InlineData("autograd.training.step", "1e3", "expected a whole number")]
     [InlineData("autograd.training.epoch", "2147483648", "expected a whole number in [0, 2147483647]")]

@@ -62,6 +62,21 @@ public sealed class ReduceLROnPlateau
     /// <summary>Number of calls to <see cref="Step"/>.</summary>
     public int Epoch { get; private set; }
 
+    /// <summary>What changes as <see cref="Step"/> is called (PyTorch's state_dict of this scheduler, less its settings):
+    /// save it with <see cref="Serialization.TrainingState.Plateau"/> and <see cref="Restore"/> it on resuming, so that
+    /// a plateau under way is not forgotten.</summary>
+    public PlateauState State => new(Best, BadEpochs, _cooldownCounter, Epoch);
+
+    /// <summary>Puts back a state taken from <see cref="State"/> (the settings stay this scheduler's own).</summary>
+    /// <exception cref="ArgumentException">A count is negative or the best value is NaN.</exception>
+    public void Restore(PlateauState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.BadEpochs < 0 || state.CooldownCounter < 0 || state.Epoch < 0 || double.IsNaN(state.Best))
+            throw new ArgumentException($"ReduceLROnPlateau: cannot restore {state}: the counts must be non-negative and the best value a number");
+        (Best, BadEpochs, _cooldownCounter, Epoch) = (state.Best, state.BadEpochs, state.CooldownCounter, state.Epoch);
+    }
+
     /// <summary>Sets a separate lower bound η_min per parameter group.</summary>
     public void SetMinLearningRates(IReadOnlyList<double> minLearningRates)
     {
@@ -109,3 +124,7 @@ public sealed class ReduceLROnPlateau
         _ => metric > Best + Threshold,
     };
 }
+
+/// <summary>The progress of a <see cref="ReduceLROnPlateau"/>: the best metric so far, the epochs since it improved, the
+/// cooldown epochs left and the number of steps taken.</summary>
+public sealed record PlateauState(double Best, int BadEpochs, int CooldownCounter, int Epoch);

@@ -13,13 +13,16 @@ namespace Autograd.NN.Serialization;
 /// <param name="Epoch">The schedule's epoch t (≥ 0).</param>
 /// <param name="Loader">The data loader's position, or null when there is none to save.</param>
 /// <param name="Generators">Other generators' states by name (letters, digits, '_', '-' and '.').</param>
-public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loader, IReadOnlyDictionary<string, GeneratorState> Generators)
+/// <param name="Plateau">A <see cref="Schedules.ReduceLROnPlateau"/>'s progress (<see cref="Schedules.ReduceLROnPlateau.State"/>),
+/// or null when training uses none.</param>
+public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loader, IReadOnlyDictionary<string, GeneratorState> Generators,
+    Schedules.PlateauState? Plateau = null)
 {
     /// <summary>Metadata key prefix of the training state, inside the format's reserved "autograd." prefix.</summary>
     public const string Prefix = "autograd.training.";
 
     private const string StepKey = Prefix + "step", EpochKey = Prefix + "epoch", LoaderKey = Prefix + "loader",
-        GeneratorPrefix = Prefix + "generator.";
+        GeneratorPrefix = Prefix + "generator.", PlateauKey = Prefix + "plateau";
 
     /// <summary>The state as metadata entries: decimal step and epoch; each generator as its four words and the
     /// cached normal's bits in hexadecimal ("-" for none), so every bit round-trips; the loader as its batch index
@@ -35,6 +38,14 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
         };
         if (Loader is { } loader)
             meta[LoaderKey] = $"{loader.Batch.ToString(CultureInfo.InvariantCulture)};{Format(loader.EpochStart)}";
+        if (Plateau is { } p)
+        {
+            if (p.BadEpochs < 0 || p.CooldownCounter < 0 || p.Epoch < 0 || double.IsNaN(p.Best))
+                throw new ArgumentException($"TrainingState: plateau state {p} has a negative count or a NaN best value", nameof(Plateau));
+            // The best value's bits in hexadecimal (±∞ at the start included), so it round-trips exactly.
+            meta[PlateauKey] = string.Create(CultureInfo.InvariantCulture,
+                $"{BitConverter.DoubleToUInt64Bits(p.Best):x16};{p.BadEpochs};{p.CooldownCounter};{p.Epoch}");
+        }
         foreach (var (name, state) in Generators)
         {
             if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
@@ -65,6 +76,13 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
             else if (Parse(text[(semicolon + 1)..]) is { } start) loader = new DataLoaderPosition(start, batch);
             else problems.Add($"metadata '{LoaderKey}' holds an invalid generator state '{text[(semicolon + 1)..]}'; expected four non-zero-together 16-digit hex words and the normal's bits or '-', separated by ';'");
         }
+        Schedules.PlateauState? plateau = null;
+        if (metadata.TryGetValue(PlateauKey, out string? plateauText))
+        {
+            plateau = ParsePlateau(plateauText);
+            if (plateau is null)
+                problems.Add($"metadata '{PlateauKey}' is '{plateauText}'; expected the best value's 16 hex digits, then the bad epochs, the cooldown left and the epoch as whole numbers, separated by ';'");
+        }
         var generators = new Dictionary<string, GeneratorState>(StringComparer.Ordinal);
         foreach (string key in keys)
         {
@@ -73,10 +91,22 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
                 if (Parse(metadata[key]) is { } state) generators[key[GeneratorPrefix.Length..]] = state;
                 else problems.Add($"metadata '{key}' holds an invalid generator state '{metadata[key]}'");
             }
-            else if (key is not (StepKey or EpochKey or LoaderKey))
+            else if (key is not (StepKey or EpochKey or LoaderKey or PlateauKey))
                 problems.Add($"unknown training-state key '{key}'");
         }
-        return problems.Count > before ? null : new TrainingState(step, epoch, loader, generators);
+        return problems.Count > before ? null : new TrainingState(step, epoch, loader, generators, plateau);
+    }
+
+    private static Schedules.PlateauState? ParsePlateau(string text)
+    {
+        string[] parts = text.Split(';');
+        if (parts.Length != 4 || parts[0].Length != 16
+            || !ulong.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong bits)) return null;
+        var counts = new int[3];
+        for (int i = 0; i < 3; i++)
+            if (!int.TryParse(parts[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i])) return null;
+        double best = BitConverter.UInt64BitsToDouble(bits);
+        return double.IsNaN(best) ? null : new Schedules.PlateauState(best, counts[0], counts[1], counts[2]);
     }
 
     private static long ReadWhole(IReadOnlyDictionary<string, string> metadata, string key, long max, List<string> problems)
