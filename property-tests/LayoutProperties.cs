@@ -25,16 +25,13 @@ public class LayoutProperties
         foreach (var view in Views)
         for (ulong seed = 1; seed <= 5; seed++)
         {
-            var inputs = row.Draw(seed).Inputs;
-            Tensor<double>[] Leaves() => [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
-            var (plain, viewed) = (Leaves(), Leaves());
+            var (plain, viewed, wrt) = Draw(row, seed);
             var expected = row.F(plain);
             var actual = row.F([.. viewed.Select(view)]);
             Close(expected.ToArray(), actual.ToArray(), $"{op} (seed {seed}): forward of views");
-            var wrt = Enumerable.Range(0, plain.Length).Where(i => plain[i].RequiresGrad).ToArray();
             if (!expected.RequiresGrad || wrt.Length == 0) continue;
             // One upstream gradient for both, cos(i + 1) at element i, so that no element's gradient is left out.
-            var upstream = Tensor.FromArray(Enumerable.Range(0, expected.NumElements).Select(i => Math.Cos(i + 1)).ToArray(), [.. expected.Shape]);
+            var upstream = Fixed(expected, Math.Cos);
             var gExpected = Tensor.Grad([(expected * upstream).Sum()], [.. wrt.Select(i => plain[i])], gradOutputs: null, allowUnused: true);
             var gActual = Tensor.Grad([(actual * upstream).Sum()], [.. wrt.Select(i => viewed[i])], gradOutputs: null, allowUnused: true);
             for (int k = 0; k < wrt.Length; k++)
@@ -51,20 +48,17 @@ public class LayoutProperties
         foreach (var view in Views)
         for (ulong seed = 1; seed <= 2; seed++)
         {
-            var inputs = row.Draw(seed).Inputs;
-            Tensor<double>[] Leaves() => [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
-            var (plain, viewed) = (Leaves(), Leaves());
-            var wrt = Enumerable.Range(0, plain.Length).Where(i => plain[i].RequiresGrad).ToArray();
+            var (plain, viewed, wrt) = Draw(row, seed);
             double[] SecondOrder(Tensor<double>[] leaves, Func<Tensor<double>, Tensor<double>> present)
             {
                 var y = row.F([.. leaves.Select(present)]);
                 if (!y.RequiresGrad) return [];
-                var upstream = Tensor.FromArray(Enumerable.Range(0, y.NumElements).Select(i => Math.Cos(i + 1)).ToArray(), [.. y.Shape]);
+                var upstream = Fixed(y, Math.Cos);
                 var first = Tensor.Grad([(y * upstream).Sum()], [.. wrt.Select(i => leaves[i])], gradOutputs: null, createGraph: true, allowUnused: true);
                 Tensor<double>? total = null;
                 foreach (var g in first.Where(g => g.RequiresGrad))
                 {
-                    var c = Tensor.FromArray(Enumerable.Range(0, g.NumElements).Select(i => Math.Sin(i + 1)).ToArray(), [.. g.Shape]);
+                    var c = Fixed(g, Math.Sin);
                     total = total is null ? (g * c).Sum() : total + (g * c).Sum();
                 }
                 if (total is null) return [];
@@ -74,6 +68,20 @@ public class LayoutProperties
             Close(SecondOrder(plain, t => t), SecondOrder(viewed, view), $"{op} (seed {seed}): second-order gradients through views");
         }
     }
+
+    /// <summary>Case <paramref name="seed"/> of the row, drawn twice as fresh leaves (one set for the plain run, one to be
+    /// handed over as views), and the positions of the inputs that require grad.</summary>
+    private static (Tensor<double>[] Plain, Tensor<double>[] Viewed, int[] Wrt) Draw(OpInfo<double> row, ulong seed)
+    {
+        var inputs = row.Draw(seed).Inputs;
+        Tensor<double>[] Leaves() => [.. inputs.Select(t => Tensor.FromArray(t.ToArray(), [.. t.Shape], t.RequiresGrad))];
+        var plain = Leaves();
+        return (plain, Leaves(), [.. Enumerable.Range(0, plain.Length).Where(i => plain[i].RequiresGrad)]);
+    }
+
+    /// <summary>A constant tensor shaped as <paramref name="like"/> with f(i + 1) at element i.</summary>
+    private static Tensor<double> Fixed(Tensor<double> like, Func<double, double> f) =>
+        Tensor.FromArray([.. Enumerable.Range(0, like.NumElements).Select(i => f(i + 1))], [.. like.Shape]);
 
     /// <summary>|a − e| ≤ 1e-12 + 1e-10·|e| elementwise (the same arithmetic, up to the order of a few roundings where a
     /// kernel walks a strided operand differently); NaN and infinities must match.</summary>

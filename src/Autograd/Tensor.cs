@@ -184,9 +184,11 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>Elements of a contiguous tensor as a span over its storage (writes are visible to every view).</summary>
-    internal Span<T> Span => NumElements == 0 ? Span<T>.Empty
-        : IsContiguous ? Storage.AsSpan(Offset, NumElements)
-        : throw new InvalidOperationException("internal: Span of a non-contiguous tensor");
+    internal Span<T> Span => IsContiguous ? Elements : throw new InvalidOperationException("internal: Span of a non-contiguous tensor");
+
+    /// <summary>The storage from <see cref="Offset"/> on, <see cref="NumElements"/> long, for a contiguous tensor; empty for an
+    /// empty one, whose offset may lie past the array's end (an empty Narrow at the end of a strided dim).</summary>
+    private Span<T> Elements => NumElements == 0 ? Span<T>.Empty : Storage.AsSpan(Offset, NumElements);
 
     /// <summary>
     /// Direct access to the elements of a contiguous tensor, for optimizers and data loaders that update
@@ -198,7 +200,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         if (!IsContiguous)
             throw new InvalidOperationException($"AsSpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
-        var span = NumElements == 0 ? Span<T>.Empty : Storage.AsSpan(Offset, NumElements); // an empty view may sit past the end
+        var span = Elements;
         BumpVersion();
         return span;
     }
@@ -208,7 +210,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     {
         if (!IsContiguous)
             throw new InvalidOperationException($"AsReadOnlySpan: tensor of shape {Shapes.Format(Dims)} is a non-contiguous view; call Contiguous() first");
-        return NumElements == 0 ? ReadOnlySpan<T>.Empty : Storage.AsSpan(Offset, NumElements);
+        return Elements;
     }
 
     /// <summary>Keeps this tensor's storage valid after the enclosing <see cref="Tensor.Scope"/> ends (it is not recycled).</summary>
