@@ -50,6 +50,12 @@ internal static class VectorMap
     private static void Apply<T, TFunction, TWidth>(ReadOnlySpan<T> x, Span<T> d)
         where T : unmanaged where TFunction : IVectorFunction<T> where TWidth : IBlockWidth
     {
+        if (d.Length == 1)
+        {
+            // One element (a scalar): its lanes' zero neighbours are made in the register, not in a block on the stack.
+            d[0] = Width128.One<T, TFunction>(x[0]);
+            return;
+        }
         int w = TWidth.Count<T>(), whole = d.Length - d.Length % w;
         TWidth.Blocks<T, TFunction>(x[..whole], d[..whole]);
         if (whole == d.Length) return;
@@ -114,23 +120,29 @@ internal static class VectorMap
             ref T ds = ref MemoryMarshal.GetReference(d);
             for (int i = 0; i < d.Length; i += Vector128<T>.Count) TFunction.Invoke(Vector128.LoadUnsafe(ref xs, (nuint)i)).StoreUnsafe(ref ds, (nuint)i);
         }
+
+        /// <summary>F(x) for one element, in lane 0 of a vector whose other lanes are zero (as in a zero-padded tail).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static T One<T, TFunction>(T x) where TFunction : IVectorFunction<T> where T : unmanaged =>
+            TFunction.Invoke(Vector128.CreateScalar(x)).ToScalar();
     }
 }
 
-/// <summary>eˣ: the platform's vector exp (float and double).</summary>
+/// <summary>eˣ: <see cref="ExpSingle"/> for float (computed in float, within 1 ulp), the platform's vector exp for
+/// double.</summary>
 internal readonly struct ExpFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x) => typeof(T) == typeof(float)
-        ? Vector128.Exp(x.AsSingle()).As<float, T>() : Vector128.Exp(x.AsDouble()).As<double, T>();
+        ? ExpSingle.Exp(x.AsSingle()).As<float, T>() : Vector128.Exp(x.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x) => typeof(T) == typeof(float)
-        ? Vector256.Exp(x.AsSingle()).As<float, T>() : Vector256.Exp(x.AsDouble()).As<double, T>();
+        ? ExpSingle.Exp(x.AsSingle()).As<float, T>() : Vector256.Exp(x.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x) => typeof(T) == typeof(float)
-        ? Vector512.Exp(x.AsSingle()).As<float, T>() : Vector512.Exp(x.AsDouble()).As<double, T>();
+        ? ExpSingle.Exp(x.AsSingle()).As<float, T>() : Vector512.Exp(x.AsDouble()).As<double, T>();
 }
 
 /// <summary>ln x: the platform's vector log.</summary>

@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Autograd.Kernels;
+
+/// <summary>
+/// eˣ for float vectors, computed in float. The platform's Vector*.Exp(float) widens every lane to double, computes
+/// there and narrows back, which costs twice the instructions of a float evaluation: 0.55 to 0.7 ns per element on the
+/// AVX-512 machine, where it was a third of the LSTM cell's forward (three sigmoids and two tanh per element).
+/// <para>
+/// Method (Cephes' expf, S. L. Moshier, with its published coefficients): n = round(x·log₂e), r = x − n·ln 2 with ln 2
+/// split in a part exact in float (0.693359375) and the rest (−2.12194440·10⁻⁴), so |r| ≤ ln 2 / 2 with no
+/// cancellation error; eʳ ≈ 1 + r + r²·P(r) for a degree-5 polynomial P; then eˣ = eʳ·2ⁿ, applied as two factors
+/// 2^⌊n/2⌋·2^(n − ⌊n/2⌋) so that results near overflow and in the subnormal range are formed without an intermediate
+/// overflow or double rounding of the scale. Measured against the correctly rounded value (Math.Exp in double,
+/// rounded to float) over every 97th float in [−104, 89]: at most 1 ulp apart (a test checks this).
+/// </para>
+/// Every lane is computed alone, by the same fused multiply-adds at every width, so the bits do not depend on the
+/// width or on a lane's neighbours. x ≥ 88.73 gives +∞ (as does +∞), x ≤ −104 gives +0 (as does −∞), NaN gives NaN.
+/// </summary>
+internal static class ExpSingle
+{
+    // Inputs are clamped to [Lo, Hi]: below −103.98 eˣ rounds to 0, above 88.73 to +∞, and the clamp keeps n in
+    // [−150, 129] so that both halves of the scale are normal floats.
+    private const float Lo = -104f, Hi = 89f;
+    private const float Log2E = 1.44269504088896341f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
+    private const float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f;
+    private const float P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        var v = Vector512.Min(Vector512.Max(x, Vector512.Create(Lo)), Vector512.Create(Hi));
+        var n = Vector512.Round(v * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), v);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        var k = Vector512.ConvertToInt32Native(n);
+        var half = Vector512.ShiftRightArithmetic(k, 1);
+        var bias = Vector512.Create(127);
+        var s1 = Vector512.ShiftLeft(half + bias, 23).AsSingle();
+        var s2 = Vector512.ShiftLeft(k - half + bias, 23).AsSingle();
+        return p * s1 * s2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        var v = Vector256.Min(Vector256.Max(x, Vector256.Create(Lo)), Vector256.Create(Hi));
+        var n = Vector256.Round(v * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), v);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
+        p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
+        var k = Vector256.ConvertToInt32Native(n);
+        var half = Vector256.ShiftRightArithmetic(k, 1);
+        var bias = Vector256.Create(127);
+        var s1 = Vector256.ShiftLeft(half + bias, 23).AsSingle();
+        var s2 = Vector256.ShiftLeft(k - half + bias, 23).AsSingle();
+        return p * s1 * s2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        var v = Vector128.Min(Vector128.Max(x, Vector128.Create(Lo)), Vector128.Create(Hi));
+        var n = Vector128.Round(v * Vector128.Create(Log2E));
+        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), v);
+        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P2));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P3));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P4));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P5));
+        p = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128<float>.One;
+        var k = Vector128.ConvertToInt32Native(n);
+        var half = Vector128.ShiftRightArithmetic(k, 1);
+        var bias = Vector128.Create(127);
+        var s1 = Vector128.ShiftLeft(half + bias, 23).AsSingle();
+        var s2 = Vector128.ShiftLeft(k - half + bias, 23).AsSingle();
+        return p * s1 * s2;
+    }
+}
