@@ -116,7 +116,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         ? Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)))
         : Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
 
-    /// <summary>eˣ by the platform's vector exp at this vector's width (the function <see cref="VectorMap"/> applies).</summary>
+    /// <summary>eˣ by <see cref="ExpFunction{T}"/> at this vector's width (the function <see cref="VectorMap"/> applies).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Exp(Vector<T> x) =>
         Vector<T>.Count == Vector256<T>.Count ? ExpFunction<T>.Invoke(x.AsVector256()).AsVector()
@@ -218,7 +218,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector<T>.Count;
         bool gelu = TMode.Mode != ErfMode.Erf;
-        // The exps first: the platform's exp is a call, across which every live vector would be spilled.
+        // The exps first: in double the platform's exp is a call, across which every live vector would be spilled.
         var (e0, e1) = Damping(Vector.LoadUnsafe(ref x, i), Vector.LoadUnsafe(ref x, i + w), gelu);
         var (e2, e3) = Damping(Vector.LoadUnsafe(ref x, i + 2 * w), Vector.LoadUnsafe(ref x, i + 3 * w), gelu);
         Vector<T> x0 = Vector.LoadUnsafe(ref x, i), x1 = Vector.LoadUnsafe(ref x, i + w);
@@ -254,9 +254,9 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// e = e^(−z²) = e^(−c·x²) with c = ½ for GELU (z = x/√2), 1 for erf, for two vectors. x² is split exactly into
     /// h + l (h = fl(x²), l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since
     /// rounding x² or z alone would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is
-    /// capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is inline in float
-    /// (<see cref="ExpOfNonPositive"/>); in double one call of the platform's on a vector twice as wide where the hardware
-    /// has one (the call costs as much as the exp itself).
+    /// capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is
+    /// <see cref="ExpFunction{T}"/>: inline in float (<see cref="ExpSingle"/>); in double one call of the platform's on a
+    /// vector twice as wide where the hardware has one (the call costs as much as the exp itself).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector<T>, Vector<T>) Damping(Vector<T> x0, Vector<T> x1, bool gelu)
@@ -264,8 +264,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         var minusC = new Vector<T>(gelu ? -T.CreateTruncating(0.5) : -T.One);
         Vector<T> c0 = Capped(x0), c1 = Capped(x1), h0 = c0 * c0, h1 = c1 * c1;
         Vector<T> l0 = Fma(c0, c0, -h0), l1 = Fma(c1, c1, -h1), e0, e1;
-        if (typeof(T) == typeof(float)) (e0, e1) = (ExpOfNonPositive(h0 * minusC), ExpOfNonPositive(h1 * minusC));
-        else if (Vector<T>.Count == Vector256<T>.Count && Vector512.IsHardwareAccelerated)
+        if (typeof(T) == typeof(double) && Vector<T>.Count == Vector256<T>.Count && Vector512.IsHardwareAccelerated)
         {
             var both = ExpFunction<T>.Invoke(Vector512.Create((h0 * minusC).AsVector256(), (h1 * minusC).AsVector256()));
             (e0, e1) = (both.GetLower().AsVector(), both.GetUpper().AsVector());
@@ -273,33 +272,6 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         else (e0, e1) = (Exp(h0 * minusC), Exp(h1 * minusC));
         return (Fma(l0 * e0, minusC, e0), Fma(l1 * e1, minusC, e1));
     }
-
-    /// <summary>
-    /// e^q for q ≤ 0 in float, inline (a call of the platform's exp, with its operands through memory, cost the GELU pass
-    /// more than the exp itself; double keeps the platform's for its last bits): q = n·ln 2 + r with n = round(q/ln 2)
-    /// and |r| ≤ ½ln 2 (ln 2 split in two, the first part short enough for n·part to be exact), e^r by its Taylor
-    /// polynomial to r⁷ (the first term left out, r⁸/8! ≤ 5·10⁻⁹, is 0.1 float ulp), times 2ⁿ = 2^⌊n/2⌋·2^(n − ⌊n/2⌋),
-    /// two normal powers, so results down in the subnormals round once. q is raised to −104 first, where e^q already
-    /// rounds to 0; NaN stays NaN.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> ExpOfNonPositive(Vector<T> value)
-    {
-        var q = Vector.Max(Vector.As<T, float>(value), new Vector<float>(-104f));
-        var n = Vector.Round(q * new Vector<float>(1.44269504f)); // log₂e
-        var r = Vector.FusedMultiplyAdd(n, new Vector<float>(-0.693359375f), q);
-        r = Vector.FusedMultiplyAdd(n, new Vector<float>(2.12194440e-4f), r);
-        var p = new Vector<float>(1f / 5040);
-        foreach (float c in ExpTaylor) p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(c));
-        var k = Vector.ConvertToInt32(n);
-        var half = Vector.ShiftRightArithmetic(k, 1);
-        var low = Vector.AsVectorSingle(Vector.ShiftLeft(half + new Vector<int>(127), 23));
-        var high = Vector.AsVectorSingle(Vector.ShiftLeft(k - half + new Vector<int>(127), 23));
-        return Vector.As<float, T>(p * low * high);
-    }
-
-    /// <summary>1/k! for k = 6 down to 0, after the leading 1/7!.</summary>
-    private static readonly float[] ExpTaylor = [1f / 720, 1f / 120, 1f / 24, 1f / 6, 0.5f, 1f, 1f];
 
     /// <summary>x clamped to [−40, 40] (NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
