@@ -116,10 +116,62 @@ public sealed class TrainingStateTests : IDisposable
         Assert.Throws<ArgumentException>(() => { resumed.Restore(untouched with { BadEpochs = -1 }); });
     }
 
+    [Fact]
+    public void Checkpoint_EarlyStoppingState_ResumesAsIfUninterrupted()
+    {
+        // Oracle: the uninterrupted run. Losses 0.5, 0.3, 0.4, 0.35 with patience 3: the best is epoch 1 (0.3) and two bad
+        // epochs follow. One instance goes on; a fresh one restores the checkpoint's counts and goes on; both see 0.31
+        // next, whose third bad epoch stops both, and agree on every field. The best loss's bits round-trip.
+        var (model, optimizer) = ModelAndOptimizer();
+        var stopping = new Autograd.NN.Schedules.EarlyStopping<float>(model.Parameters(), patience: 3);
+        foreach (double loss in new[] { 0.5, 0.3, 0.4, 0.35 }) stopping.Step(loss);
+        Assert.Equal(new Autograd.NN.Schedules.EarlyStoppingState(0.3, 1, 4, 2), stopping.State);
+        var state = new TrainingState(4, 4, null, new Dictionary<string, GeneratorState>(), EarlyStopping: stopping.State);
+        string path = Save(model, optimizer, state);
+
+        var (fresh, freshOptimizer) = ModelAndOptimizer(seed: 3);
+        var read = Checkpoint.Load(path, fresh, freshOptimizer).Training!;
+        Assert.Equal(stopping.State, read.EarlyStopping);
+        var resumed = new Autograd.NN.Schedules.EarlyStopping<float>(fresh.Parameters(), patience: 3);
+        resumed.Restore(read.EarlyStopping!);
+        // One that forgot the two bad epochs would not stop on 0.31 (its count would start again from 0).
+        Assert.Equal((true, true), (stopping.Step(0.31), resumed.Step(0.31)));
+        Assert.Equal(stopping.State, resumed.State);
+
+        // The counts come back without the weights: restoring them is refused, naming the epoch, until an improvement.
+        Assert.False(resumed.HasBestWeights);
+        var e = Assert.Throws<InvalidOperationException>(resumed.RestoreBestWeights);
+        Assert.Contains("best epoch (1)", e.Message);
+        resumed.Step(0.1);
+        Assert.True(resumed.HasBestWeights);
+        resumed.RestoreBestWeights();
+    }
+
+    [Theory]
+    [InlineData(double.NaN, -1, 0, 0)] // NaN best loss
+    [InlineData(0.3, -1, 2, 2)] // best epoch −1 with a finite best loss
+    [InlineData(double.PositiveInfinity, 0, 2, 1)] // a best epoch with the initial +∞
+    [InlineData(0.3, 2, 2, 0)] // best epoch not yet recorded
+    [InlineData(0.3, 0, 3, 1)] // 3 epochs after a best at 0 means 2 bad epochs, not 1
+    public void EarlyStopping_Restore_RefusesAnInconsistentState(double best, int bestEpoch, int epochs, int bad)
+    {
+        // Oracle: Step's invariants, stated on EarlyStoppingState: bad epochs = epochs − 1 − best epoch, and best epoch
+        // −1 exactly when the best loss is +∞.
+        var stopping = new Autograd.NN.Schedules.EarlyStopping<float>([Tensor.Zeros<float>(2)], patience: 2);
+        var state = new Autograd.NN.Schedules.EarlyStoppingState(best, bestEpoch, epochs, bad);
+        Assert.Throws<ArgumentException>(() => stopping.Restore(state));
+        Assert.Throws<ArgumentException>(() => new TrainingState(0, 0, null, new Dictionary<string, GeneratorState>(), EarlyStopping: state).ToMetadata());
+        Assert.Equal(new Autograd.NN.Schedules.EarlyStoppingState(double.PositiveInfinity, -1, 0, 0), stopping.State);
+    }
+
     [Theory]
     [InlineData("autograd.training.plateau", "7ff8000000000000;0;0;0", "expected the best value's 16 hex digits")]
     [InlineData("autograd.training.plateau", "3ff0000000000000;1;0", "expected the best value's 16 hex digits")]
     [InlineData("autograd.training.plateau", "3ff0000000000000;-1;0;0", "expected the best value's 16 hex digits")]
+    [InlineData("autograd.training.early_stopping", "3fd3333333333333;1;4", "expected the best loss's 16 hex digits")]
+    [InlineData("autograd.training.early_stopping", "3fd3333333333333;x;4;2", "expected the best loss's 16 hex digits")]
+    [InlineData("autograd.training.early_stopping", "3fd3333333333333;1;4;1", "inconsistent state: the bad epochs")]
+    [InlineData("autograd.training.early_stopping", "7ff0000000000000;1;4;2", "inconsistent state: the best epoch is −1 exactly")]
     [InlineData("autograd.training.step", "-1", "expected a whole number in [0, 9223372036854775807]")]
     [InlineData("autograd.training.step", "1e3", "expected a whole number")]
     [InlineData("autograd.training.epoch", "2147483648", "expected a whole number in [0, 2147483647]")]

@@ -61,6 +61,34 @@ public sealed class EarlyStopping<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>True once <see cref="BadEpochs"/> reaches <see cref="Patience"/> (patience 0: after the first epoch without improvement).</summary>
     public bool ShouldStop => BadEpochs > 0 && BadEpochs >= Patience;
 
+    /// <summary>True while a copy of the best epoch's weights is held (from a <see cref="Step"/> that improved; not after
+    /// <see cref="Restore"/>, which brings back the counts but not the weights).</summary>
+    public bool HasBestWeights => BestEpoch >= 0 && (_parameters is not null ? _bestValues![0] is not null || _parameters.Count == 0 : _bestSnapshot is not null);
+
+    /// <summary>
+    /// What changes as <see cref="Step"/> is called, less the weights: save it with
+    /// <see cref="Serialization.TrainingState.EarlyStopping"/> and <see cref="Restore"/> it on resuming, so that the
+    /// patience already spent is not forgotten. Like PyTorch Lightning's EarlyStopping state (best score, wait count),
+    /// the best weights are not part of it: save the model when it improves (for instance with
+    /// <see cref="Serialization.Checkpoint.SaveModel{T}"/>) and load that file to get them back.
+    /// </summary>
+    public EarlyStoppingState State => new(BestLoss, BestEpoch, Epochs, BadEpochs);
+
+    /// <summary>
+    /// Puts back the counts of a state taken from <see cref="State"/> (patience and minimum delta stay this instance's
+    /// own). The best weights held before, if any, are dropped: they belong to another run; the next improvement saves
+    /// new ones, and until then <see cref="RestoreBestWeights"/> throws.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state is inconsistent (see <see cref="EarlyStoppingState"/>).</exception>
+    public void Restore(EarlyStoppingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Problem() is { } problem) throw new ArgumentException($"EarlyStopping: cannot restore {state}: {problem}", nameof(state));
+        (BestLoss, BestEpoch, Epochs, BadEpochs) = (state.BestLoss, state.BestEpoch, state.Epochs, state.BadEpochs);
+        if (_bestValues is not null) Array.Clear(_bestValues);
+        _bestSnapshot = null;
+    }
+
     /// <summary>Records one epoch's validation loss; on improvement saves the weights. Returns <see cref="ShouldStop"/>.</summary>
     public bool Step(double validationLoss)
     {
@@ -80,6 +108,8 @@ public sealed class EarlyStopping<T> where T : unmanaged, IFloatingPointIeee754<
     public void RestoreBestWeights()
     {
         if (BestEpoch < 0) throw new InvalidOperationException("EarlyStopping: no epoch has been recorded yet, so there are no best weights to restore");
+        if (!HasBestWeights)
+            throw new InvalidOperationException($"EarlyStopping: the weights of the best epoch ({BestEpoch}) are not held: the counts were restored from a saved state, which does not carry them; load the model saved at that epoch instead");
         if (_parameters is not null)
         {
             for (int i = 0; i < _parameters.Count; i++) _bestValues![i].CopyTo(_parameters[i].AsSpan());
@@ -106,4 +136,25 @@ public sealed class EarlyStopping<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     private static Tensor<T> Copy(Tensor<T> t) => Tensor.FromArray(t.ToArray(), [.. t.Shape]);
+}
+
+/// <summary>
+/// The progress of an <see cref="EarlyStopping{T}"/>: the lowest validation loss so far (+∞ before any epoch improved),
+/// the 0-based epoch it was seen at (−1 before), the epochs recorded and the consecutive epochs without improvement.
+/// <see cref="EarlyStopping{T}.Step"/> keeps it consistent: BestLoss is not NaN; BestEpoch is −1 exactly when BestLoss
+/// is +∞, and otherwise an epoch already recorded; BadEpochs counts the epochs after the best one (all of them while
+/// BestEpoch is −1).
+/// </summary>
+public sealed record EarlyStoppingState(double BestLoss, int BestEpoch, int Epochs, int BadEpochs)
+{
+    /// <summary>What makes this state inconsistent, or null.</summary>
+    internal string? Problem()
+    {
+        if (double.IsNaN(BestLoss)) return "the best loss is NaN";
+        if (Epochs < 0) return "the epoch count is negative";
+        if (BestEpoch < -1 || BestEpoch >= Epochs) return "the best epoch must be −1 or an epoch already recorded";
+        if ((BestEpoch == -1) != double.IsPositiveInfinity(BestLoss)) return "the best epoch is −1 exactly when the best loss is +∞";
+        if (BadEpochs != Epochs - 1 - BestEpoch) return "the bad epochs must be the epochs recorded after the best one";
+        return null;
+    }
 }

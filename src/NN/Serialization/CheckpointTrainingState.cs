@@ -15,14 +15,16 @@ namespace Autograd.NN.Serialization;
 /// <param name="Generators">Other generators' states by name (letters, digits, '_', '-' and '.').</param>
 /// <param name="Plateau">A <see cref="Schedules.ReduceLROnPlateau"/>'s progress (<see cref="Schedules.ReduceLROnPlateau.State"/>),
 /// or null when training uses none.</param>
+/// <param name="EarlyStopping">An <see cref="Schedules.EarlyStopping{T}"/>'s progress (<see cref="Schedules.EarlyStopping{T}.State"/>:
+/// its counts, not its copy of the best weights), or null when training uses none.</param>
 public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loader, IReadOnlyDictionary<string, GeneratorState> Generators,
-    Schedules.PlateauState? Plateau = null)
+    Schedules.PlateauState? Plateau = null, Schedules.EarlyStoppingState? EarlyStopping = null)
 {
     /// <summary>Metadata key prefix of the training state, inside the format's reserved "autograd." prefix.</summary>
     public const string Prefix = "autograd.training.";
 
     private const string StepKey = Prefix + "step", EpochKey = Prefix + "epoch", LoaderKey = Prefix + "loader",
-        GeneratorPrefix = Prefix + "generator.", PlateauKey = Prefix + "plateau";
+        GeneratorPrefix = Prefix + "generator.", PlateauKey = Prefix + "plateau", EarlyStoppingKey = Prefix + "early_stopping";
 
     /// <summary>The state as metadata entries: decimal step and epoch; each generator as its four words and the
     /// cached normal's bits in hexadecimal ("-" for none), so every bit round-trips; the loader as its batch index
@@ -45,6 +47,12 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
             // The best value's bits in hexadecimal (±∞ at the start included), so it round-trips exactly.
             meta[PlateauKey] = string.Create(CultureInfo.InvariantCulture,
                 $"{BitConverter.DoubleToUInt64Bits(p.Best):x16};{p.BadEpochs};{p.CooldownCounter};{p.Epoch}");
+        }
+        if (EarlyStopping is { } e)
+        {
+            if (e.Problem() is { } problem) throw new ArgumentException($"TrainingState: early-stopping state {e}: {problem}", nameof(EarlyStopping));
+            meta[EarlyStoppingKey] = string.Create(CultureInfo.InvariantCulture,
+                $"{BitConverter.DoubleToUInt64Bits(e.BestLoss):x16};{e.BestEpoch};{e.Epochs};{e.BadEpochs}");
         }
         foreach (var (name, state) in Generators)
         {
@@ -83,6 +91,12 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
             if (plateau is null)
                 problems.Add($"metadata '{PlateauKey}' is '{plateauText}'; expected the best value's 16 hex digits, then the bad epochs, the cooldown left and the epoch as whole numbers, separated by ';'");
         }
+        Schedules.EarlyStoppingState? stopping = null;
+        if (metadata.TryGetValue(EarlyStoppingKey, out string? stoppingText))
+        {
+            stopping = ParseEarlyStopping(stoppingText, out string problem);
+            if (stopping is null) problems.Add($"metadata '{EarlyStoppingKey}' is '{stoppingText}'; {problem}");
+        }
         var generators = new Dictionary<string, GeneratorState>(StringComparer.Ordinal);
         foreach (string key in keys)
         {
@@ -91,10 +105,25 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
                 if (Parse(metadata[key]) is { } state) generators[key[GeneratorPrefix.Length..]] = state;
                 else problems.Add($"metadata '{key}' holds an invalid generator state '{metadata[key]}'");
             }
-            else if (key is not (StepKey or EpochKey or LoaderKey or PlateauKey))
+            else if (key is not (StepKey or EpochKey or LoaderKey or PlateauKey or EarlyStoppingKey))
                 problems.Add($"unknown training-state key '{key}'");
         }
-        return problems.Count > before ? null : new TrainingState(step, epoch, loader, generators, plateau);
+        return problems.Count > before ? null : new TrainingState(step, epoch, loader, generators, plateau, stopping);
+    }
+
+    private static Schedules.EarlyStoppingState? ParseEarlyStopping(string text, out string problem)
+    {
+        problem = "expected the best loss's 16 hex digits, then the best epoch (−1 for none), the epochs and the bad epochs as whole numbers, separated by ';'";
+        string[] parts = text.Split(';');
+        if (parts.Length != 4 || parts[0].Length != 16
+            || !ulong.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong bits)
+            || !int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int bestEpoch)
+            || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int epochs)
+            || !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out int bad)) return null;
+        var state = new Schedules.EarlyStoppingState(BitConverter.UInt64BitsToDouble(bits), bestEpoch, epochs, bad);
+        if (state.Problem() is not { } inconsistent) return state;
+        problem = $"an inconsistent state: {inconsistent}";
+        return null;
     }
 
     private static Schedules.PlateauState? ParsePlateau(string text)
