@@ -104,7 +104,7 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
         return grads;
     }
 
-    private static string Subscript(int i) => string.Concat(i.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('₀' + (c - '0'))));
+    internal static string Subscript(int i) => string.Concat(i.ToString(System.Globalization.CultureInfo.InvariantCulture).Select(c => (char)('₀' + (c - '0'))));
 }
 
 /// <summary>
