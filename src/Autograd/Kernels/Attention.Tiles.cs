@@ -57,7 +57,7 @@ internal static partial class Attention
         if (rows == TileRows)
         {
             for (; j + 2 * w <= cols; j += 2 * w)
-                Avx512Kernel<T>.Partial<Count8>(p1 - p0, a + p0 * acs, ars, acs, b + p0 * ldb + j, ldb, c + j, ldc);
+                Avx512Kernel<T>.Partial<Count8>(p1 - p0, a + p0 * acs, ars, acs, b + p0 * ldb + j, ldb, c + j, ldc, addC: false);
             if (j + w <= cols)
             {
                 Tile8x1(a, ars, acs, b + j, ldb, c + j, ldc, p0, p1);

@@ -137,7 +137,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                                     T* cTile = c + (ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
                                         TKernel.Run(kc, aPanel, rs, cs, bPanel, cTile, ldc, addC);
-                                    else
+                                    else if (cols != nr || !TKernel.RunRows(kc, aPanel, rs, cs, bPanel, cTile, ldc, rows, addC))
                                         EdgeTile(kc, aPanel, rs, cs, bPanel, cTile, ldc, rows, cols, addC, edge);
                                 }
                             }

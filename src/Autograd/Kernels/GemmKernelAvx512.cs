@@ -17,18 +17,27 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
     /// <remarks>Up to 4 or 8 rows (a batch block of 16 or 32 rows ends in one) run a 4- or 8-row form, not the whole tile.</remarks>
     public static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols)
     {
-        if (rows <= 4) Partial<Count4>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc);
-        else if (rows <= 8) Partial<Count8>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc);
+        if (rows <= 4) Partial<Count4>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc, addC: false);
+        else if (rows <= 8) Partial<Count8>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc, addC: false);
         else Run(kc, a, rs, cs, b, c, ldc, addC: false);
     }
 
+    /// <inheritdoc cref="IGemmMicroKernel{T}.RunRows"/>
+    public static bool RunRows(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, bool addC)
+    {
+        if (rows == 4) Partial<Count4>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc, addC);
+        else if (rows == 8) Partial<Count8>(kc, a, rs, cs, b, 2 * Vector512<T>.Count, c, ldc, addC);
+        else return false;
+        return true;
+    }
+
     /// <summary>
-    /// <see cref="Run"/> (addC false) on the first TRows rows only (4 or 8): the same multiply-add chain per element,
+    /// <see cref="Run"/> on the first TRows rows only (4 or 8): the same multiply-add chain per element,
     /// compiled once per row count so the rows left out cost nothing. B's rows of two vectors are <paramref name="ldb"/>
     /// apart: 2·w in a packed panel, a matrix's row stride when the attention kernel reads B in place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Partial<TRows>(int kc, T* a, nint rs, nint cs, T* b, nint ldb, T* c, nint ldc) where TRows : struct, ICount
+    internal static void Partial<TRows>(int kc, T* a, nint rs, nint cs, T* b, nint ldb, T* c, nint ldc, bool addC) where TRows : struct, ICount
     {
         int w = Vector512<T>.Count;
         bool eight = TRows.Value == 8;
@@ -62,15 +71,15 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
             q0 += cs; q1 += cs;
             b += ldb;
         }
-        Store(c00, c01, c + 0 * ldc, w, addC: false);
-        Store(c10, c11, c + 1 * ldc, w, addC: false);
-        Store(c20, c21, c + 2 * ldc, w, addC: false);
-        Store(c30, c31, c + 3 * ldc, w, addC: false);
+        Store(c00, c01, c + 0 * ldc, w, addC);
+        Store(c10, c11, c + 1 * ldc, w, addC);
+        Store(c20, c21, c + 2 * ldc, w, addC);
+        Store(c30, c31, c + 3 * ldc, w, addC);
         if (!eight) return;
-        Store(c40, c41, c + 4 * ldc, w, addC: false);
-        Store(c50, c51, c + 5 * ldc, w, addC: false);
-        Store(c60, c61, c + 6 * ldc, w, addC: false);
-        Store(c70, c71, c + 7 * ldc, w, addC: false);
+        Store(c40, c41, c + 4 * ldc, w, addC);
+        Store(c50, c51, c + 5 * ldc, w, addC);
+        Store(c60, c61, c + 6 * ldc, w, addC);
+        Store(c70, c71, c + 7 * ldc, w, addC);
     }
 
     /// <inheritdoc cref="IGemmMicroKernel{T}.Run"/>

@@ -39,6 +39,14 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
     /// only the rows and vectors needed; the others run the whole tile.
     /// </summary>
     static abstract void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, int cols);
+
+    /// <summary>
+    /// Rows [0, <paramref name="rows"/>) and all NR columns of <see cref="Run"/>'s tile written straight into C, as
+    /// <see cref="Run"/> writes them (C + the chain when <paramref name="addC"/>: the value <see cref="RunEdge"/> and
+    /// an addition give), when the kernel has a form for exactly that many rows; otherwise returns false, having written
+    /// nothing. A batch block of 16 or 32 rows ends in such a tile at every column panel, and this skips its scratch copy.
+    /// </summary>
+    static virtual bool RunRows(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, int rows, bool addC) => false;
 }
 
 /// <summary>A count known when a generic method is compiled (one value type per count), so loops over it unroll and
