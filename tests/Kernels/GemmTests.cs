@@ -14,13 +14,14 @@ public class GemmTests
     /// (20, 400, 30) has too many columns for that and runs whole packed tiles; (30, 1000, 203) packs an A too large for
     /// L1 into whole row panels (on every path: the register transposes of 6- and 12-row panels and their scalar tails);
     /// (20, 400, 30) and (28, 96, 300) end in a row tile of 8 and of 4 rows across whole column panels, which the AVX-512
-    /// kernel writes straight into C, the second also over a second k-block (adding to C).
+    /// kernel writes straight into C, the second also over a second k-block (adding to C); with a transposed A, (200, 9,
+    /// 40), (300, 5, 200) and (260, 28, 600) are narrow enough to run as their transpose (the last over three k-blocks).
     /// </summary>
     private static readonly (int M, int N, int K)[] Shapes =
     [
         (1, 1, 1), (1, 5, 3), (4, 1, 9), (7, 13, 5), (6, 16, 8), (12, 32, 17), (13, 33, 1),
         (129, 67, 300), (200, 9, 40), (300, 5, 200), (2, 4100, 3), (65, 70, 66), (20, 400, 30),
-        (30, 1000, 203), (28, 96, 300),
+        (30, 1000, 203), (28, 96, 300), (260, 28, 600),
     ];
 
     /// <summary>

@@ -247,6 +247,11 @@ public static class Gemm
             GemmSmall.Run(g);
             return;
         }
+        if (NarrowTransposed(g))
+        {
+            RunTransposed(g, path, maxThreads);
+            return;
+        }
         switch (path)
         {
             case KernelPath.Avx512:
@@ -260,6 +265,44 @@ public static class Gemm
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(path), path, "Resolve the path first.");
+        }
+    }
+
+    /// <summary>Most columns of C for which a product with a transposed A is run as its transpose
+    /// (<see cref="RunTransposed{T}"/>): one column panel of the widest kernel.</summary>
+    private const int NarrowColumns = 32;
+
+    /// <summary>Whether C (+)= Aᵀ·B is narrow enough (n ≤ <see cref="NarrowColumns"/>, m ≥ 4n) to run as its transpose.</summary>
+    private static bool NarrowTransposed<T>(in GemmProblem<T> g) =>
+        g.TransA && !g.TransB && g.PackedB is null && g.N <= NarrowColumns && g.M >= 4 * g.N;
+
+    /// <summary>
+    /// C (+)= Aᵀ·B with A stored k×m and C narrow (a weight gradient gᵀ·x of a layer with few inputs, e.g. an LSTM's 28
+    /// features): computed as Cᵀ = Bᵀ·A into a scratch n×m, then written (or added) into C transposed. The direct form
+    /// packs all of A, a transpose of k×m values read 12 at a time down the rows of A, for a single narrow column panel;
+    /// here A is the packed right operand, copied along its rows. Each element's chain of multiply-adds over k is the
+    /// same; with accumulate, C is added once to the whole sum instead of before the first k-block.
+    /// </summary>
+    private static void RunTransposed<T>(in GemmProblem<T> g, KernelPath path, int maxThreads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = g.M, n = g.N;
+        T[] t = Scratch.Rent<T>(m * n);
+        try
+        {
+            Run(new GemmProblem<T>(g.B, g.BOffset, g.Ldb, true, g.A, g.AOffset, g.Lda, false, t, 0, m, n, m, g.K, false), path, maxThreads);
+            T[] c = g.C;
+            for (int i = 0; i < m; i++)
+            {
+                int row = g.COffset + i * g.Ldc;
+                if (g.Accumulate)
+                    for (int j = 0; j < n; j++) c[row + j] += t[j * m + i];
+                else
+                    for (int j = 0; j < n; j++) c[row + j] = t[j * m + i];
+            }
+        }
+        finally
+        {
+            Scratch.Return(t);
         }
     }
 
