@@ -40,6 +40,9 @@ public class ExpSingleTests
     [InlineData(89f, float.PositiveInfinity)] // e⁸⁹ ≈ 4.5·10³⁸ > float.MaxValue ≈ 3.4·10³⁸
     [InlineData(1000f, float.PositiveInfinity)]
     [InlineData(-104f, 0f)] // e⁻¹⁰⁴ ≈ 6.8·10⁻⁴⁶, below half the smallest subnormal 2⁻¹⁴⁹ ≈ 1.4·10⁻⁴⁵
+    [InlineData(-103.972084f, 0f)] // the float just below −150·ln 2: e^x < 2⁻¹⁵⁰, rounds to 0
+    [InlineData(-103.97207f, float.Epsilon)] // the float just above: e^x > 2⁻¹⁵⁰, rounds up to 2⁻¹⁴⁹
+    [InlineData(-90f, 8.19401e-40f)] // a subnormal result, e⁻⁹⁰ ≈ 8.194·10⁻⁴⁰
     [InlineData(-1000f, 0f)]
     public void GivesTheLimitsAndExactValues(float x, float expected)
     {
