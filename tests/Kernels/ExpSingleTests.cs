@@ -81,4 +81,25 @@ public class ExpSingleTests
             }
         }
     }
+
+    [Fact]
+    public void Expm1OfNonPositiveIsWithinOneUlpWithoutCancellingNearZero()
+    {
+        // Oracle: eˣ − 1 in double: x + x²/2 + x³/6 below 10⁻⁴ in magnitude (the next term is under 10⁻¹² of it), else
+        // Math.Exp(x) − 1 (its cancellation costs at most 10⁻¹² relative there). Every 61st float from −50 to −0, and
+        // the −1 the clamp at −40 gives further out.
+        long worst = 0;
+        float at = 0;
+        for (int bits = BitConverter.SingleToInt32Bits(-50f); bits >= int.MinValue + 61; bits -= 61)
+        {
+            float x = BitConverter.Int32BitsToSingle(bits);
+            double e = x > -1e-4 ? x + (double)x * x / 2 + (double)x * x * x / 6 : Math.Exp(x) - 1;
+            long u = Ulps(ExpSingle.Expm1OfNonPositive(Vector128.Create(x)).ToScalar(), (float)e);
+            if (u > worst) (worst, at) = (u, x);
+        }
+        Assert.True(worst <= 1, $"expm1({at:R}) is {worst} ulps from the correctly rounded value");
+        Assert.Equal(-1f, ExpSingle.Expm1OfNonPositive(Vector512.Create(float.NegativeInfinity)).ToScalar());
+        Assert.Equal(0f, ExpSingle.Expm1OfNonPositive(Vector256.Create(0f)).ToScalar());
+        Assert.True(float.IsNaN(ExpSingle.Expm1OfNonPositive(Vector256.Create(float.NaN)).ToScalar()));
+    }
 }

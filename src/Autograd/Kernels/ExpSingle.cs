@@ -94,4 +94,64 @@ internal static class ExpSingle
         var s2 = Vector128.ShiftLeft(k - half + bias, 23).AsSingle();
         return Vector128.ConditionalSelect(zero, Vector128<float>.Zero, p * s1 * s2);
     }
+
+    /// <summary>eˣ − 1 for x ≤ 0 (NaN stays NaN), without the cancellation of Exp(x) − 1 near 0: with x = n·ln 2 + r as in
+    /// Exp, eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where eʳ − 1 = r + r²·P(r) is computed directly and 2ⁿ − 1 is exact for
+    /// n ≥ −24; x is raised to −40 first (e⁻⁴⁰ − 1 rounds to −1), so 2ⁿ stays a normal float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Expm1OfNonPositive(Vector512<float> x)
+    {
+        var v = Vector512.Max(x, Vector512.Create(-40f));
+        var n = Vector512.Round(v * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), v);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
+        var q = Vector512.FusedMultiplyAdd(p, r * r, r);
+        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n) + Vector512.Create(127), 23).AsSingle();
+        return Vector512.FusedMultiplyAdd(scale, q, scale - Vector512<float>.One);
+    }
+
+    /// <summary>eˣ − 1 for x ≤ 0 (NaN stays NaN), without the cancellation of Exp(x) − 1 near 0: with x = n·ln 2 + r as in
+    /// Exp, eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where eʳ − 1 = r + r²·P(r) is computed directly and 2ⁿ − 1 is exact for
+    /// n ≥ −24; x is raised to −40 first (e⁻⁴⁰ − 1 rounds to −1), so 2ⁿ stays a normal float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Expm1OfNonPositive(Vector256<float> x)
+    {
+        var v = Vector256.Max(x, Vector256.Create(-40f));
+        var n = Vector256.Round(v * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), v);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
+        var q = Vector256.FusedMultiplyAdd(p, r * r, r);
+        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127), 23).AsSingle();
+        return Vector256.FusedMultiplyAdd(scale, q, scale - Vector256<float>.One);
+    }
+
+    /// <summary>eˣ − 1 for x ≤ 0 (NaN stays NaN), without the cancellation of Exp(x) − 1 near 0: with x = n·ln 2 + r as in
+    /// Exp, eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where eʳ − 1 = r + r²·P(r) is computed directly and 2ⁿ − 1 is exact for
+    /// n ≥ −24; x is raised to −40 first (e⁻⁴⁰ − 1 rounds to −1), so 2ⁿ stays a normal float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Expm1OfNonPositive(Vector128<float> x)
+    {
+        var v = Vector128.Max(x, Vector128.Create(-40f));
+        var n = Vector128.Round(v * Vector128.Create(Log2E));
+        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), v);
+        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P2));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P3));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P4));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P5));
+        var q = Vector128.FusedMultiplyAdd(p, r * r, r);
+        var scale = Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n) + Vector128.Create(127), 23).AsSingle();
+        return Vector128.FusedMultiplyAdd(scale, q, scale - Vector128<float>.One);
+    }
 }

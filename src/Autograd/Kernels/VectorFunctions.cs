@@ -195,16 +195,17 @@ internal readonly struct CosFunction<T> : IVectorFunction<T> where T : unmanaged
 
 /// <summary>
 /// tanh x = sign(x) · (−z / (z + 2)) with z = e^(−2|x|) − 1, TensorPrimitives' vector formula (after AMD's
-/// vrs4_tanhf), which never overflows: z ∈ (−1, 0]. Near 0 that formula cancels (z is 1 − e^(−2|x|) computed from a
-/// value next to 1: in float tanh(10⁻⁵) came out 0.14% off, tanh(10⁻⁷) 11%), so lanes with |x| below
-/// <see cref="SeriesBound"/> (0.3 in float, 0.08 in double) take the Maclaurin series
-/// x − x³/3 + 2x⁵/15 − 17x⁷/315 + … to x¹⁹ (coefficients 2²ⁿ(2²ⁿ − 1)B₂ₙ/(2n)!), whose first omitted term is below
-/// 10⁻¹³ of the result there. Each lane takes one form by its own value, so the bits do not depend on its neighbours.
+/// vrs4_tanhf), which never overflows: z ∈ (−1, 0]. Computed as e^(−2|x|) − 1, z cancels near 0 (in float tanh(10⁻⁵)
+/// came out 0.14% off, tanh(10⁻⁷) 11%). In float z comes from <see cref="ExpSingle.Expm1OfNonPositive(Vector128{float})"/>,
+/// which does not cancel, at the cost of the exp. In double, lanes with |x| below <see cref="SeriesBound"/> (0.08) take
+/// the Maclaurin series x − x³/3 + 2x⁵/15 − 17x⁷/315 + … to x¹⁹ (coefficients 2²ⁿ(2²ⁿ − 1)B₂ₙ/(2n)!), whose first
+/// omitted term is below 10⁻²⁰ of the result there. Each lane takes one form by its own value, so the bits do not
+/// depend on its neighbours.
 /// </summary>
 internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static readonly T MinusTwo = T.CreateChecked(-2), Two = T.CreateChecked(2);
-    private static readonly T SeriesBound = T.CreateChecked(typeof(T) == typeof(float) ? 0.3 : 0.08);
+    private static readonly T SeriesBound = T.CreateChecked(0.08);
 
     /// <summary>The series' coefficients of x³, x⁵, …, x¹⁹, highest first (for Horner's rule in x²).</summary>
     private static readonly T[] Series =
@@ -216,8 +217,10 @@ internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanage
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Invoke(Vector128<T> x)
     {
-        var z = ExpFunction<T>.Invoke(Vector128.Create(MinusTwo) * Vector128.Abs(x)) - Vector128<T>.One;
+        var q = Vector128.Create(MinusTwo) * Vector128.Abs(x);
+        var z = typeof(T) == typeof(float) ? ExpSingle.Expm1OfNonPositive(q.AsSingle()).As<float, T>() : ExpFunction<T>.Invoke(q) - Vector128<T>.One;
         var y = Vector128.CopySign(-z / (z + Vector128.Create(Two)), x);
+        if (typeof(T) == typeof(float)) return y;
         var small = Vector128.LessThan(Vector128.Abs(x), Vector128.Create(SeriesBound));
         if (small == Vector128<T>.Zero) return y;
         var t = x * x;
@@ -229,8 +232,10 @@ internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanage
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Invoke(Vector256<T> x)
     {
-        var z = ExpFunction<T>.Invoke(Vector256.Create(MinusTwo) * Vector256.Abs(x)) - Vector256<T>.One;
+        var q = Vector256.Create(MinusTwo) * Vector256.Abs(x);
+        var z = typeof(T) == typeof(float) ? ExpSingle.Expm1OfNonPositive(q.AsSingle()).As<float, T>() : ExpFunction<T>.Invoke(q) - Vector256<T>.One;
         var y = Vector256.CopySign(-z / (z + Vector256.Create(Two)), x);
+        if (typeof(T) == typeof(float)) return y;
         var small = Vector256.LessThan(Vector256.Abs(x), Vector256.Create(SeriesBound));
         if (small == Vector256<T>.Zero) return y;
         var t = x * x;
@@ -242,8 +247,10 @@ internal readonly struct TanhFunction<T> : IVectorFunction<T> where T : unmanage
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Invoke(Vector512<T> x)
     {
-        var z = ExpFunction<T>.Invoke(Vector512.Create(MinusTwo) * Vector512.Abs(x)) - Vector512<T>.One;
+        var q = Vector512.Create(MinusTwo) * Vector512.Abs(x);
+        var z = typeof(T) == typeof(float) ? ExpSingle.Expm1OfNonPositive(q.AsSingle()).As<float, T>() : ExpFunction<T>.Invoke(q) - Vector512<T>.One;
         var y = Vector512.CopySign(-z / (z + Vector512.Create(Two)), x);
+        if (typeof(T) == typeof(float)) return y;
         var small = Vector512.LessThan(Vector512.Abs(x), Vector512.Create(SeriesBound));
         if (small == Vector512<T>.Zero) return y;
         var t = x * x;
