@@ -25,133 +25,217 @@ internal static class ExpSingle
     // microcode assist about a hundred times slower (a masked attention head paid it for half its scores). Above 88.73
     // eˣ rounds to +∞; the clamp at Hi keeps n ≤ 129 so that both halves of the scale are normal floats.
     private const float Lo = -103.972084f, Hi = 89f;
+
+    // From here down eˣ is subnormal (below 2⁻¹²⁶) or 0.
+    private const float Subnormal = -87.33655f;
     private const float Log2E = 1.44269504088896341f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
     private const float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f;
     private const float P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
 
+    /// <inheritdoc cref="Exp{TV, TI, TW}"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
+    public static Vector512<float> Exp(Vector512<float> x) => Exp<Vector512<float>, Vector512<int>, Width512>(x);
+
+    /// <inheritdoc cref="Exp{TV, TI, TW}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x) => Exp<Vector256<float>, Vector256<int>, Width256>(x);
+
+    /// <inheritdoc cref="Exp{TV, TI, TW}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x) => Exp<Vector128<float>, Vector128<int>, Width128>(x);
+
+    /// <inheritdoc cref="Expm1OfNonPositive{TV, TI, TW}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Expm1OfNonPositive(Vector512<float> x) => Expm1OfNonPositive<Vector512<float>, Vector512<int>, Width512>(x);
+
+    /// <inheritdoc cref="Expm1OfNonPositive{TV, TI, TW}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Expm1OfNonPositive(Vector256<float> x) => Expm1OfNonPositive<Vector256<float>, Vector256<int>, Width256>(x);
+
+    /// <inheritdoc cref="Expm1OfNonPositive{TV, TI, TW}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Expm1OfNonPositive(Vector128<float> x) => Expm1OfNonPositive<Vector128<float>, Vector128<int>, Width128>(x);
+
+    /// <summary>eˣ lane by lane (see the class). Lanes from −87.33 up are computed directly; when some lane lies below
+    /// (its result subnormal or 0), the lanes below Lo are computed from 0 and replaced by 0, which costs two selects:
+    /// the common case pays one comparison for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Exp<TV, TI, TW>(TV x) where TW : IWidth<TV, TI>
     {
-        var zero = Vector512.LessThan(x, Vector512.Create(Lo));
-        var v = Vector512.Min(Vector512.ConditionalSelect(zero, Vector512<float>.Zero, x), Vector512.Create(Hi));
-        var n = Vector512.Round(v * Vector512.Create(Log2E));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), v);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        var k = Vector512.ConvertToInt32Native(n);
-        var half = Vector512.ShiftRightArithmetic(k, 1);
-        var bias = Vector512.Create(127);
-        var s1 = Vector512.ShiftLeft(half + bias, 23).AsSingle();
-        var s2 = Vector512.ShiftLeft(k - half + bias, 23).AsSingle();
-        return Vector512.ConditionalSelect(zero, Vector512<float>.Zero, p * s1 * s2);
+        if (!TW.AnyLess(x, TW.Splat(Subnormal))) return Scaled<TV, TI, TW>(TW.Min(TW.Splat(Hi), x));
+        var zero = TW.Less(x, TW.Splat(Lo));
+        return TW.Select(zero, TW.Splat(0f), Scaled<TV, TI, TW>(TW.Min(TW.Splat(Hi), TW.Select(zero, TW.Splat(0f), x))));
     }
 
+    /// <summary>eᵛ for v in [Lo, Hi] (or NaN): eʳ·2ⁿ with the scale applied as two normal powers of two.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
+    private static TV Scaled<TV, TI, TW>(TV v) where TW : IWidth<TV, TI>
     {
-        var zero = Vector256.LessThan(x, Vector256.Create(Lo));
-        var v = Vector256.Min(Vector256.ConditionalSelect(zero, Vector256<float>.Zero, x), Vector256.Create(Hi));
-        var n = Vector256.Round(v * Vector256.Create(Log2E));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), v);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
-        var k = Vector256.ConvertToInt32Native(n);
-        var half = Vector256.ShiftRightArithmetic(k, 1);
-        var bias = Vector256.Create(127);
-        var s1 = Vector256.ShiftLeft(half + bias, 23).AsSingle();
-        var s2 = Vector256.ShiftLeft(k - half + bias, 23).AsSingle();
-        return Vector256.ConditionalSelect(zero, Vector256<float>.Zero, p * s1 * s2);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Exp(Vector128<float> x)
-    {
-        var zero = Vector128.LessThan(x, Vector128.Create(Lo));
-        var v = Vector128.Min(Vector128.ConditionalSelect(zero, Vector128<float>.Zero, x), Vector128.Create(Hi));
-        var n = Vector128.Round(v * Vector128.Create(Log2E));
-        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), v);
-        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
-        var p = Vector128.FusedMultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P2));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P3));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P4));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P5));
-        p = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128<float>.One;
-        var k = Vector128.ConvertToInt32Native(n);
-        var half = Vector128.ShiftRightArithmetic(k, 1);
-        var bias = Vector128.Create(127);
-        var s1 = Vector128.ShiftLeft(half + bias, 23).AsSingle();
-        var s2 = Vector128.ShiftLeft(k - half + bias, 23).AsSingle();
-        return Vector128.ConditionalSelect(zero, Vector128<float>.Zero, p * s1 * s2);
+        var n = Exponent<TV, TI, TW>(v);
+        var r = Reduced<TV, TI, TW>(v, n);
+        var p = TW.Add(TW.Fma(Polynomial<TV, TI, TW>(r), TW.Mul(r, r), r), TW.Splat(1f));
+        var k = TW.ToInt(n);
+        var half = TW.Half(k);
+        return TW.Mul(TW.Mul(p, TW.PowerOfTwo(half)), TW.PowerOfTwo(TW.Sub(k, half)));
     }
 
     /// <summary>eˣ − 1 for x ≤ 0 (NaN stays NaN), without the cancellation of Exp(x) − 1 near 0: with x = n·ln 2 + r as in
     /// Exp, eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where eʳ − 1 = r + r²·P(r) is computed directly and 2ⁿ − 1 is exact for
     /// n ≥ −24; x is raised to −40 first (e⁻⁴⁰ − 1 rounds to −1), so 2ⁿ stays a normal float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Expm1OfNonPositive(Vector512<float> x)
+    private static TV Expm1OfNonPositive<TV, TI, TW>(TV x) where TW : IWidth<TV, TI>
     {
-        var v = Vector512.Max(x, Vector512.Create(-40f));
-        var n = Vector512.Round(v * Vector512.Create(Log2E));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), v);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
-        var q = Vector512.FusedMultiplyAdd(p, r * r, r);
-        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n) + Vector512.Create(127), 23).AsSingle();
-        return Vector512.FusedMultiplyAdd(scale, q, scale - Vector512<float>.One);
+        var v = TW.Max(TW.Splat(-40f), x);
+        var n = Exponent<TV, TI, TW>(v);
+        var r = Reduced<TV, TI, TW>(v, n);
+        var q = TW.Fma(Polynomial<TV, TI, TW>(r), TW.Mul(r, r), r);
+        var scale = TW.PowerOfTwo(TW.ToInt(n));
+        return TW.Fma(scale, q, TW.Add(scale, TW.Splat(-1f)));
     }
 
-    /// <summary>eˣ − 1 for x ≤ 0 (NaN stays NaN), without the cancellation of Exp(x) − 1 near 0: with x = n·ln 2 + r as in
-    /// Exp, eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where eʳ − 1 = r + r²·P(r) is computed directly and 2ⁿ − 1 is exact for
-    /// n ≥ −24; x is raised to −40 first (e⁻⁴⁰ − 1 rounds to −1), so 2ⁿ stays a normal float.</summary>
+    /// <summary>n = round(v·log₂e).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Expm1OfNonPositive(Vector256<float> x)
+    private static TV Exponent<TV, TI, TW>(TV v) where TW : IWidth<TV, TI> => TW.Round(TW.Mul(v, TW.Splat(Log2E)));
+
+    /// <summary>r = v − n·ln 2, with ln 2 in two parts (n·Ln2Hi is exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Reduced<TV, TI, TW>(TV v, TV n) where TW : IWidth<TV, TI> =>
+        TW.Fma(n, TW.Splat(-Ln2Lo), TW.Fma(n, TW.Splat(-Ln2Hi), v));
+
+    /// <summary>P(r), the degree-5 polynomial of eʳ ≈ 1 + r + r²·P(r), by Horner's rule.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Polynomial<TV, TI, TW>(TV r) where TW : IWidth<TV, TI>
     {
-        var v = Vector256.Max(x, Vector256.Create(-40f));
-        var n = Vector256.Round(v * Vector256.Create(Log2E));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), v);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.FusedMultiplyAdd(Vector256.Create(P0), r, Vector256.Create(P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
-        var q = Vector256.FusedMultiplyAdd(p, r * r, r);
-        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127), 23).AsSingle();
-        return Vector256.FusedMultiplyAdd(scale, q, scale - Vector256<float>.One);
+        var p = TW.Fma(TW.Splat(P0), r, TW.Splat(P1));
+        p = TW.Fma(p, r, TW.Splat(P2));
+        p = TW.Fma(p, r, TW.Splat(P3));
+        p = TW.Fma(p, r, TW.Splat(P4));
+        return TW.Fma(p, r, TW.Splat(P5));
     }
 
-    /// <summary>eˣ − 1 for x ≤ 0 (NaN stays NaN), without the cancellation of Exp(x) − 1 near 0: with x = n·ln 2 + r as in
-    /// Exp, eˣ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1), where eʳ − 1 = r + r²·P(r) is computed directly and 2ⁿ − 1 is exact for
-    /// n ≥ −24; x is raised to −40 first (e⁻⁴⁰ − 1 rounds to −1), so 2ⁿ stays a normal float.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Expm1OfNonPositive(Vector128<float> x)
+    /// <summary>
+    /// The lane operations the exp takes, at one vector width (TV the float vector, TI the int vector of the same width):
+    /// one struct per width, so that one generic body compiles to each width's own instructions (the runtime's generic
+    /// vector interface is not public). Every operation is lane by lane.
+    /// </summary>
+    private interface IWidth<TV, TI>
     {
-        var v = Vector128.Max(x, Vector128.Create(-40f));
-        var n = Vector128.Round(v * Vector128.Create(Log2E));
-        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Hi), v);
-        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Lo), r);
-        var p = Vector128.FusedMultiplyAdd(Vector128.Create(P0), r, Vector128.Create(P1));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P2));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P3));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P4));
-        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(P5));
-        var q = Vector128.FusedMultiplyAdd(p, r * r, r);
-        var scale = Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n) + Vector128.Create(127), 23).AsSingle();
-        return Vector128.FusedMultiplyAdd(scale, q, scale - Vector128<float>.One);
+        static abstract TV Splat(float value);
+        static abstract TV Add(TV a, TV b);
+        static abstract TV Mul(TV a, TV b);
+        static abstract TV Fma(TV a, TV b, TV c);
+        /// <summary>The smaller lane, the hardware's way: only called with a constant first, whose NaN-free value makes
+        /// a NaN in b come out (x86 returns the second operand when either is NaN, Arm returns NaN).</summary>
+        static abstract TV Min(TV a, TV b);
+        /// <summary>The larger lane, the hardware's way (see <see cref="Min"/>).</summary>
+        static abstract TV Max(TV a, TV b);
+        static abstract TV Round(TV a);
+        static abstract TV Less(TV a, TV b);
+        /// <summary>Whether some lane of a is below the same lane of b.</summary>
+        static abstract bool AnyLess(TV a, TV b);
+        static abstract TV Select(TV mask, TV a, TV b);
+        /// <summary>A float holding a whole number in int range, as an int (no saturation needed here).</summary>
+        static abstract TI ToInt(TV a);
+        /// <summary>⌊k/2⌋.</summary>
+        static abstract TI Half(TI k);
+        static abstract TI Sub(TI a, TI b);
+        /// <summary>2ᵏ for k in the normal exponents [−126, 127].</summary>
+        static abstract TV PowerOfTwo(TI k);
+    }
+
+    private readonly struct Width512 : IWidth<Vector512<float>, Vector512<int>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Splat(float value) => Vector512.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.MinNative(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Less(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AnyLess(Vector512<float> a, Vector512<float> b) => Vector512.LessThanAny(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> ToInt(Vector512<float> a) => Vector512.ConvertToInt32Native(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Half(Vector512<int> k) => Vector512.ShiftRightArithmetic(k, 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> Sub(Vector512<int> a, Vector512<int> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> PowerOfTwo(Vector512<int> k) => Vector512.ShiftLeft(k + Vector512.Create(127), 23).AsSingle();
+    }
+
+    private readonly struct Width256 : IWidth<Vector256<float>, Vector256<int>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Splat(float value) => Vector256.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.MinNative(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Less(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AnyLess(Vector256<float> a, Vector256<float> b) => Vector256.LessThanAny(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> ToInt(Vector256<float> a) => Vector256.ConvertToInt32Native(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Half(Vector256<int> k) => Vector256.ShiftRightArithmetic(k, 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Sub(Vector256<int> a, Vector256<int> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> PowerOfTwo(Vector256<int> k) => Vector256.ShiftLeft(k + Vector256.Create(127), 23).AsSingle();
+    }
+
+    private readonly struct Width128 : IWidth<Vector128<float>, Vector128<int>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Splat(float value) => Vector128.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Min(Vector128<float> a, Vector128<float> b) => Vector128.MinNative(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.MaxNative(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Less(Vector128<float> a, Vector128<float> b) => Vector128.LessThan(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AnyLess(Vector128<float> a, Vector128<float> b) => Vector128.LessThanAny(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> ToInt(Vector128<float> a) => Vector128.ConvertToInt32Native(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Half(Vector128<int> k) => Vector128.ShiftRightArithmetic(k, 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Sub(Vector128<int> a, Vector128<int> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> PowerOfTwo(Vector128<int> k) => Vector128.ShiftLeft(k + Vector128.Create(127), 23).AsSingle();
     }
 }
