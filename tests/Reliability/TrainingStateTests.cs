@@ -145,6 +145,12 @@ public sealed class TrainingStateTests : IDisposable
         resumed.Step(0.1);
         Assert.True(resumed.HasBestWeights);
         resumed.RestoreBestWeights();
+
+        // With no parameters to watch there is nothing to hold: an improvement is enough.
+        var empty = new Autograd.NN.Schedules.EarlyStopping<float>([], patience: 1);
+        Assert.False(empty.HasBestWeights);
+        empty.Step(1.0);
+        Assert.True(empty.HasBestWeights);
     }
 
     [Theory]

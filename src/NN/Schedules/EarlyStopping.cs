@@ -63,7 +63,7 @@ public sealed class EarlyStopping<T> where T : unmanaged, IFloatingPointIeee754<
 
     /// <summary>True while a copy of the best epoch's weights is held (from a <see cref="Step"/> that improved; not after
     /// <see cref="Restore"/>, which brings back the counts but not the weights).</summary>
-    public bool HasBestWeights => BestEpoch >= 0 && (_parameters is not null ? _bestValues![0] is not null || _parameters.Count == 0 : _bestSnapshot is not null);
+    public bool HasBestWeights => BestEpoch >= 0 && (_parameters is not null ? _parameters.Count == 0 || _bestValues![0] is not null : _bestSnapshot is not null);
 
     /// <summary>
     /// What changes as <see cref="Step"/> is called, less the weights: save it with
