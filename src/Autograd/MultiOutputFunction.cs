@@ -56,6 +56,7 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
         var packed = new Packed(this);
         var flat = packed.Apply(inputs);
         var outputs = packed.Outputs!;
+        packed.Outputs = null; // the node keeps only their shapes: the graph holds no second copy of their values
         if (packed.Recorded is not { } recorded) return outputs;
         // Each differentiable output becomes a view of the recorded buffer, so its gradient flows into the one node.
         var result = (Tensor<T>[])outputs.Clone();
@@ -71,7 +72,7 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
     /// flattened and joined; its backward splits the gradient back into one per output.</summary>
     private sealed class Packed(MultiOutputFunction<T> outer) : Function<T>
     {
-        /// <summary>What Forward returned.</summary>
+        /// <summary>What Forward returned (until <see cref="MultiOutputFunction{T}.Apply"/> has read it).</summary>
         public Tensor<T>[]? Outputs;
 
         /// <summary>The differentiable outputs (index into <see cref="Outputs"/>) and where each starts in the buffer;
@@ -79,6 +80,7 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
         public (int Output, int Offset)[]? Recorded;
 
         private (int Output, int Offset)[] _parts = [];
+        private int[][] _shapes = [];
 
         public override string Name => outer.Name;
 
@@ -104,6 +106,7 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
             }
             Outputs = outputs;
             _parts = [.. parts];
+            _shapes = [.. outputs.Select(o => o.Shape.ToArray())];
             // The joined buffer; nothing to record when every output is non-differentiable.
             var flat = pieces.Count == 0 ? Tensor.Zeros<T>(0) : Tensor.Concat([.. pieces], 0);
             if (pieces.Count == 0) ctx.MarkNonDifferentiable(flat);
@@ -112,9 +115,9 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
 
         protected override Tensor<T>?[] Backward(FunctionContext<T> ctx, Tensor<T> gradOutput)
         {
-            var grads = new Tensor<T>?[Outputs!.Length];
+            var grads = new Tensor<T>?[_shapes.Length];
             foreach (var (output, offset) in _parts)
-                grads[output] = gradOutput.Narrow(0, offset, Outputs[output].NumElements).Reshape([.. Outputs[output].Shape]);
+                grads[output] = gradOutput.Narrow(0, offset, Shapes.Size(_shapes[output])).Reshape(_shapes[output]);
             return outer.Backward(ctx, grads);
         }
 
