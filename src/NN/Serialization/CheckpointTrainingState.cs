@@ -44,15 +44,12 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
         {
             if (p.BadEpochs < 0 || p.CooldownCounter < 0 || p.Epoch < 0 || double.IsNaN(p.Best))
                 throw new ArgumentException($"TrainingState: plateau state {p} has a negative count or a NaN best value", nameof(Plateau));
-            // The best value's bits in hexadecimal (±∞ at the start included), so it round-trips exactly.
-            meta[PlateauKey] = string.Create(CultureInfo.InvariantCulture,
-                $"{BitConverter.DoubleToUInt64Bits(p.Best):x16};{p.BadEpochs};{p.CooldownCounter};{p.Epoch}");
+            meta[PlateauKey] = FormatRecord(p.Best, p.BadEpochs, p.CooldownCounter, p.Epoch);
         }
         if (EarlyStopping is { } e)
         {
             if (e.Problem() is { } problem) throw new ArgumentException($"TrainingState: early-stopping state {e}: {problem}", nameof(EarlyStopping));
-            meta[EarlyStoppingKey] = string.Create(CultureInfo.InvariantCulture,
-                $"{BitConverter.DoubleToUInt64Bits(e.BestLoss):x16};{e.BestEpoch};{e.Epochs};{e.BadEpochs}");
+            meta[EarlyStoppingKey] = FormatRecord(e.BestLoss, e.BestEpoch, e.Epochs, e.BadEpochs);
         }
         foreach (var (name, state) in Generators)
         {
@@ -114,28 +111,33 @@ public sealed record TrainingState(long Step, int Epoch, DataLoaderPosition? Loa
     private static Schedules.EarlyStoppingState? ParseEarlyStopping(string text, out string problem)
     {
         problem = "expected the best loss's 16 hex digits, then the best epoch (−1 for none), the epochs and the bad epochs as whole numbers, separated by ';'";
-        string[] parts = text.Split(';');
-        if (parts.Length != 4 || parts[0].Length != 16
-            || !ulong.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong bits)
-            || !int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int bestEpoch)
-            || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int epochs)
-            || !int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out int bad)) return null;
-        var state = new Schedules.EarlyStoppingState(BitConverter.UInt64BitsToDouble(bits), bestEpoch, epochs, bad);
+        if (ParseRecord(text, firstSigned: true) is not var (loss, c)) return null;
+        var state = new Schedules.EarlyStoppingState(loss, c[0], c[1], c[2]);
         if (state.Problem() is not { } inconsistent) return state;
         problem = $"an inconsistent state: {inconsistent}";
         return null;
     }
 
-    private static Schedules.PlateauState? ParsePlateau(string text)
+    private static Schedules.PlateauState? ParsePlateau(string text) =>
+        ParseRecord(text, firstSigned: false) is var (best, c) && !double.IsNaN(best) ? new Schedules.PlateauState(best, c[0], c[1], c[2]) : null;
+
+    /// <summary>A schedule's progress as an entry: a double's bits in hexadecimal (so ±∞ and every value round-trip),
+    /// then three counts, separated by ';'.</summary>
+    private static string FormatRecord(double value, int a, int b, int c) =>
+        string.Create(CultureInfo.InvariantCulture, $"{BitConverter.DoubleToUInt64Bits(value):x16};{a};{b};{c}");
+
+    /// <summary>The value and three counts of <see cref="FormatRecord"/>, or null when malformed; the counts are whole
+    /// numbers, the first one signed when <paramref name="firstSigned"/>.</summary>
+    private static (double Value, int[] Counts)? ParseRecord(string text, bool firstSigned)
     {
         string[] parts = text.Split(';');
         if (parts.Length != 4 || parts[0].Length != 16
             || !ulong.TryParse(parts[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong bits)) return null;
         var counts = new int[3];
         for (int i = 0; i < 3; i++)
-            if (!int.TryParse(parts[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i])) return null;
-        double best = BitConverter.UInt64BitsToDouble(bits);
-        return double.IsNaN(best) ? null : new Schedules.PlateauState(best, counts[0], counts[1], counts[2]);
+            if (!int.TryParse(parts[i + 1], i == 0 && firstSigned ? NumberStyles.AllowLeadingSign : NumberStyles.None,
+                    CultureInfo.InvariantCulture, out counts[i])) return null;
+        return (BitConverter.UInt64BitsToDouble(bits), counts);
     }
 
     private static long ReadWhole(IReadOnlyDictionary<string, string> metadata, string key, long max, List<string> problems)
