@@ -57,14 +57,11 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
         var flat = packed.Apply(inputs);
         var outputs = packed.Outputs!;
         packed.Outputs = null; // the node keeps only their shapes: the graph holds no second copy of their values
-        if (packed.Recorded is not { } recorded) return outputs;
+        if (flat.GradFn is null) return outputs; // nothing recorded
         // Each differentiable output becomes a view of the recorded buffer, so its gradient flows into the one node.
         var result = (Tensor<T>[])outputs.Clone();
-        for (int i = 0; i < recorded.Length; i++)
-        {
-            var (output, offset) = recorded[i];
+        foreach (var (output, offset) in packed.Parts)
             result[output] = flat.Narrow(0, offset, outputs[output].NumElements).Reshape([.. outputs[output].Shape]);
-        }
         return result;
     }
 
@@ -75,11 +72,9 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
         /// <summary>What Forward returned (until <see cref="MultiOutputFunction{T}.Apply"/> has read it).</summary>
         public Tensor<T>[]? Outputs;
 
-        /// <summary>The differentiable outputs (index into <see cref="Outputs"/>) and where each starts in the buffer;
-        /// null when nothing was recorded.</summary>
-        public (int Output, int Offset)[]? Recorded;
+        /// <summary>The differentiable outputs (index into Forward's outputs) and where each starts in the buffer.</summary>
+        public (int Output, int Offset)[] Parts { get; private set; } = [];
 
-        private (int Output, int Offset)[] _parts = [];
         private int[][] _shapes = [];
 
         public override string Name => outer.Name;
@@ -105,7 +100,7 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
                 length += o.NumElements;
             }
             Outputs = outputs;
-            _parts = [.. parts];
+            Parts = [.. parts];
             _shapes = [.. outputs.Select(o => o.Shape.ToArray())];
             // The joined buffer; nothing to record when every output is non-differentiable.
             var flat = pieces.Count == 0 ? Tensor.Zeros<T>(0) : Tensor.Concat([.. pieces], 0);
@@ -116,17 +111,9 @@ public abstract class MultiOutputFunction<T> where T : unmanaged, IFloatingPoint
         protected override Tensor<T>?[] Backward(FunctionContext<T> ctx, Tensor<T> gradOutput)
         {
             var grads = new Tensor<T>?[_shapes.Length];
-            foreach (var (output, offset) in _parts)
+            foreach (var (output, offset) in Parts)
                 grads[output] = gradOutput.Narrow(0, offset, Shapes.Size(_shapes[output])).Reshape(_shapes[output]);
             return outer.Backward(ctx, grads);
-        }
-
-        /// <summary>Runs the base Apply, then notes whether a node was recorded.</summary>
-        public new Tensor<T> Apply(params Tensor<T>[] inputs)
-        {
-            var flat = base.Apply(inputs);
-            if (flat.GradFn is not null) Recorded = _parts;
-            return flat;
         }
     }
 }
