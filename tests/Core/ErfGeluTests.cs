@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using Autograd.Kernels;
 
 namespace Autograd.Tests.Core;
@@ -132,5 +134,42 @@ public class ErfGeluTests
         Assert.Equal(cdf2 + 2 * phi2, g[2], 1e-15);
         double phi1 = Math.Exp(-0.5) / Math.Sqrt(2 * Math.PI), cdfm1 = 0.5 * Reference(1, 0.5).Erfc;
         Assert.Equal(cdfm1 - phi1, g[0], 1e-15);
+    }
+
+    /// <summary>The kernels' inputs for the width check: both series' ranges and the switch between them, the far tails,
+    /// signed zeros, infinities and NaN, in a length that leaves a ragged last group at both widths.</summary>
+    private static double[] WidthCheckInputs()
+    {
+        var rng = new Random(7);
+        var values = Enumerable.Range(0, 997).Select(_ => (rng.NextDouble() - 0.5) * 24).ToList();
+        values.AddRange([0.0, -0.0, 1.0, -1.0, Math.Sqrt(2), -Math.Sqrt(2), 1e-30, -1e-30, 40, -40, 41, -41, 1e10, -1e10,
+            double.PositiveInfinity, double.NegativeInfinity, double.NaN]);
+        return [.. values];
+    }
+
+    [Fact]
+    public void EveryWidthGivesTheSameBits()
+    {
+        // Each lane runs the same operations alone, so the 512-bit form (taken where the hardware has it; emulated,
+        // still rounding each operation once, where not) must match the Vector<T> form bit for bit, in every mode.
+        var xd = WidthCheckInputs();
+        var xf = xd.Select(v => (float)v).ToArray();
+        foreach (var mode in new[] { ErfMode.Erf, ErfMode.Gelu, ErfMode.GeluAndSlope })
+        {
+            var (d1, s1, d2, s2) = (new double[xd.Length], new double[xd.Length], new double[xd.Length], new double[xd.Length]);
+            ErfCore<double>.Run<Vector<double>, ErfVector<double>>(xd, d1, s1, mode);
+            ErfCore<double>.Run<Vector512<double>, ErfVector512<double>>(xd, d2, s2, mode);
+            Assert.Equal(d1.Select(BitConverter.DoubleToInt64Bits), d2.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(s1.Select(BitConverter.DoubleToInt64Bits), s2.Select(BitConverter.DoubleToInt64Bits));
+            var (f1, t1, f2, t2) = (new float[xf.Length], new float[xf.Length], new float[xf.Length], new float[xf.Length]);
+            ErfCore<float>.Run<Vector<float>, ErfVector<float>>(xf, f1, t1, mode);
+            ErfCore<float>.Run<Vector512<float>, ErfVector512<float>>(xf, f2, t2, mode);
+            Assert.Equal(f1.Select(BitConverter.SingleToInt32Bits), f2.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(t1.Select(BitConverter.SingleToInt32Bits), t2.Select(BitConverter.SingleToInt32Bits));
+            // And the results are those of the function: erf(1) and GELU(1) = Φ(1), at the input 1.0.
+            int one = Array.IndexOf(xd, 1.0);
+            double expected = mode == ErfMode.Erf ? Reference(1).Erf : 0.5 * (1 + Reference(1, 0.5).Erf);
+            Assert.Equal(expected, d1[one], 1e-15);
+        }
     }
 }

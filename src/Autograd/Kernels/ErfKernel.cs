@@ -21,8 +21,8 @@ namespace Autograd.Kernels;
 /// reference (tests/Core/ErfGeluTests): erf in double within 4 ulp over [−7, 7] (worst just above |x| = 1), erf in float
 /// within 4 float ulp; GELU in double within 10⁻¹⁴ relative over [−12, 12], including the far negative tail
 /// where Φ(x) = ½·erfc(|x|/√2) is computed without cancellation. Measured on the shared 2-core AVX-512 machine, one thread,
-/// GELU of 2²⁰ floats: 5.6 ms in the former pass-per-step form over 256-element chunks, 2.7 ms here (the platform's exp
-/// alone: 0.7 ms).
+/// GELU of 2²⁰ floats: 5.6 ms in the former pass-per-step form over 256-element chunks, 2.7 ms in groups of 256-bit
+/// vectors, 1.8–2.3 ms in groups of 512-bit vectors (see <see cref="ErfCore{T}"/>).
 /// </summary>
 internal static class ErfKernel
 {
@@ -103,75 +103,165 @@ internal readonly struct GeluAndSlopeOf : IErfMode
     public static ErfMode Mode => ErfMode.GeluAndSlope;
 }
 
-/// <summary>The erf/GELU evaluation in element type <typeparamref name="T"/> (see <see cref="ErfKernel"/>).</summary>
+/// <summary>
+/// The operations <see cref="ErfCore{T}"/> needs on its vector type <typeparamref name="TV"/>
+/// (<see cref="Vector{T}"/> or <see cref="Vector512{T}"/>), so that the evaluation is written once for every width (the
+/// platform's own vector interface, and the operator interfaces the vectors implement, are not public). Every operation is lane by lane.
+/// </summary>
+internal interface IErfVector<TV, T> where TV : struct where T : unmanaged
+{
+    static abstract int Count { get; }
+    static abstract TV Splat(T value);
+    static abstract TV Load(ref T source, nuint index);
+    static abstract void Store(TV value, ref T destination, nuint index);
+    static abstract TV Add(TV a, TV b);
+    static abstract TV Sub(TV a, TV b);
+    static abstract TV Mul(TV a, TV b);
+    static abstract TV Div(TV a, TV b);
+    static abstract TV Neg(TV a);
+
+    /// <summary>Bitwise or (of masks).</summary>
+    static abstract TV Or(TV a, TV b);
+
+    /// <summary>a·b + c with one rounding.</summary>
+    static abstract TV Fma(TV a, TV b, TV c);
+    static abstract TV Abs(TV a);
+
+    /// <summary>The smaller of each pair (the platform's IEEE minimum: NaN stays NaN).</summary>
+    static abstract TV Min(TV a, TV b);
+
+    /// <summary>The larger of each pair (NaN stays NaN).</summary>
+    static abstract TV Max(TV a, TV b);
+
+    /// <summary>All ones in the lanes where a ≤ b, else zeros; likewise <see cref="GreaterThan"/>, <see cref="LessThan"/>.</summary>
+    static abstract TV LessOrEqual(TV a, TV b);
+    static abstract TV GreaterThan(TV a, TV b);
+    static abstract TV LessThan(TV a, TV b);
+
+    /// <summary>Lanes of a where the mask is set, of b elsewhere.</summary>
+    static abstract TV Select(TV mask, TV a, TV b);
+
+    /// <summary>Whether some lane of the mask is set.</summary>
+    static abstract bool Any(TV mask);
+
+    /// <summary>eˣ by <see cref="ExpFunction{T}"/> at this width.</summary>
+    static abstract TV Exp(TV x);
+}
+
+/// <summary><see cref="Vector{T}"/> (the platform's preferred width, 256 bits on AVX2 and AVX-512 machines).</summary>
+internal readonly struct ErfVector<T> : IErfVector<Vector<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector<T>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Splat(T value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Load(ref T source, nuint index) => Vector.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Add(Vector<T> a, Vector<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Sub(Vector<T> a, Vector<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Mul(Vector<T> a, Vector<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Div(Vector<T> a, Vector<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Neg(Vector<T> a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Or(Vector<T> a, Vector<T> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c) => typeof(T) == typeof(float)
+        ? Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)))
+        : Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Abs(Vector<T> a) => Vector.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Min(Vector<T> a, Vector<T> b) => Vector.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Max(Vector<T> a, Vector<T> b) => Vector.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> LessOrEqual(Vector<T> a, Vector<T> b) => Vector.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> GreaterThan(Vector<T> a, Vector<T> b) => Vector.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> LessThan(Vector<T> a, Vector<T> b) => Vector.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Select(Vector<T> mask, Vector<T> a, Vector<T> b) => Vector.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Any(Vector<T> mask) => !Vector.EqualsAll(Vector.AsVectorByte(mask), Vector<byte>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Exp(Vector<T> x) =>
+        Vector<T>.Count == Vector256<T>.Count ? ExpFunction<T>.Invoke(x.AsVector256()).AsVector()
+        : Vector<T>.Count == Vector512<T>.Count ? ExpFunction<T>.Invoke(x.AsVector512()).AsVector()
+        : ExpFunction<T>.Invoke(x.AsVector128()).AsVector();
+}
+
+/// <summary><see cref="Vector512{T}"/>, where the hardware has it (twice <see cref="Vector{T}"/>'s lanes there).</summary>
+internal readonly struct ErfVector512<T> : IErfVector<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector512<T>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Splat(T value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sub(Vector512<T> a, Vector512<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Mul(Vector512<T> a, Vector512<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Div(Vector512<T> a, Vector512<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Neg(Vector512<T> a) => -a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
+        ? Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LessOrEqual(Vector512<T> a, Vector512<T> b) => Vector512.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> GreaterThan(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Select(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Any(Vector512<T> mask) => mask != Vector512<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Exp(Vector512<T> x) => ExpFunction<T>.Invoke(x);
+}
+
+/// <summary>
+/// The erf/GELU evaluation in element type <typeparamref name="T"/> (see <see cref="ErfKernel"/>), at 512 bits where the
+/// hardware has them and at <see cref="Vector{T}"/>'s width otherwise. The evaluation is some 700 instructions per group
+/// of four vectors, whatever their width, so 512-bit vectors do twice the work per instruction: GELU with its slope on 2²⁰
+/// floats, one thread of the AVX-512 machine, took 2.5 ms against 4.0 at 256 bits when the two forms alternated in one
+/// process, and 2.0–2.6 ms against the former 256-bit-only code's 2.8–3.0 in alternating processes (a busy host). Every
+/// lane is computed alone by the same operations at every width, so the results do not depend on the width (a test
+/// checks the bits).
+/// </summary>
 internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static readonly (T[] Series, T[] Tail) C = ErfKernel.Coefficients<T>();
     private static readonly T SqrtHalf = T.CreateTruncating(0.70710678118654752440), Cap = T.CreateTruncating(40.0);
     private static readonly T InvSqrtTwoPi = T.CreateTruncating(0.39894228040143267794); // 1/√(2π)
-
-    /// <summary>a·b + c with one rounding.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c) => typeof(T) == typeof(float)
-        ? Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)))
-        : Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
-
-    /// <summary>eˣ by <see cref="ExpFunction{T}"/> at this vector's width (the function <see cref="VectorMap"/> applies).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Exp(Vector<T> x) =>
-        Vector<T>.Count == Vector256<T>.Count ? ExpFunction<T>.Invoke(x.AsVector256()).AsVector()
-        : Vector<T>.Count == Vector512<T>.Count ? ExpFunction<T>.Invoke(x.AsVector512()).AsVector()
-        : ExpFunction<T>.Invoke(x.AsVector128()).AsVector();
-
-    /// <summary>Σ aₙtⁿ by Horner's rule for four vectors side by side (each replaced by its sum): four independent
-    /// chains of multiply-adds keep the FMA units busy where one chain would wait on each step's latency.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Horner(T[] a, ref Vector<T> t0, ref Vector<T> t1, ref Vector<T> t2, ref Vector<T> t3)
-    {
-        var top = new Vector<T>(a[^1]);
-        Vector<T> s0 = top, s1 = top, s2 = top, s3 = top;
-        for (int n = a.Length - 2; n >= 0; n--)
-        {
-            var an = new Vector<T>(a[n]);
-            (s0, s1, s2, s3) = (Fma(s0, t0, an), Fma(s1, t1, an), Fma(s2, t2, an), Fma(s3, t3, an));
-        }
-        (t0, t1, t2, t3) = (s0, s1, s2, s3);
-    }
-
-    /// <summary>Σ c_k T_k(u) by Clenshaw's recurrence, u = 2·v − 1 for v ∈ [0, 1], for four vectors side by side (each
-    /// replaced by its sum).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Clenshaw(T[] c, ref Vector<T> v0, ref Vector<T> v1, ref Vector<T> v2, ref Vector<T> v3)
-    {
-        Vector<T> u0 = v0 + v0 - Vector<T>.One, u1 = v1 + v1 - Vector<T>.One, u2 = v2 + v2 - Vector<T>.One, u3 = v3 + v3 - Vector<T>.One;
-        Vector<T> w0 = u0 + u0, w1 = u1 + u1, w2 = u2 + u2, w3 = u3 + u3;
-        Vector<T> a0 = default, a1 = default, a2 = default, a3 = default; // b_{k+1}
-        Vector<T> b0 = default, b1 = default, b2 = default, b3 = default; // b_{k+2}
-        int k = c.Length - 1;
-        if (k % 2 == 1)
-        {
-            // One step alone, so that the rest go in pairs: b_k = c_k + 2u·b_{k+1} − b_{k+2}, with the two registers
-            // trading roles each step instead of being moved.
-            var ck = new Vector<T>(c[k--]);
-            (a0, b0, a1, b1, a2, b2, a3, b3) = (Fma(w0, a0, ck - b0), a0, Fma(w1, a1, ck - b1), a1, Fma(w2, a2, ck - b2), a2, Fma(w3, a3, ck - b3), a3);
-        }
-        for (; k >= 2; k -= 2)
-        {
-            var ck = new Vector<T>(c[k]);
-            b0 = Fma(w0, a0, ck - b0);
-            b1 = Fma(w1, a1, ck - b1);
-            b2 = Fma(w2, a2, ck - b2);
-            b3 = Fma(w3, a3, ck - b3);
-            var cj = new Vector<T>(c[k - 1]);
-            a0 = Fma(w0, b0, cj - a0);
-            a1 = Fma(w1, b1, cj - a1);
-            a2 = Fma(w2, b2, cj - a2);
-            a3 = Fma(w3, b3, cj - a3);
-        }
-        // Now a holds b_1 and b holds b_2.
-        var c0 = new Vector<T>(c[0]);
-        (v0, v1, v2, v3) = (Fma(u0, a0, c0 - b0), Fma(u1, a1, c0 - b1), Fma(u2, a2, c0 - b2), Fma(u3, a3, c0 - b3));
-    }
 
     /// <summary>
     /// d = erf(x) or GELU x·Φ(x) = x·½(1 + erf(x/√2)); for <see cref="ErfMode.GeluAndSlope"/> also
@@ -181,101 +271,162 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void Run(ReadOnlySpan<T> x, Span<T> d, Span<T> slope, ErfMode mode)
     {
+        if (Vector512.IsHardwareAccelerated) Run<Vector512<T>, ErfVector512<T>>(x, d, slope, mode);
+        else Run<Vector<T>, ErfVector<T>>(x, d, slope, mode);
+    }
+
+    /// <summary><see cref="Run(ReadOnlySpan{T}, Span{T}, Span{T}, ErfMode)"/> at the width of <typeparamref name="TV"/>.</summary>
+    internal static void Run<TV, TW>(ReadOnlySpan<T> x, Span<T> d, Span<T> slope, ErfMode mode)
+        where TV : struct where TW : struct, IErfVector<TV, T>
+    {
         switch (mode)
         {
-            case ErfMode.Erf: Run<ErfOf>(x, d, slope); break;
-            case ErfMode.Gelu: Run<GeluOf>(x, d, slope); break;
-            default: Run<GeluAndSlopeOf>(x, d, slope); break;
+            case ErfMode.Erf: Run<ErfOf, TV, TW>(x, d, slope); break;
+            case ErfMode.Gelu: Run<GeluOf, TV, TW>(x, d, slope); break;
+            default: Run<GeluAndSlopeOf, TV, TW>(x, d, slope); break;
         }
     }
 
-    /// <summary><see cref="Run(ReadOnlySpan{T}, Span{T}, Span{T}, ErfMode)"/> compiled for one mode.</summary>
-    private static void Run<TMode>(ReadOnlySpan<T> x, Span<T> d, Span<T> slope) where TMode : struct, IErfMode
+    /// <summary><see cref="Run(ReadOnlySpan{T}, Span{T}, Span{T}, ErfMode)"/> compiled for one mode and width.</summary>
+    private static void Run<TMode, TV, TW>(ReadOnlySpan<T> x, Span<T> d, Span<T> slope)
+        where TMode : struct, IErfMode
+        where TV : struct where TW : struct, IErfVector<TV, T>
     {
-        int group = 4 * Vector<T>.Count, i = 0;
+        int group = 4 * TW.Count, i = 0;
         bool sloped = TMode.Mode == ErfMode.GeluAndSlope;
         if (x.Length != d.Length || sloped && slope.Length != x.Length)
             throw new ArgumentException($"ErfCore: x has {x.Length} elements, destination {d.Length}, slope {slope.Length}");
         ref T xs = ref MemoryMarshal.GetReference(x), ds = ref MemoryMarshal.GetReference(d), ss = ref MemoryMarshal.GetReference(slope);
-        for (; i <= x.Length - group; i += group) Group<TMode>(ref xs, ref ds, ref ss, (nuint)i);
+        for (; i <= x.Length - group; i += group) Group<TMode, TV, TW>(ref xs, ref ds, ref ss, (nuint)i);
         if (i == x.Length) return;
         Span<T> lastX = stackalloc T[group], lastD = stackalloc T[group], lastS = stackalloc T[group];
         lastX.Clear();
         x[i..].CopyTo(lastX);
-        Group<TMode>(ref MemoryMarshal.GetReference(lastX), ref MemoryMarshal.GetReference(lastD), ref MemoryMarshal.GetReference(lastS), 0);
+        Group<TMode, TV, TW>(ref MemoryMarshal.GetReference(lastX), ref MemoryMarshal.GetReference(lastD), ref MemoryMarshal.GetReference(lastS), 0);
         lastD[..(x.Length - i)].CopyTo(d[i..]);
         if (sloped) lastS[..(x.Length - i)].CopyTo(slope[i..]);
     }
 
     /// <summary>
-    /// The four vectors from element <paramref name="i"/> of <see cref="Run{TMode}"/>: each is prepared, the two series
-    /// run on all four side by side (each skipped when no lane of the four needs it), then each is finished. Its own
-    /// compilation unit, fully optimised from the first call (so results do not depend on when a tier-up happened), with
-    /// every helper inlined.
+    /// The four vectors from element <paramref name="i"/> of <see cref="Run{TMode, TV, TW}"/>: each is prepared, the two
+    /// series run on all four side by side (each skipped when no lane of the four needs it), then each is finished. Its
+    /// own compilation unit, fully optimised from the first call (so results do not depend on when a tier-up happened),
+    /// with every helper inlined.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Group<TMode>(ref T x, ref T d, ref T slope, nuint i) where TMode : struct, IErfMode
+    private static void Group<TMode, TV, TW>(ref T x, ref T d, ref T slope, nuint i)
+        where TMode : struct, IErfMode
+        where TV : struct where TW : struct, IErfVector<TV, T>
     {
-        nuint w = (nuint)Vector<T>.Count;
+        nuint w = (nuint)TW.Count;
         bool gelu = TMode.Mode != ErfMode.Erf;
-        // The exps first: in double the platform's exp is a call, across which every live vector would be spilled.
-        var (e0, e1) = Damping(Vector.LoadUnsafe(ref x, i), Vector.LoadUnsafe(ref x, i + w), gelu);
-        var (e2, e3) = Damping(Vector.LoadUnsafe(ref x, i + 2 * w), Vector.LoadUnsafe(ref x, i + 3 * w), gelu);
-        Vector<T> x0 = Vector.LoadUnsafe(ref x, i), x1 = Vector.LoadUnsafe(ref x, i + w);
-        Vector<T> x2 = Vector.LoadUnsafe(ref x, i + 2 * w), x3 = Vector.LoadUnsafe(ref x, i + 3 * w);
-        Vector<T> z0 = Scaled(x0, gelu), z1 = Scaled(x1, gelu), z2 = Scaled(x2, gelu), z3 = Scaled(x3, gelu);
-        Vector<T> t0 = z0 * z0, t1 = z1 * z1, t2 = z2 * z2, t3 = z3 * z3;
+        TV x0 = TW.Load(ref x, i), x1 = TW.Load(ref x, i + w), x2 = TW.Load(ref x, i + 2 * w), x3 = TW.Load(ref x, i + 3 * w);
+        TV e0 = Damping<TV, TW>(x0, gelu), e1 = Damping<TV, TW>(x1, gelu), e2 = Damping<TV, TW>(x2, gelu), e3 = Damping<TV, TW>(x3, gelu);
+        TV z0 = Scaled<TV, TW>(x0, gelu), z1 = Scaled<TV, TW>(x1, gelu), z2 = Scaled<TV, TW>(x2, gelu), z3 = Scaled<TV, TW>(x3, gelu);
+        TV t0 = TW.Mul(z0, z0), t1 = TW.Mul(z1, z1), t2 = TW.Mul(z2, z2), t3 = TW.Mul(z3, z3);
         // The series serves lanes with |z| ≤ 1, the tail lanes with |z| > 1 (NaN needs neither); each runs when some lane
         // of the four vectors needs it (the masks are OR'd: a lane-wise min or max would let a NaN hide a neighbour).
-        var one = Vector<T>.One;
-        var inner = Vector.LessThanOrEqual(t0, one) | Vector.LessThanOrEqual(t1, one) | Vector.LessThanOrEqual(t2, one) | Vector.LessThanOrEqual(t3, one);
-        var outer = Vector.GreaterThan(t0, one) | Vector.GreaterThan(t1, one) | Vector.GreaterThan(t2, one) | Vector.GreaterThan(t3, one);
-        Vector<T> s0 = one, s1 = one, s2 = one, s3 = one;
-        if (!Vector.EqualsAll(Vector.AsVectorByte(outer), Vector<byte>.Zero))
-            (s0, s1, s2, s3) = (Reciprocal(z0), Reciprocal(z1), Reciprocal(z2), Reciprocal(z3));
-        Vector<T> f0 = s0, f1 = s1, f2 = s2, f3 = s3;
-        if (!Vector.EqualsAll(Vector.AsVectorByte(inner), Vector<byte>.Zero)) Horner(C.Series, ref t0, ref t1, ref t2, ref t3);
-        if (!Vector.EqualsAll(Vector.AsVectorByte(outer), Vector<byte>.Zero)) Clenshaw(C.Tail, ref f0, ref f1, ref f2, ref f3);
-        Finish<TMode>(x0, z0, e0, t0, s0, f0, ref d, ref slope, i);
-        Finish<TMode>(x1, z1, e1, t1, s1, f1, ref d, ref slope, i + w);
-        Finish<TMode>(x2, z2, e2, t2, s2, f2, ref d, ref slope, i + 2 * w);
-        Finish<TMode>(x3, z3, e3, t3, s3, f3, ref d, ref slope, i + 3 * w);
+        var one = TW.Splat(T.One);
+        var inner = TW.Or(TW.Or(TW.LessOrEqual(t0, one), TW.LessOrEqual(t1, one)), TW.Or(TW.LessOrEqual(t2, one), TW.LessOrEqual(t3, one)));
+        var outer = TW.Or(TW.Or(TW.GreaterThan(t0, one), TW.GreaterThan(t1, one)), TW.Or(TW.GreaterThan(t2, one), TW.GreaterThan(t3, one)));
+        TV s0 = one, s1 = one, s2 = one, s3 = one;
+        if (TW.Any(outer))
+            (s0, s1, s2, s3) = (Reciprocal<TV, TW>(z0), Reciprocal<TV, TW>(z1), Reciprocal<TV, TW>(z2), Reciprocal<TV, TW>(z3));
+        TV f0 = s0, f1 = s1, f2 = s2, f3 = s3;
+        if (TW.Any(inner)) Horner<TV, TW>(C.Series, ref t0, ref t1, ref t2, ref t3);
+        if (TW.Any(outer)) Clenshaw<TV, TW>(C.Tail, ref f0, ref f1, ref f2, ref f3);
+        Finish<TMode, TV, TW>(x0, z0, e0, t0, s0, f0, ref d, ref slope, i);
+        Finish<TMode, TV, TW>(x1, z1, e1, t1, s1, f1, ref d, ref slope, i + w);
+        Finish<TMode, TV, TW>(x2, z2, e2, t2, s2, f2, ref d, ref slope, i + 2 * w);
+        Finish<TMode, TV, TW>(x3, z3, e3, t3, s3, f3, ref d, ref slope, i + 3 * w);
+    }
+
+    /// <summary>Σ aₙtⁿ by Horner's rule for four vectors side by side (each replaced by its sum): four independent
+    /// chains of multiply-adds keep the FMA units busy where one chain would wait on each step's latency.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Horner<TV, TW>(T[] a, ref TV t0, ref TV t1, ref TV t2, ref TV t3) where TV : struct where TW : struct, IErfVector<TV, T>
+    {
+        var top = TW.Splat(a[^1]);
+        TV s0 = top, s1 = top, s2 = top, s3 = top;
+        for (int n = a.Length - 2; n >= 0; n--)
+        {
+            var an = TW.Splat(a[n]);
+            (s0, s1, s2, s3) = (TW.Fma(s0, t0, an), TW.Fma(s1, t1, an), TW.Fma(s2, t2, an), TW.Fma(s3, t3, an));
+        }
+        (t0, t1, t2, t3) = (s0, s1, s2, s3);
+    }
+
+    /// <summary>Σ c_k T_k(u) by Clenshaw's recurrence, u = 2·v − 1 for v ∈ [0, 1], for four vectors side by side (each
+    /// replaced by its sum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Clenshaw<TV, TW>(T[] c, ref TV v0, ref TV v1, ref TV v2, ref TV v3)
+        where TV : struct where TW : struct, IErfVector<TV, T>
+    {
+        var one = TW.Splat(T.One);
+        TV u0 = TW.Sub(TW.Add(v0, v0), one), u1 = TW.Sub(TW.Add(v1, v1), one), u2 = TW.Sub(TW.Add(v2, v2), one), u3 = TW.Sub(TW.Add(v3, v3), one);
+        TV w0 = TW.Add(u0, u0), w1 = TW.Add(u1, u1), w2 = TW.Add(u2, u2), w3 = TW.Add(u3, u3);
+        TV a0 = default, a1 = default, a2 = default, a3 = default; // b_{k+1}
+        TV b0 = default, b1 = default, b2 = default, b3 = default; // b_{k+2}
+        int k = c.Length - 1;
+        if (k % 2 == 1)
+        {
+            // One step alone, so that the rest go in pairs: b_k = c_k + 2u·b_{k+1} − b_{k+2}, with the two registers
+            // trading roles each step instead of being moved.
+            var ck = TW.Splat(c[k--]);
+            (a0, b0, a1, b1, a2, b2, a3, b3) = (TW.Fma(w0, a0, TW.Sub(ck, b0)), a0, TW.Fma(w1, a1, TW.Sub(ck, b1)), a1, TW.Fma(w2, a2, TW.Sub(ck, b2)), a2, TW.Fma(w3, a3, TW.Sub(ck, b3)), a3);
+        }
+        for (; k >= 2; k -= 2)
+        {
+            var ck = TW.Splat(c[k]);
+            b0 = TW.Fma(w0, a0, TW.Sub(ck, b0));
+            b1 = TW.Fma(w1, a1, TW.Sub(ck, b1));
+            b2 = TW.Fma(w2, a2, TW.Sub(ck, b2));
+            b3 = TW.Fma(w3, a3, TW.Sub(ck, b3));
+            var cj = TW.Splat(c[k - 1]);
+            a0 = TW.Fma(w0, b0, TW.Sub(cj, a0));
+            a1 = TW.Fma(w1, b1, TW.Sub(cj, a1));
+            a2 = TW.Fma(w2, b2, TW.Sub(cj, a2));
+            a3 = TW.Fma(w3, b3, TW.Sub(cj, a3));
+        }
+        // Now a holds b_1 and b holds b_2.
+        var c0 = TW.Splat(c[0]);
+        (v0, v1, v2, v3) = (TW.Fma(u0, a0, TW.Sub(c0, b0)), TW.Fma(u1, a1, TW.Sub(c0, b1)), TW.Fma(u2, a2, TW.Sub(c0, b2)), TW.Fma(u3, a3, TW.Sub(c0, b3)));
     }
 
     /// <summary>z = x/√2 for GELU, x for erf: the argument of erf.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Scaled(Vector<T> x, bool gelu) => gelu ? x * SqrtHalf : x;
+    private static TV Scaled<TV, TW>(TV x, bool gelu) where TV : struct where TW : struct, IErfVector<TV, T> =>
+        gelu ? TW.Mul(x, TW.Splat(SqrtHalf)) : x;
 
     /// <summary>s = 1/max(|z|, 1), the tail series' argument.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Reciprocal(Vector<T> z) => Vector<T>.One / Vector.Max(Vector.Abs(z), Vector<T>.One);
+    private static TV Reciprocal<TV, TW>(TV z) where TV : struct where TW : struct, IErfVector<TV, T>
+    {
+        var one = TW.Splat(T.One);
+        return TW.Div(one, TW.Max(TW.Abs(z), one));
+    }
 
     /// <summary>
-    /// e = e^(−z²) = e^(−c·x²) with c = ½ for GELU (z = x/√2), 1 for erf, for two vectors. x² is split exactly into
-    /// h + l (h = fl(x²), l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since
-    /// rounding x² or z alone would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is
-    /// capped at 40 first (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is
-    /// <see cref="ExpFunction{T}"/>: inline in float (<see cref="ExpSingle"/>); in double one call of the platform's on a
-    /// vector twice as wide where the hardware has one (the call costs as much as the exp itself).
+    /// e = e^(−z²) = e^(−c·x²) with c = ½ for GELU (z = x/√2), 1 for erf. x² is split exactly into h + l (h = fl(x²),
+    /// l = fma(x, x, −h)) and e^(−c·x²) = e^(−c·h)·(1 − c·l) to first order in the tiny l, since rounding x² or z alone
+    /// would cost a relative error of about x²·ε in the far tail (1.6·10⁻¹⁴ at x = 12). |x| is capped at 40 first
+    /// (e^(−800) is already 0), so that ±∞ gives e = 0 and not ∞ − ∞ in l. The exp is <see cref="ExpFunction{T}"/>:
+    /// inline in float (<see cref="ExpSingle"/>), the platform's in double.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector<T>, Vector<T>) Damping(Vector<T> x0, Vector<T> x1, bool gelu)
+    private static TV Damping<TV, TW>(TV x, bool gelu)
+        where TV : struct where TW : struct, IErfVector<TV, T>
     {
-        var minusC = new Vector<T>(gelu ? -T.CreateTruncating(0.5) : -T.One);
-        Vector<T> c0 = Capped(x0), c1 = Capped(x1), h0 = c0 * c0, h1 = c1 * c1;
-        Vector<T> l0 = Fma(c0, c0, -h0), l1 = Fma(c1, c1, -h1), e0, e1;
-        if (typeof(T) == typeof(double) && Vector<T>.Count == Vector256<T>.Count && Vector512.IsHardwareAccelerated)
-        {
-            var both = ExpFunction<T>.Invoke(Vector512.Create((h0 * minusC).AsVector256(), (h1 * minusC).AsVector256()));
-            (e0, e1) = (both.GetLower().AsVector(), both.GetUpper().AsVector());
-        }
-        else (e0, e1) = (Exp(h0 * minusC), Exp(h1 * minusC));
-        return (Fma(l0 * e0, minusC, e0), Fma(l1 * e1, minusC, e1));
+        var minusC = TW.Splat(gelu ? -T.CreateTruncating(0.5) : -T.One);
+        TV capped = Capped<TV, TW>(x), h = TW.Mul(capped, capped), l = TW.Fma(capped, capped, TW.Neg(h));
+        TV e = TW.Exp(TW.Mul(h, minusC));
+        return TW.Fma(TW.Mul(l, e), minusC, e);
     }
 
     /// <summary>x clamped to [−40, 40] (NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Capped(Vector<T> x) => Vector.Min(Vector.Max(x, new Vector<T>(-Cap)), new Vector<T>(Cap));
+    private static TV Capped<TV, TW>(TV x) where TV : struct where TW : struct, IErfVector<TV, T> =>
+        TW.Min(TW.Max(x, TW.Splat(-Cap)), TW.Splat(Cap));
 
     /// <summary>
     /// One vector's results from its series, stored at element <paramref name="i"/>: A = the Maclaurin sum at t = z²
@@ -283,25 +434,27 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// then erf or x·Φ(x), and for <see cref="ErfMode.GeluAndSlope"/> the slope Φ(x) + x·φ(x) with φ = e/√(2π).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish<TMode>(Vector<T> x, Vector<T> z, Vector<T> e, Vector<T> a, Vector<T> s, Vector<T> f,
-        ref T d, ref T slope, nuint i) where TMode : struct, IErfMode
+    private static void Finish<TMode, TV, TW>(TV x, TV z, TV e, TV a, TV s, TV f, ref T d, ref T slope, nuint i)
+        where TMode : struct, IErfMode
+        where TV : struct where TW : struct, IErfVector<TV, T>
     {
-        var inner = Vector.LessThanOrEqual(Vector.Abs(z), Vector<T>.One);
-        var small = z * a;              // erf z, |z| ≤ 1
-        var tail = e * s * f;           // erfc |z|, |z| > 1
-        var negative = Vector.LessThan(z, Vector<T>.Zero);
+        var one = TW.Splat(T.One);
+        var inner = TW.LessOrEqual(TW.Abs(z), one);
+        var small = TW.Mul(z, a);             // erf z, |z| ≤ 1
+        var tail = TW.Mul(TW.Mul(e, s), f);   // erfc |z|, |z| > 1
+        var negative = TW.LessThan(z, TW.Splat(T.Zero));
         if (TMode.Mode == ErfMode.Erf)
         {
-            var far = Vector<T>.One - tail;
-            Vector.ConditionalSelect(inner, small, Vector.ConditionalSelect(negative, -far, far)).StoreUnsafe(ref d, i);
+            var far = TW.Sub(one, tail);
+            TW.Store(TW.Select(inner, small, TW.Select(negative, TW.Neg(far), far)), ref d, i);
             return;
         }
-        var half = new Vector<T>(T.CreateTruncating(0.5));
-        var outer = Vector.ConditionalSelect(negative, half * tail, Vector<T>.One - half * tail);
-        var cdf = Vector.ConditionalSelect(inner, Fma(half, small, half), outer);
-        (x * cdf).StoreUnsafe(ref d, i);
+        var half = TW.Splat(T.CreateTruncating(0.5));
+        var outer = TW.Select(negative, TW.Mul(half, tail), TW.Sub(one, TW.Mul(half, tail)));
+        var cdf = TW.Select(inner, TW.Fma(half, small, half), outer);
+        TW.Store(TW.Mul(x, cdf), ref d, i);
         // Φ(x) + x·φ(x) with x capped (φ is already 0 beyond 40), so ±∞ gives Φ and not ∞·0.
-        if (TMode.Mode == ErfMode.GeluAndSlope) Fma(Capped(x) * e, new Vector<T>(InvSqrtTwoPi), cdf).StoreUnsafe(ref slope, i);
+        if (TMode.Mode == ErfMode.GeluAndSlope) TW.Store(TW.Fma(TW.Mul(Capped<TV, TW>(x), e), TW.Splat(InvSqrtTwoPi), cdf), ref slope, i);
     }
 
     /// <summary><see cref="Run"/> over x[xOffset..] into all of d (and all of <paramref name="slope"/> for
