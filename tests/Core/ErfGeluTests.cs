@@ -157,13 +157,13 @@ public class ErfGeluTests
         foreach (var mode in new[] { ErfMode.Erf, ErfMode.Gelu, ErfMode.GeluAndSlope })
         {
             var (d1, s1, d2, s2) = (new double[xd.Length], new double[xd.Length], new double[xd.Length], new double[xd.Length]);
-            ErfCore<double>.Run<Vector<double>, ErfVector<double>>(xd, d1, s1, mode);
-            ErfCore<double>.Run<Vector512<double>, ErfVector512<double>>(xd, d2, s2, mode);
+            ErfCore<double>.Run<Vector<double>, VectorOps<double>>(xd, d1, s1, mode);
+            ErfCore<double>.Run<Vector512<double>, Vector512Ops<double>>(xd, d2, s2, mode);
             Assert.Equal(d1.Select(BitConverter.DoubleToInt64Bits), d2.Select(BitConverter.DoubleToInt64Bits));
             Assert.Equal(s1.Select(BitConverter.DoubleToInt64Bits), s2.Select(BitConverter.DoubleToInt64Bits));
             var (f1, t1, f2, t2) = (new float[xf.Length], new float[xf.Length], new float[xf.Length], new float[xf.Length]);
-            ErfCore<float>.Run<Vector<float>, ErfVector<float>>(xf, f1, t1, mode);
-            ErfCore<float>.Run<Vector512<float>, ErfVector512<float>>(xf, f2, t2, mode);
+            ErfCore<float>.Run<Vector<float>, VectorOps<float>>(xf, f1, t1, mode);
+            ErfCore<float>.Run<Vector512<float>, Vector512Ops<float>>(xf, f2, t2, mode);
             Assert.Equal(f1.Select(BitConverter.SingleToInt32Bits), f2.Select(BitConverter.SingleToInt32Bits));
             Assert.Equal(t1.Select(BitConverter.SingleToInt32Bits), t2.Select(BitConverter.SingleToInt32Bits));
             // And the results are those of the function: erf(1) and GELU(1) = Φ(1), at the input 1.0.

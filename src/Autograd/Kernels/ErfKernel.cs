@@ -104,151 +104,6 @@ internal readonly struct GeluAndSlopeOf : IErfMode
 }
 
 /// <summary>
-/// The operations <see cref="ErfCore{T}"/> needs on its vector type <typeparamref name="TV"/>
-/// (<see cref="Vector{T}"/> or <see cref="Vector512{T}"/>), so that the evaluation is written once for every width (the
-/// platform's own vector interface, and the operator interfaces the vectors implement, are not public). Every operation is lane by lane.
-/// </summary>
-internal interface IErfVector<TV, T> where TV : struct where T : unmanaged
-{
-    static abstract int Count { get; }
-    static abstract TV Splat(T value);
-    static abstract TV Load(ref T source, nuint index);
-    static abstract void Store(TV value, ref T destination, nuint index);
-    static abstract TV Add(TV a, TV b);
-    static abstract TV Sub(TV a, TV b);
-    static abstract TV Mul(TV a, TV b);
-    static abstract TV Div(TV a, TV b);
-    static abstract TV Neg(TV a);
-
-    /// <summary>Bitwise or (of masks).</summary>
-    static abstract TV Or(TV a, TV b);
-
-    /// <summary>a·b + c with one rounding.</summary>
-    static abstract TV Fma(TV a, TV b, TV c);
-    static abstract TV Abs(TV a);
-
-    /// <summary>The smaller of each pair (the platform's IEEE minimum: NaN stays NaN).</summary>
-    static abstract TV Min(TV a, TV b);
-
-    /// <summary>The larger of each pair (NaN stays NaN).</summary>
-    static abstract TV Max(TV a, TV b);
-
-    /// <summary>All ones in the lanes where a ≤ b, else zeros; likewise <see cref="GreaterThan"/>, <see cref="LessThan"/>.</summary>
-    static abstract TV LessOrEqual(TV a, TV b);
-    static abstract TV GreaterThan(TV a, TV b);
-    static abstract TV LessThan(TV a, TV b);
-
-    /// <summary>Lanes of a where the mask is set, of b elsewhere.</summary>
-    static abstract TV Select(TV mask, TV a, TV b);
-
-    /// <summary>Whether some lane of the mask is set.</summary>
-    static abstract bool Any(TV mask);
-
-    /// <summary>eˣ by <see cref="ExpFunction{T}"/> at this width.</summary>
-    static abstract TV Exp(TV x);
-}
-
-/// <summary><see cref="Vector{T}"/> (the platform's preferred width, 256 bits on AVX2 and AVX-512 machines).</summary>
-internal readonly struct ErfVector<T> : IErfVector<Vector<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector<T>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Splat(T value) => new(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Load(ref T source, nuint index) => Vector.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Add(Vector<T> a, Vector<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Sub(Vector<T> a, Vector<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Mul(Vector<T> a, Vector<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Div(Vector<T> a, Vector<T> b) => a / b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Neg(Vector<T> a) => -a;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Or(Vector<T> a, Vector<T> b) => a | b;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Fma(Vector<T> a, Vector<T> b, Vector<T> c) => typeof(T) == typeof(float)
-        ? Vector.As<float, T>(Vector.FusedMultiplyAdd(Vector.As<T, float>(a), Vector.As<T, float>(b), Vector.As<T, float>(c)))
-        : Vector.As<double, T>(Vector.FusedMultiplyAdd(Vector.As<T, double>(a), Vector.As<T, double>(b), Vector.As<T, double>(c)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Abs(Vector<T> a) => Vector.Abs(a);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Min(Vector<T> a, Vector<T> b) => Vector.Min(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Max(Vector<T> a, Vector<T> b) => Vector.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> LessOrEqual(Vector<T> a, Vector<T> b) => Vector.LessThanOrEqual(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> GreaterThan(Vector<T> a, Vector<T> b) => Vector.GreaterThan(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> LessThan(Vector<T> a, Vector<T> b) => Vector.LessThan(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Select(Vector<T> mask, Vector<T> a, Vector<T> b) => Vector.ConditionalSelect(mask, a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Any(Vector<T> mask) => !Vector.EqualsAll(Vector.AsVectorByte(mask), Vector<byte>.Zero);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Exp(Vector<T> x) =>
-        Vector<T>.Count == Vector256<T>.Count ? ExpFunction<T>.Invoke(x.AsVector256()).AsVector()
-        : Vector<T>.Count == Vector512<T>.Count ? ExpFunction<T>.Invoke(x.AsVector512()).AsVector()
-        : ExpFunction<T>.Invoke(x.AsVector128()).AsVector();
-}
-
-/// <summary><see cref="Vector512{T}"/>, where the hardware has it (twice <see cref="Vector{T}"/>'s lanes there).</summary>
-internal readonly struct ErfVector512<T> : IErfVector<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector512<T>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Splat(T value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Sub(Vector512<T> a, Vector512<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Mul(Vector512<T> a, Vector512<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Div(Vector512<T> a, Vector512<T> b) => a / b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Neg(Vector512<T> a) => -a;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
-        ? Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-        : Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> LessOrEqual(Vector512<T> a, Vector512<T> b) => Vector512.LessThanOrEqual(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> GreaterThan(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Select(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Any(Vector512<T> mask) => mask != Vector512<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Exp(Vector512<T> x) => ExpFunction<T>.Invoke(x);
-}
-
-/// <summary>
 /// The erf/GELU evaluation in element type <typeparamref name="T"/> (see <see cref="ErfKernel"/>), at 512 bits where the
 /// hardware has them and at <see cref="Vector{T}"/>'s width otherwise. The evaluation is some 700 instructions per group
 /// of four vectors, whatever their width, so 512-bit vectors do twice the work per instruction: GELU with its slope on 2²⁰
@@ -271,13 +126,13 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void Run(ReadOnlySpan<T> x, Span<T> d, Span<T> slope, ErfMode mode)
     {
-        if (Vector512.IsHardwareAccelerated) Run<Vector512<T>, ErfVector512<T>>(x, d, slope, mode);
-        else Run<Vector<T>, ErfVector<T>>(x, d, slope, mode);
+        if (Vector512.IsHardwareAccelerated) Run<Vector512<T>, Vector512Ops<T>>(x, d, slope, mode);
+        else Run<Vector<T>, VectorOps<T>>(x, d, slope, mode);
     }
 
     /// <summary><see cref="Run(ReadOnlySpan{T}, Span{T}, Span{T}, ErfMode)"/> at the width of <typeparamref name="TV"/>.</summary>
     internal static void Run<TV, TW>(ReadOnlySpan<T> x, Span<T> d, Span<T> slope, ErfMode mode)
-        where TV : struct where TW : struct, IErfVector<TV, T>
+        where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         switch (mode)
         {
@@ -290,7 +145,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary><see cref="Run(ReadOnlySpan{T}, Span{T}, Span{T}, ErfMode)"/> compiled for one mode and width.</summary>
     private static void Run<TMode, TV, TW>(ReadOnlySpan<T> x, Span<T> d, Span<T> slope)
         where TMode : struct, IErfMode
-        where TV : struct where TW : struct, IErfVector<TV, T>
+        where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         int group = 4 * TW.Count, i = 0;
         bool sloped = TMode.Mode == ErfMode.GeluAndSlope;
@@ -316,7 +171,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Group<TMode, TV, TW>(ref T x, ref T d, ref T slope, nuint i)
         where TMode : struct, IErfMode
-        where TV : struct where TW : struct, IErfVector<TV, T>
+        where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         nuint w = (nuint)TW.Count;
         bool gelu = TMode.Mode != ErfMode.Erf;
@@ -344,7 +199,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Σ aₙtⁿ by Horner's rule for four vectors side by side (each replaced by its sum): four independent
     /// chains of multiply-adds keep the FMA units busy where one chain would wait on each step's latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Horner<TV, TW>(T[] a, ref TV t0, ref TV t1, ref TV t2, ref TV t3) where TV : struct where TW : struct, IErfVector<TV, T>
+    private static void Horner<TV, TW>(T[] a, ref TV t0, ref TV t1, ref TV t2, ref TV t3) where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         var top = TW.Splat(a[^1]);
         TV s0 = top, s1 = top, s2 = top, s3 = top;
@@ -360,7 +215,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// replaced by its sum).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Clenshaw<TV, TW>(T[] c, ref TV v0, ref TV v1, ref TV v2, ref TV v3)
-        where TV : struct where TW : struct, IErfVector<TV, T>
+        where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         var one = TW.Splat(T.One);
         TV u0 = TW.Sub(TW.Add(v0, v0), one), u1 = TW.Sub(TW.Add(v1, v1), one), u2 = TW.Sub(TW.Add(v2, v2), one), u3 = TW.Sub(TW.Add(v3, v3), one);
@@ -395,12 +250,12 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>z = x/√2 for GELU, x for erf: the argument of erf.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Scaled<TV, TW>(TV x, bool gelu) where TV : struct where TW : struct, IErfVector<TV, T> =>
+    private static TV Scaled<TV, TW>(TV x, bool gelu) where TV : struct where TW : struct, IVectorOps<TV, T> =>
         gelu ? TW.Mul(x, TW.Splat(SqrtHalf)) : x;
 
     /// <summary>s = 1/max(|z|, 1), the tail series' argument.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Reciprocal<TV, TW>(TV z) where TV : struct where TW : struct, IErfVector<TV, T>
+    private static TV Reciprocal<TV, TW>(TV z) where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         var one = TW.Splat(T.One);
         return TW.Div(one, TW.Max(TW.Abs(z), one));
@@ -415,17 +270,17 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Damping<TV, TW>(TV x, bool gelu)
-        where TV : struct where TW : struct, IErfVector<TV, T>
+        where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         var minusC = TW.Splat(gelu ? -T.CreateTruncating(0.5) : -T.One);
         TV capped = Capped<TV, TW>(x), h = TW.Mul(capped, capped), l = TW.Fma(capped, capped, TW.Neg(h));
-        TV e = TW.Exp(TW.Mul(h, minusC));
+        TV e = TW.Apply<ExpFunction<T>>(TW.Mul(h, minusC));
         return TW.Fma(TW.Mul(l, e), minusC, e);
     }
 
     /// <summary>x clamped to [−40, 40] (NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Capped<TV, TW>(TV x) where TV : struct where TW : struct, IErfVector<TV, T> =>
+    private static TV Capped<TV, TW>(TV x) where TV : struct where TW : struct, IVectorOps<TV, T> =>
         TW.Min(TW.Max(x, TW.Splat(-Cap)), TW.Splat(Cap));
 
     /// <summary>
@@ -436,7 +291,7 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Finish<TMode, TV, TW>(TV x, TV z, TV e, TV a, TV s, TV f, ref T d, ref T slope, nuint i)
         where TMode : struct, IErfMode
-        where TV : struct where TW : struct, IErfVector<TV, T>
+        where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         var one = TW.Splat(T.One);
         var inner = TW.LessOrEqual(TW.Abs(z), one);

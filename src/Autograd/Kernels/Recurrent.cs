@@ -25,7 +25,16 @@ internal static class Recurrent
     public static void LstmForward<T>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> c, Span<T> h1, Span<T> c1,
         Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = hidden, width = Vector256<T>.Count;
+        if (Vector512.IsHardwareAccelerated) LstmForward<T, Vector512<T>, Vector512Ops<T>>(xg, hg, c, h1, c1, work, rows, hidden);
+        else LstmForward<T, Vector<T>, VectorOps<T>>(xg, hg, c, h1, c1, work, rows, hidden);
+    }
+
+    /// <summary><see cref="LstmForward{T}"/> on vectors <typeparamref name="TV"/> (512-bit where the hardware has them:
+    /// the cell's three sigmoids and two tanh per element are most of its cost, and they take half the instructions).</summary>
+    private static void LstmForward<T, TV, TW>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> c, Span<T> h1, Span<T> c1,
+        Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
+        int h = hidden, width = TW.Count;
         Span<T> pad = stackalloc T[9 * width];
         for (int r = 0; r < rows; r++)
         {
@@ -39,15 +48,16 @@ internal static class Recurrent
                 int count = Math.Min(width, h - j);
                 if (count == width)
                 {
-                    LstmBlock(Load(x, j), Load(x, h + j), Load(x, 2 * h + j), Load(x, 3 * h + j), Load(p, j), Load(p, h + j),
-                        Load(p, 2 * h + j), Load(p, 3 * h + j), Load(cRow, j), out var i, out var f, out var g, out var o, out var tc, out var cNew);
-                    i.StoreUnsafe(ref w[j]);
-                    f.StoreUnsafe(ref w[h + j]);
-                    g.StoreUnsafe(ref w[2 * h + j]);
-                    o.StoreUnsafe(ref w[3 * h + j]);
-                    tc.StoreUnsafe(ref w[4 * h + j]);
-                    cNew.StoreUnsafe(ref cOut[j]);
-                    (o * tc).StoreUnsafe(ref hOut[j]);
+                    LstmBlock<T, TV, TW>(Load<T, TV, TW>(x, j), Load<T, TV, TW>(x, h + j), Load<T, TV, TW>(x, 2 * h + j),
+                        Load<T, TV, TW>(x, 3 * h + j), Load<T, TV, TW>(p, j), Load<T, TV, TW>(p, h + j), Load<T, TV, TW>(p, 2 * h + j),
+                        Load<T, TV, TW>(p, 3 * h + j), Load<T, TV, TW>(cRow, j), out var i, out var f, out var g, out var o, out var tc, out var cNew);
+                    TW.Store(i, ref w[j], 0);
+                    TW.Store(f, ref w[h + j], 0);
+                    TW.Store(g, ref w[2 * h + j], 0);
+                    TW.Store(o, ref w[3 * h + j], 0);
+                    TW.Store(tc, ref w[4 * h + j], 0);
+                    TW.Store(cNew, ref cOut[j], 0);
+                    TW.Store(TW.Mul(o, tc), ref hOut[j], 0);
                     continue;
                 }
                 pad.Clear();
@@ -57,37 +67,45 @@ internal static class Recurrent
                     p.Slice(k * h + j, count).CopyTo(pad[((4 + k) * width)..]);
                 }
                 cRow.Slice(j, count).CopyTo(pad[(8 * width)..]);
-                LstmBlock(Load(pad, 0), Load(pad, width), Load(pad, 2 * width), Load(pad, 3 * width), Load(pad, 4 * width),
-                    Load(pad, 5 * width), Load(pad, 6 * width), Load(pad, 7 * width), Load(pad, 8 * width),
+                LstmBlock<T, TV, TW>(Load<T, TV, TW>(pad, 0), Load<T, TV, TW>(pad, width), Load<T, TV, TW>(pad, 2 * width),
+                    Load<T, TV, TW>(pad, 3 * width), Load<T, TV, TW>(pad, 4 * width), Load<T, TV, TW>(pad, 5 * width),
+                    Load<T, TV, TW>(pad, 6 * width), Load<T, TV, TW>(pad, 7 * width), Load<T, TV, TW>(pad, 8 * width),
                     out var ti, out var tf, out var tg, out var to, out var ttc, out var tcNew);
-                Store(ti, pad, w.Slice(j, count));
-                Store(tf, pad, w.Slice(h + j, count));
-                Store(tg, pad, w.Slice(2 * h + j, count));
-                Store(to, pad, w.Slice(3 * h + j, count));
-                Store(ttc, pad, w.Slice(4 * h + j, count));
-                Store(tcNew, pad, cOut.Slice(j, count));
-                Store(to * ttc, pad, hOut.Slice(j, count));
+                Store<T, TV, TW>(ti, pad, w.Slice(j, count));
+                Store<T, TV, TW>(tf, pad, w.Slice(h + j, count));
+                Store<T, TV, TW>(tg, pad, w.Slice(2 * h + j, count));
+                Store<T, TV, TW>(to, pad, w.Slice(3 * h + j, count));
+                Store<T, TV, TW>(ttc, pad, w.Slice(4 * h + j, count));
+                Store<T, TV, TW>(tcNew, pad, cOut.Slice(j, count));
+                Store<T, TV, TW>(TW.Mul(to, ttc), pad, hOut.Slice(j, count));
             }
         }
     }
 
     /// <summary>One vector of the LSTM cell: the gates from a = x + h, c' = f·c + i·g (one fused multiply-add), tanh c'.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmBlock<T>(Vector256<T> xi, Vector256<T> xf, Vector256<T> xg, Vector256<T> xo, Vector256<T> hi,
-        Vector256<T> hf, Vector256<T> hg, Vector256<T> ho, Vector256<T> c, out Vector256<T> i, out Vector256<T> f,
-        out Vector256<T> g, out Vector256<T> o, out Vector256<T> tc, out Vector256<T> cNew) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void LstmBlock<T, TV, TW>(TV xi, TV xf, TV xg, TV xo, TV hi, TV hf, TV hg, TV ho, TV c, out TV i, out TV f,
+        out TV g, out TV o, out TV tc, out TV cNew) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
     {
-        i = SigmoidFunction<T>.Invoke(xi + hi);
-        f = SigmoidFunction<T>.Invoke(xf + hf);
-        g = TanhFunction<T>.Invoke(xg + hg);
-        o = SigmoidFunction<T>.Invoke(xo + ho);
-        cNew = Avx2Kernel<T>.Fma(i, g, f * c);
-        tc = TanhFunction<T>.Invoke(cNew);
+        i = TW.Apply<SigmoidFunction<T>>(TW.Add(xi, hi));
+        f = TW.Apply<SigmoidFunction<T>>(TW.Add(xf, hf));
+        g = TW.Apply<TanhFunction<T>>(TW.Add(xg, hg));
+        o = TW.Apply<SigmoidFunction<T>>(TW.Add(xo, ho));
+        cNew = TW.Fma(i, g, TW.Mul(f, c));
+        tc = TW.Apply<TanhFunction<T>>(cNew);
     }
 
+    /// <summary>The vector at element <paramref name="at"/> of <paramref name="s"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Load<T>(ReadOnlySpan<T> s, int at) where T : unmanaged =>
-        Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(s), (nuint)at);
+    private static TV Load<T, TV, TW>(ReadOnlySpan<T> s, int at) where T : unmanaged where TV : struct where TW : struct, IVectorOps<TV, T> =>
+        TW.Load(ref MemoryMarshal.GetReference(s), (nuint)at);
+
+    /// <summary>The first dst.Length lanes of v into dst, through the scratch span.</summary>
+    private static void Store<T, TV, TW>(TV v, Span<T> scratch, Span<T> dst) where T : unmanaged where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
+        TW.Store(v, ref scratch[0], 0);
+        scratch[..dst.Length].CopyTo(dst);
+    }
 
     /// <summary>
     /// LSTM backward from the upstream gradients gh (of h') and gc (of c') and the forward's workspace:
@@ -103,9 +121,17 @@ internal static class Recurrent
     public static void LstmBackward<T>(ReadOnlySpan<T> gh, ReadOnlySpan<T> ghCarried, ReadOnlySpan<T> gc, ReadOnlySpan<T> c,
         ReadOnlySpan<T> work, Span<T> dGates, Span<T> dc, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (Vector512.IsHardwareAccelerated) LstmBackward<T, Vector512<T>, Vector512Ops<T>>(gh, ghCarried, gc, c, work, dGates, dc, rows, hidden);
+        else LstmBackward<T, Vector<T>, VectorOps<T>>(gh, ghCarried, gc, c, work, dGates, dc, rows, hidden);
+    }
+
+    private static void LstmBackward<T, TV, TW>(ReadOnlySpan<T> gh, ReadOnlySpan<T> ghCarried, ReadOnlySpan<T> gc, ReadOnlySpan<T> c,
+        ReadOnlySpan<T> work, Span<T> dGates, Span<T> dc, int rows, int hidden)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
         bool carried = !ghCarried.IsEmpty;
-        int h = hidden, width = Vector<T>.Count;
-        var one = Vector<T>.One;
+        int h = hidden, width = TW.Count;
+        var one = TW.Splat(T.One);
         for (int r = 0; r < rows; r++)
         {
             var w = work.Slice(r * LstmWork * h, LstmWork * h);
@@ -117,15 +143,15 @@ internal static class Recurrent
             // Whole vectors, then the same formulas per element: no fused multiply-adds either way, so both round alike.
             for (; j <= h - width; j += width)
             {
-                Vector<T> i = new(w[j..]), f = new(w[(h + j)..]), g = new(w[(2 * h + j)..]), o = new(w[(3 * h + j)..]);
-                Vector<T> tc = new(w[(4 * h + j)..]), ghe = new(ghRow[j..]);
-                if (carried) ghe += new Vector<T>(carriedRow[j..]);
-                var dcNext = new Vector<T>(gcRow[j..]) + ghe * o * (one - tc * tc);
-                (dcNext * g * i * (one - i)).CopyTo(d[j..]);
-                (dcNext * new Vector<T>(cRow[j..]) * f * (one - f)).CopyTo(d[(h + j)..]);
-                (dcNext * i * (one - g * g)).CopyTo(d[(2 * h + j)..]);
-                (ghe * tc * o * (one - o)).CopyTo(d[(3 * h + j)..]);
-                (dcNext * f).CopyTo(dcRow[j..]);
+                TV i = Load<T, TV, TW>(w, j), f = Load<T, TV, TW>(w, h + j), g = Load<T, TV, TW>(w, 2 * h + j), o = Load<T, TV, TW>(w, 3 * h + j);
+                TV tc = Load<T, TV, TW>(w, 4 * h + j), ghe = Load<T, TV, TW>(ghRow, j);
+                if (carried) ghe = TW.Add(ghe, Load<T, TV, TW>(carriedRow, j));
+                var dcNext = TW.Add(Load<T, TV, TW>(gcRow, j), TW.Mul(TW.Mul(ghe, o), TW.Sub(one, TW.Mul(tc, tc))));
+                TW.Store(TW.Mul(TW.Mul(TW.Mul(dcNext, g), i), TW.Sub(one, i)), ref d[j], 0);
+                TW.Store(TW.Mul(TW.Mul(TW.Mul(dcNext, Load<T, TV, TW>(cRow, j)), f), TW.Sub(one, f)), ref d[h + j], 0);
+                TW.Store(TW.Mul(TW.Mul(dcNext, i), TW.Sub(one, TW.Mul(g, g))), ref d[2 * h + j], 0);
+                TW.Store(TW.Mul(TW.Mul(TW.Mul(ghe, tc), o), TW.Sub(one, o)), ref d[3 * h + j], 0);
+                TW.Store(TW.Mul(dcNext, f), ref dcRow[j], 0);
             }
             for (; j < h; j++)
             {
@@ -148,7 +174,14 @@ internal static class Recurrent
     public static void GruForward<T>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> hPrev, Span<T> h1,
         Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = hidden, width = Vector256<T>.Count;
+        if (Vector512.IsHardwareAccelerated) GruForward<T, Vector512<T>, Vector512Ops<T>>(xg, hg, hPrev, h1, work, rows, hidden);
+        else GruForward<T, Vector<T>, VectorOps<T>>(xg, hg, hPrev, h1, work, rows, hidden);
+    }
+
+    private static void GruForward<T, TV, TW>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> hPrev, Span<T> h1,
+        Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
+        int h = hidden, width = TW.Count;
         Span<T> pad = stackalloc T[7 * width];
         for (int r = 0; r < rows; r++)
         {
@@ -161,14 +194,15 @@ internal static class Recurrent
                 int count = Math.Min(width, h - j);
                 if (count == width)
                 {
-                    var hn = Load(p, 2 * h + j);
-                    GruBlock(Load(x, j), Load(x, h + j), Load(x, 2 * h + j), Load(p, j), Load(p, h + j), hn, Load(hRow, j),
+                    var hn = Load<T, TV, TW>(p, 2 * h + j);
+                    GruBlock<T, TV, TW>(Load<T, TV, TW>(x, j), Load<T, TV, TW>(x, h + j), Load<T, TV, TW>(x, 2 * h + j),
+                        Load<T, TV, TW>(p, j), Load<T, TV, TW>(p, h + j), hn, Load<T, TV, TW>(hRow, j),
                         out var reset, out var z, out var n, out var hNew);
-                    reset.StoreUnsafe(ref w[j]);
-                    z.StoreUnsafe(ref w[h + j]);
-                    n.StoreUnsafe(ref w[2 * h + j]);
-                    hn.StoreUnsafe(ref w[3 * h + j]);
-                    hNew.StoreUnsafe(ref hOut[j]);
+                    TW.Store(reset, ref w[j], 0);
+                    TW.Store(z, ref w[h + j], 0);
+                    TW.Store(n, ref w[2 * h + j], 0);
+                    TW.Store(hn, ref w[3 * h + j], 0);
+                    TW.Store(hNew, ref hOut[j], 0);
                     continue;
                 }
                 pad.Clear();
@@ -178,34 +212,27 @@ internal static class Recurrent
                     p.Slice(k * h + j, count).CopyTo(pad[((3 + k) * width)..]);
                 }
                 hRow.Slice(j, count).CopyTo(pad[(6 * width)..]);
-                GruBlock(Load(pad, 0), Load(pad, width), Load(pad, 2 * width), Load(pad, 3 * width), Load(pad, 4 * width),
-                    Load(pad, 5 * width), Load(pad, 6 * width), out var tr, out var tz, out var tn, out var th);
+                GruBlock<T, TV, TW>(Load<T, TV, TW>(pad, 0), Load<T, TV, TW>(pad, width), Load<T, TV, TW>(pad, 2 * width),
+                    Load<T, TV, TW>(pad, 3 * width), Load<T, TV, TW>(pad, 4 * width), Load<T, TV, TW>(pad, 5 * width),
+                    Load<T, TV, TW>(pad, 6 * width), out var tr, out var tz, out var tn, out var th);
                 p.Slice(2 * h + j, count).CopyTo(w.Slice(3 * h + j, count));
-                Store(tr, pad, w.Slice(j, count));
-                Store(tz, pad, w.Slice(h + j, count));
-                Store(tn, pad, w.Slice(2 * h + j, count));
-                Store(th, pad, hOut.Slice(j, count));
+                Store<T, TV, TW>(tr, pad, w.Slice(j, count));
+                Store<T, TV, TW>(tz, pad, w.Slice(h + j, count));
+                Store<T, TV, TW>(tn, pad, w.Slice(2 * h + j, count));
+                Store<T, TV, TW>(th, pad, hOut.Slice(j, count));
             }
         }
     }
 
     /// <summary>One vector of the GRU cell: r, z = σ(x + h), n = tanh(x_n + r·h_n), h' = n + z·(h − n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruBlock<T>(Vector256<T> xr, Vector256<T> xz, Vector256<T> xn, Vector256<T> hr, Vector256<T> hz,
-        Vector256<T> hn, Vector256<T> hPrev, out Vector256<T> reset, out Vector256<T> z, out Vector256<T> n, out Vector256<T> hNew)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void GruBlock<T, TV, TW>(TV xr, TV xz, TV xn, TV hr, TV hz, TV hn, TV hPrev, out TV reset, out TV z, out TV n,
+        out TV hNew) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
     {
-        reset = SigmoidFunction<T>.Invoke(xr + hr);
-        z = SigmoidFunction<T>.Invoke(xz + hz);
-        n = TanhFunction<T>.Invoke(Avx2Kernel<T>.Fma(reset, hn, xn));
-        hNew = Avx2Kernel<T>.Fma(z, hPrev - n, n);
-    }
-
-    /// <summary>The first dst.Length lanes of v into dst, through the scratch span.</summary>
-    private static void Store<T>(Vector256<T> v, Span<T> scratch, Span<T> dst) where T : unmanaged
-    {
-        v.StoreUnsafe(ref scratch[0]);
-        scratch[..dst.Length].CopyTo(dst);
+        reset = TW.Apply<SigmoidFunction<T>>(TW.Add(xr, hr));
+        z = TW.Apply<SigmoidFunction<T>>(TW.Add(xz, hz));
+        n = TW.Apply<TanhFunction<T>>(TW.Fma(reset, hn, xn));
+        hNew = TW.Fma(z, TW.Sub(hPrev, n), n);
     }
 
     /// <summary>
@@ -223,8 +250,15 @@ internal static class Recurrent
     public static void GruBackward<T>(ReadOnlySpan<T> gh, bool carried, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> work, Span<T> dInput,
         Span<T> dHidden, Span<T> dh, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = hidden, width = Vector<T>.Count;
-        var one = Vector<T>.One;
+        if (Vector512.IsHardwareAccelerated) GruBackward<T, Vector512<T>, Vector512Ops<T>>(gh, carried, hPrev, work, dInput, dHidden, dh, rows, hidden);
+        else GruBackward<T, Vector<T>, VectorOps<T>>(gh, carried, hPrev, work, dInput, dHidden, dh, rows, hidden);
+    }
+
+    private static void GruBackward<T, TV, TW>(ReadOnlySpan<T> gh, bool carried, ReadOnlySpan<T> hPrev, ReadOnlySpan<T> work, Span<T> dInput,
+        Span<T> dHidden, Span<T> dh, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
+        int h = hidden, width = TW.Count;
+        var one = TW.Splat(T.One);
         for (int r = 0; r < rows; r++)
         {
             var w = work.Slice(r * GruWork * h, GruWork * h);
@@ -234,19 +268,19 @@ internal static class Recurrent
             // Whole vectors, then the same formulas per element: no fused multiply-adds either way, so both round alike.
             for (; j <= h - width; j += width)
             {
-                Vector<T> reset = new(w[j..]), z = new(w[(h + j)..]), n = new(w[(2 * h + j)..]), hn = new(w[(3 * h + j)..]);
-                var g = new Vector<T>(ghRow[j..]);
-                if (carried) g += new Vector<T>(dhRow[j..]);
-                var dn = g * (one - z) * (one - n * n);
-                var dz = g * (new Vector<T>(hRow[j..]) - n) * z * (one - z);
-                var dr = dn * hn * reset * (one - reset);
-                dr.CopyTo(dx[j..]);
-                dr.CopyTo(dhp[j..]);
-                dz.CopyTo(dx[(h + j)..]);
-                dz.CopyTo(dhp[(h + j)..]);
-                dn.CopyTo(dx[(2 * h + j)..]);
-                (dn * reset).CopyTo(dhp[(2 * h + j)..]);
-                (g * z).CopyTo(dhRow[j..]);
+                TV reset = Load<T, TV, TW>(w, j), z = Load<T, TV, TW>(w, h + j), n = Load<T, TV, TW>(w, 2 * h + j), hn = Load<T, TV, TW>(w, 3 * h + j);
+                var g = Load<T, TV, TW>(ghRow, j);
+                if (carried) g = TW.Add(g, Load<T, TV, TW>(dhRow, j));
+                var dn = TW.Mul(TW.Mul(g, TW.Sub(one, z)), TW.Sub(one, TW.Mul(n, n)));
+                var dz = TW.Mul(TW.Mul(TW.Mul(g, TW.Sub(Load<T, TV, TW>(hRow, j), n)), z), TW.Sub(one, z));
+                var dr = TW.Mul(TW.Mul(TW.Mul(dn, hn), reset), TW.Sub(one, reset));
+                TW.Store(dr, ref dx[j], 0);
+                TW.Store(dr, ref dhp[j], 0);
+                TW.Store(dz, ref dx[h + j], 0);
+                TW.Store(dz, ref dhp[h + j], 0);
+                TW.Store(dn, ref dx[2 * h + j], 0);
+                TW.Store(TW.Mul(dn, reset), ref dhp[2 * h + j], 0);
+                TW.Store(TW.Mul(g, z), ref dhRow[j], 0);
             }
             for (; j < h; j++)
             {
