@@ -35,9 +35,14 @@ public static partial class Naive
     /// <summary>Transposed convolution of x [N, C, H, W] with w [C, O, kh, kw]: each x[n, c, h, v] adds
     /// x·w[c, o, p, q] to y[n, o, h·s − pad + p·d, v·s − pad + q·d] where that lies inside y, whose size per axis is
     /// (H − 1)·s − 2·pad + d·(k − 1) + outPad + 1; then b[o].</summary>
-    public static Nd ConvTranspose2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) outPad, (int H, int W) d)
+    public static Nd ConvTranspose2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) outPad, (int H, int W) d) =>
+        ConvTranspose2d(x, w, b, s, pad, outPad, d, 1);
+
+    /// <summary>The same with <paramref name="groups"/>: input channel c, of group k = c / (C/groups), scatters through
+    /// w[c, oc, ·, ·] into output channel k·(O/groups) + oc, oc &lt; O/groups = w's second dim.</summary>
+    public static Nd ConvTranspose2d(Nd x, Nd w, Nd? b, (int H, int W) s, (int H, int W) pad, (int H, int W) outPad, (int H, int W) d, int groups)
     {
-        int kh = w.Shape[2], kw = w.Shape[3], o = w.Shape[1];
+        int kh = w.Shape[2], kw = w.Shape[3], part = w.Shape[1], o = groups * part, inPart = x.Shape[1] / groups;
         int[] shape = [x.Shape[0], o, (x.Shape[2] - 1) * s.H - 2 * pad.H + d.H * (kh - 1) + outPad.H + 1,
             (x.Shape[3] - 1) * s.W - 2 * pad.W + d.W * (kw - 1) + outPad.W + 1];
         var data = new double[TensorGen.Count(shape)];
@@ -45,13 +50,13 @@ public static partial class Naive
             for (int c = 0; c < x.Shape[1]; c++)
                 for (int h = 0; h < x.Shape[2]; h++)
                     for (int v = 0; v < x.Shape[3]; v++)
-                        for (int oc = 0; oc < o; oc++)
+                        for (int oc = 0; oc < part; oc++)
                             for (int p = 0; p < kh; p++)
                                 for (int q = 0; q < kw; q++)
                                 {
-                                    int i = h * s.H - pad.H + p * d.H, j = v * s.W - pad.W + q * d.W;
+                                    int i = h * s.H - pad.H + p * d.H, j = v * s.W - pad.W + q * d.W, channel = c / inPart * part + oc;
                                     if (i >= 0 && i < shape[2] && j >= 0 && j < shape[3])
-                                        data[((n * o + oc) * shape[2] + i) * shape[3] + j] += x[n, c, h, v] * w[c, oc, p, q];
+                                        data[((n * o + channel) * shape[2] + i) * shape[3] + j] += x[n, c, h, v] * w[c, oc, p, q];
                                 }
         if (b is not null)
             for (int i = 0; i < data.Length; i++) data[i] += b.Data[i / (shape[2] * shape[3]) % o];

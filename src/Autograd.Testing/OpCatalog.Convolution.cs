@@ -29,6 +29,14 @@ public static partial class OpCatalog
             "ConvTranspose2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
             x => x[0].ConvTranspose2d(x[1], null, (1, 1), (1, 0), (0, 0), (2, 1)), g => TransposedConvCase(g)[..2],
             x => ConvTranspose2d(x[0], x[1], null, (1, 1), (1, 0), (0, 0), (2, 1))),
+        new("ConvTranspose2d(groups 2, stride 2)",
+            "ConvTranspose2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+            x => x[0].ConvTranspose2d(x[1], x[2], (2, 1), (1, 0), (1, 0), (1, 1), 2), g => GroupTransposedConvCase(g, 2),
+            x => ConvTranspose2d(x[0], x[1], x[2], (2, 1), (1, 0), (1, 0), (1, 1), 2)),
+        new("ConvTranspose2d(depthwise, dilation 2, no bias)",
+            "ConvTranspose2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+            x => x[0].ConvTranspose2d(x[1], null, (1, 1), (1, 0), (0, 0), (2, 1), 3), g => GroupTransposedConvCase(g, 3)[..2],
+            x => ConvTranspose2d(x[0], x[1], null, (1, 1), (1, 0), (0, 0), (2, 1), 3)),
         new("MaxPool2d", "MaxPool2d(int, int?, int)", x => x[0].MaxPool2d(2), g => [Distinct(g, [1 + g.NextInt(2), 1 + g.NextInt(2), 4, 2 + 2 * g.NextInt(2)])],
             x => Pool2d(x[0], (2, 2), (2, 2), (0, 0), double.NegativeInfinity, Max)),
         new("MaxPool2d(per-axis, padded)", "MaxPool2d(ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
@@ -45,6 +53,14 @@ public static partial class OpCatalog
     {
         int n = 1 + g.NextInt(2), c = groups == 3 ? 1 : 1 + g.NextInt(2), o = groups == 3 ? 1 : 1 + g.NextInt(2);
         return [Uniform(g, [n, groups * c, 4 + g.NextInt(2), 4 + g.NextInt(2)]), Uniform(g, [groups * o, c, 2, 1 + g.NextInt(2)]), Uniform(g, [groups * o])];
+    }
+
+    /// <summary>x [N, groups·c, H, W], w [groups·c, o, 2, kw], b [groups·o] for a grouped transposed convolution (c = o = 1
+    /// with three groups: depthwise).</summary>
+    private static Tensor<double>[] GroupTransposedConvCase(Choices g, int groups)
+    {
+        int n = 1 + g.NextInt(2), c = groups == 3 ? 1 : 1 + g.NextInt(2), o = groups == 3 ? 1 : 1 + g.NextInt(2);
+        return [Uniform(g, [n, groups * c, 2 + g.NextInt(2), 2 + g.NextInt(2)]), Uniform(g, [groups * c, o, 2, 1 + g.NextInt(2)]), Uniform(g, [groups * o])];
     }
 
     /// <summary>x [N, C, H, W], w [C, O, 2, kw], b [O] for a transposed convolution.</summary>

@@ -85,4 +85,67 @@ public class ConvTranspose2dTests
         Assert.Contains("gives an empty output", e3.Message);
         Assert.Throws<ArgumentException>(() => new ConvTranspose2d<double>(2, 3, 2, new Generator(28)).Forward(Tensor.Randn<double>([1, 3, 4, 4], new Generator(29))));
     }
+
+    [Fact]
+    public void GroupsKeepTheirChannelsApart()
+    {
+        // Two groups, 1×1 kernel, one pixel: x = [a, b] = [2, 3], w [2, 1, 1, 1] = [p, q] = [5, 7]. Group 0 (input 0) writes
+        // only output 0 and group 1 only output 1: y = [a·p, b·q] = [10, 21]; without groups the same weight read as
+        // [2, 1] would give the single output a·p + b·q = 31.
+        var x = Tensor.FromArray([2.0, 3], [1, 2, 1, 1]);
+        var w = Tensor.FromArray([5.0, 7], [2, 1, 1, 1]);
+        Assert.Equal([10.0, 21], x.ConvTranspose2d(w, null, (1, 1), (0, 0), (0, 0), (1, 1), groups: 2).ToArray());
+        Assert.Equal([31.0], x.ConvTranspose2d(w, null, (1, 1), (0, 0), (0, 0), (1, 1)).ToArray());
+        // A bias of groups·(O/groups) = 2 entries adds per output channel.
+        Assert.Equal([11.0, 23], x.ConvTranspose2d(w, Tensor.FromArray([1.0, 2]), (1, 1), (0, 0), (0, 0), (1, 1), groups: 2).ToArray());
+    }
+
+    [Theory]
+    [InlineData(2, 4, 6)]
+    [InlineData(3, 3, 3)]
+    public void GroupedIsTheAdjointOfGroupedConv2d(int groups, int channels, int outChannels)
+    {
+        // ⟨conv_g(u, w), v⟩ = ⟨u, conv_transpose_g(v, w)⟩: the weight [O_conv, C_conv/groups, kh, kw] of a grouped convolution
+        // from outChannels to channels is the [C, O/groups, kh, kw] weight of the grouped transposed convolution back
+        // (groups = channels = outChannels: depthwise).
+        var g = new Generator(30 + (ulong)groups);
+        var u = Tensor.Randn<double>([2, outChannels, 7, 6], g);
+        var w = Tensor.Randn<double>([channels, outChannels / groups, 3, 2], g);
+        var conv = u.Conv2d(w, null, (2, 2), (1, 1), (1, 1), groups);
+        var v = Tensor.Randn<double>([.. conv.Shape], g);
+        int outH = 7 - ((conv.Shape[2] - 1) * 2 - 2 + 3), outW = 6 - ((conv.Shape[3] - 1) * 2 - 2 + 2);
+        var back = v.ConvTranspose2d(w, null, (2, 2), (1, 1), (outH, outW), (1, 1), groups);
+        Assert.Equal(u.Shape, back.Shape);
+        double left = (conv * v).Sum().Item(), right = (u * back).Sum().Item();
+        Assert.True(Math.Abs(left - right) <= 1e-10 * Math.Max(1, Math.Abs(left)), $"{left} vs {right}");
+    }
+
+    [Fact]
+    public void GroupedLayerHasPyTorchsShapesInitialisationAndGradients()
+    {
+        // PyTorch's ConvTranspose2d(4, 6, 3, stride=2, groups=2): weight (4, 3, 3, 3) = (in, out/groups, k, k), bias (6),
+        // bounds 1/√((6/2)·3·3) = 1/√27; on [1, 4, 3, 3] the output is (3 − 1)·2 + 2 + 1 = 7 square.
+        var layer = new ConvTranspose2d<double>(4, 6, 3, new Generator(32), stride: 2, groups: 2);
+        Assert.Equal([4, 3, 3, 3], layer.Weight.Shape);
+        Assert.Equal([6], layer.Bias!.Shape);
+        double bound = 1 / Math.Sqrt(27);
+        Assert.All(layer.Weight.ToArray(), v => Assert.InRange(v, -bound, bound));
+        Assert.All(layer.Bias.ToArray(), v => Assert.InRange(v, -bound, bound));
+        Assert.Equal([1, 6, 7, 7], layer.Forward(Tensor.Randn<double>([1, 4, 3, 3], new Generator(33))).Shape);
+        Assert.Contains("groups=2", layer.ToString());
+        // Oracle: finite differences, first and second order, for the input, weight and bias.
+        ModuleGradCheck.Assert(new ConvTranspose2d<double>(4, 2, 2, new Generator(34), stride: 2, groups: 2), ModuleGradCheck.Input(35, 1, 4, 2, 2));
+    }
+
+    [Fact]
+    public void BadGroupsFailByName()
+    {
+        var x = Tensor.Randn<double>([1, 4, 3, 3], new Generator(36));
+        var e1 = Assert.Throws<ArgumentException>(() => x.ConvTranspose2d(Tensor.Randn<double>([4, 1, 2, 2], new Generator(37)), null, (1, 1), (0, 0), (0, 0), (1, 1), groups: 3));
+        Assert.Contains("ConvTranspose2d: groups 3 must divide the input channels 4", e1.Message);
+        var e2 = Assert.Throws<ArgumentException>(() => x.ConvTranspose2d(Tensor.Randn<double>([4, 1, 2, 2], new Generator(37)), Tensor.Zeros<double>(3), (1, 1), (0, 0), (0, 0), (1, 1), groups: 2));
+        Assert.Contains("ConvTranspose2d: bias must have shape [2] (groups·O/groups), got [3]", e2.Message);
+        var e3 = Assert.Throws<ArgumentException>(() => new ConvTranspose2d<double>(4, 6, 3, new Generator(38), groups: 4));
+        Assert.Contains("ConvTranspose2d: groups must be at least 1 and divide in=4 and out=6, got groups=4", e3.Message);
+    }
 }

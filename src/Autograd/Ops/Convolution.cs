@@ -99,6 +99,41 @@ public sealed partial class Tensor<T>
         return bias is null ? y : y + bias.Reshape(1, bias.Dims[0], 1, 1);
     }
 
+    /// <summary>
+    /// Grouped 2-D transposed convolution (PyTorch's <c>conv_transpose2d</c> with <c>groups</c>): the C input channels
+    /// and O output channels are split into <paramref name="groups"/> equal parts, part k of the input scattering only into
+    /// part k of the output, with weight [C, O/groups, kh, kw] (PyTorch's layout): y[n, k·O/groups + o, …] receives
+    /// x[n, c, h, v]·w[c, o, p, q] for the input channels c of part k. It is the adjoint in its input of the grouped
+    /// <see cref="Conv2d(Tensor{T}, Tensor{T}?, ValueTuple{int, int}, ValueTuple{int, int}, ValueTuple{int, int}, int)"/>
+    /// with the same weight. Each part is one transposed convolution over its channels, the parts joined along the
+    /// channels, so the derivatives (first and second order) are those of the parts.
+    /// </summary>
+    /// <exception cref="ArgumentException">groups is below 1 or does not divide the input channels, or the weight's
+    /// first dim is not the input channels; and the errors of the ungrouped form.</exception>
+    public Tensor<T> ConvTranspose2d(Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, (int H, int W) padding,
+        (int H, int W) outputPadding, (int H, int W) dilation, int groups)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        const string op = "ConvTranspose2d";
+        if (groups == 1) return ConvTranspose2d(weight, bias, stride, padding, outputPadding, dilation);
+        if (groups < 1) throw new ArgumentException($"{op}: groups must be at least 1, got {groups}");
+        if (Rank != 4) throw new ArgumentException($"{op}: input must be [N, C, H, W], got shape {Shapes.Format(Dims)}");
+        if (weight.Rank != 4) throw new ArgumentException($"{op}: weight must be [C, O/groups, kh, kw], got shape {Shapes.Format(weight.Dims)}");
+        int channels = Dims[1];
+        if (channels % groups != 0)
+            throw new ArgumentException($"{op}: groups {groups} must divide the input channels {channels} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
+        if (weight.Dims[0] != channels)
+            throw new ArgumentException($"{op}: input has {channels} channels but weight expects {weight.Dims[0]} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
+        int inPart = channels / groups, outPart = weight.Dims[1], outChannels = groups * outPart;
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != outChannels))
+            throw new ArgumentException($"{op}: bias must have shape [{outChannels}] (groups·O/groups), got {Shapes.Format(bias.Dims)}");
+        var parts = new Tensor<T>[groups];
+        for (int k = 0; k < groups; k++)
+            parts[k] = Narrow(1, k * inPart, inPart).ConvTranspose2d(weight.Narrow(0, k * inPart, inPart),
+                bias?.Narrow(0, k * outPart, outPart), stride, padding, outputPadding, dilation);
+        return Tensor.Concat(parts, 1);
+    }
+
     /// <summary>2-D convolution with separate vertical and horizontal stride, padding and dilation.</summary>
     public Tensor<T> Conv2d(Tensor<T> weight, Tensor<T>? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation)
     {
