@@ -10,7 +10,7 @@ public class GradCheckVerifyTests
     // The Jacobian ∂y[o]/∂x[e] = A[o, e]; the one-hot VJP for output o returns row o of the backward's matrix.
     private static readonly double[] AValues = [1, 2, 0, 0, 1, 3, 4, 0, 1];
 
-    private enum Bug { None, Transposed, Doubled, SignFlipped }
+    private enum Bug { None, Transposed, Doubled, SignFlipped, DetachedUpstream }
 
     private sealed class LinearMap(Bug bug) : Function<double>
     {
@@ -29,6 +29,7 @@ public class GradCheckVerifyTests
                 Bug.Transposed => [a.MatMul(g), null],            // A·g: Jacobian entry [o, e] becomes A[e, o]
                 Bug.Doubled => [correct * 2.0, null],             // 2·A[o, e]
                 Bug.SignFlipped => [-correct, null],              // −A[o, e]
+                Bug.DetachedUpstream => [a.Transpose(0, 1).MatMul(g.Detach()), null], // right values, but not differentiable in g
                 _ => [correct, null],
             };
         }
@@ -125,7 +126,8 @@ public class GradCheckVerifyTests
         Tensor<double> F(Tensor<double>[] xs) { var y = new LinearMap(Bug.None).Apply(xs[0], xs[1]); return (y * y).Sum(); }
         var report = GradCheck.Verify(F, Inputs(), new GradCheckOptions { Order = 2, Stencil = Stencil.FourPoint });
         Assert.True(report.Passed, report.ToString());
-        Assert.True(report.Checks.Single(c => c.Name.StartsWith("second-order", StringComparison.Ordinal)).Passed);
+        Assert.True(report.Checks.Single(c => c.Name == "second-order Jacobian (of vᵀ·∂f/∂x)").Passed);
+        Assert.True(report.Checks.Single(c => c.Name == "second-order Jacobian in v (of vᵀ·∂f/∂x)").Passed);
         Assert.True(report.Checks.Single(c => c.Name == "Hessian symmetric").Passed);
     }
 
@@ -136,7 +138,23 @@ public class GradCheckVerifyTests
         Tensor<double> F(Tensor<double>[] xs) { var y = new LinearMap(Bug.Doubled).Apply(xs[0], xs[1]); return (y * y).Sum(); }
         var report = GradCheck.Verify(F, Inputs(), new GradCheckOptions { Order = 2 });
         Assert.False(report.Passed);
-        Assert.False(report.Checks.Single(c => c.Name.StartsWith("second-order", StringComparison.Ordinal)).Passed);
+        Assert.False(report.Checks.Single(c => c.Name == "second-order Jacobian (of vᵀ·∂f/∂x)").Passed);
+    }
+
+    [Fact]
+    public void SecondOrderInTheUpstreamGradientCatchesABackwardThatDetachesIt()
+    {
+        // y = A·x with a backward that returns Aᵀ·g from a detached g: every first-order value is right, and so is the
+        // derivative in x (the gradient does not depend on x), but the gradient's derivative in v (the upstream gradient
+        // handed to the backward) comes out 0 where finite differences in v give Aᵀ: only the check in v sees it, as
+        // PyTorch's gradgradcheck would. GradCheck.CheckSecondOrder perturbs v too.
+        Tensor<double> F(Tensor<double>[] xs) => new LinearMap(Bug.DetachedUpstream).Apply(xs[0], xs[1]);
+        var report = GradCheck.Verify(F, Inputs(), new GradCheckOptions { Order = 2 });
+        Assert.True(report.Checks.Single(c => c.Name == "first-order Jacobian").Passed);
+        Assert.True(report.Checks.Single(c => c.Name == "second-order Jacobian (of vᵀ·∂f/∂x)").Passed);
+        Assert.False(report.Checks.Single(c => c.Name == "second-order Jacobian in v (of vᵀ·∂f/∂x)").Passed);
+        Assert.False(GradCheck.CheckSecondOrder(F, Inputs()).Passed);
+        Assert.True(GradCheck.CheckSecondOrder(xs => new LinearMap(Bug.None).Apply(xs[0], xs[1]), Inputs()).Passed);
     }
 
     [Fact]

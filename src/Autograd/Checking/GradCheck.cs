@@ -63,16 +63,19 @@ public static partial class GradCheck
     }
 
     /// <summary>
-    /// Checks second derivatives: the function inputs ↦ ∂(Σ v ⊙ f)/∂inputs (with a fixed random v, computed with
-    /// createGraph) is itself checked against finite differences, as PyTorch's gradgradcheck does.
+    /// Checks second derivatives: the function (inputs, v) ↦ ∂(Σ v ⊙ f)/∂inputs (computed with createGraph, at a random
+    /// upstream gradient v) is itself checked against finite differences, in the inputs and in v, as PyTorch's
+    /// gradgradcheck does. The derivative in v is that of each backward rule in the gradient it is handed: for an op
+    /// linear in an input (a product, a convolution) it is the only part of the second-order rule the inputs alone do not
+    /// reach. A failure in v reports input index inputs.Length.
     /// </summary>
     public static GradCheckResult CheckSecondOrder(Func<Tensor<double>[], Tensor<double>> f, Tensor<double>[] inputs,
         ulong seed = 1, double eps = 1e-6, double atol = 1e-5, double rtol = 1e-3)
     {
         var differentiable = inputs.Where(t => t.RequiresGrad).ToArray();
         var probe = f(inputs);
-        var v = Tensor.Randn<double>([.. probe.Shape], new Generator(seed));
-        return Check(GradientOf(f, differentiable, v), inputs, eps, atol, rtol);
+        var v = Tensor.Randn<double>([.. probe.Shape], new Generator(seed), requiresGrad: true);
+        return Check(xs => GradientOf(f, differentiable, xs[^1])(xs[..^1]), [.. inputs, v], eps, atol, rtol);
     }
 
     /// <summary>xs ↦ ∂(Σ v ⊙ f(xs))/∂differentiable, flattened and concatenated, recorded with createGraph so that it can

@@ -57,6 +57,13 @@ public static partial class GradCheck
             worst ??= second.Worst;
             if (output.NumElements == 1)
                 checks.Add(HessianSymmetric(second.Analytic ?? AnalyticJacobian(gradient, xs, differentiable, gradientCount), xs, differentiable, options));
+            // The same gradient as a function of v (as PyTorch's gradgradcheck also checks): each backward rule's derivative
+            // in the gradient it is handed, the part of its second-order rule the inputs alone do not reach where the op is
+            // linear in an input.
+            var upstream = Tensor.FromArray(v.ToArray(), [.. output.Dims], requiresGrad: true);
+            var inV = Compare(us => GradientOf(f, [.. differentiable.Select(i => xs[i])], us[0])(xs), [upstream], [0], gradientCount, 2, options, generator);
+            checks.Add(inV.Item("second-order Jacobian in v (of vᵀ·∂f/∂x)"));
+            worst ??= inV.Worst;
         }
         checks.AddRange(Laws(f, xs, differentiable, output, generator, options));
         return new GradCheckReport(options, checks, worst, points, false, inputs);
