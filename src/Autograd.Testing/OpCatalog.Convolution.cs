@@ -21,6 +21,12 @@ public static partial class OpCatalog
             x => x[0].Conv2d(x[1], x[2], (1, 1), (1, 0), (1, 1), 2), g => GroupConvCase(g, 2), x => Conv2d(x[0], x[1], x[2], (1, 1), (1, 0), (1, 1), 2)),
         new("Conv2d(depthwise, stride 2, no bias)", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
             x => x[0].Conv2d(x[1], null, (2, 2), (1, 1), (1, 1), 3), g => GroupConvCase(g, 3)[..2], x => Conv2d(x[0], x[1], null, (2, 2), (1, 1), (1, 1), 3)),
+        new("Conv2d(depthwise, multiplier 2, padding 1, bias)", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+            x => x[0].Conv2d(x[1], x[2], (1, 1), (1, 1), (1, 1), 2), g => DepthwiseCase(g, 2, 2), x => Conv2d(x[0], x[1], x[2], (1, 1), (1, 1), (1, 1), 2)),
+        new("Conv2d(depthwise, dilation 2, stride (1, 2))", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+            x => x[0].Conv2d(x[1], x[2], (1, 2), (1, 1), (2, 1), 3), g => DepthwiseCase(g, 3, 1), x => Conv2d(x[0], x[1], x[2], (1, 2), (1, 1), (2, 1), 3)),
+        new("Conv2d(depthwise, dilation (2, 1), padding (1, 2))", "Conv2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, int)",
+            x => x[0].Conv2d(x[1], null, (1, 1), (1, 2), (2, 1), 2), g => DepthwiseCase(g, 2, 1)[..2], x => Conv2d(x[0], x[1], null, (1, 1), (1, 2), (2, 1), 2)),
         new("ConvTranspose2d(stride 2, padding 1, output padding 1)",
             "ConvTranspose2d(Tensor, Tensor, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>, ValueTuple<int, int>)",
             x => x[0].ConvTranspose2d(x[1], x[2], (2, 2), (1, 1), (1, 0), (1, 1)), TransposedConvCase,
@@ -61,6 +67,14 @@ public static partial class OpCatalog
     {
         int n = 1 + g.NextInt(2), c = groups == 3 ? 1 : 1 + g.NextInt(2), o = groups == 3 ? 1 : 1 + g.NextInt(2);
         return [Uniform(g, [n, groups * c, 2 + g.NextInt(2), 2 + g.NextInt(2)]), Uniform(g, [groups * c, o, 2, 1 + g.NextInt(2)]), Uniform(g, [groups * o])];
+    }
+
+    /// <summary>x [N, C, H, W], w [m·C, 1, kh, kw], b [m·C] for a depthwise convolution with channel multiplier m.</summary>
+    private static Tensor<double>[] DepthwiseCase(Choices g, int channels, int multiplier)
+    {
+        int n = 1 + g.NextInt(2);
+        return [Uniform(g, [n, channels, 4 + g.NextInt(3), 4 + g.NextInt(3)]), Uniform(g, [multiplier * channels, 1, 2 + g.NextInt(2), 1 + g.NextInt(3)]),
+            Uniform(g, [multiplier * channels])];
     }
 
     /// <summary>x [N, C, H, W], w [C, O, 2, kw], b [O] for a transposed convolution.</summary>

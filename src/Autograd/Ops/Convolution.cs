@@ -26,6 +26,13 @@ public sealed partial class Tensor<T>
         "∂conv_transpose(x, w)/∂x = conv(g, w)", "∂conv_transpose(x, w)/∂w = Σₙ xₙ·im2col(gₙ)ᵀ");
     private static readonly OpInfo Conv2dWeightGradOp = new("Conv2dWeightGrad", Saved.Input0 | Saved.Input1,
         "∂(Σₙ uₙ·im2col(xₙ)ᵀ)/∂x = conv_transpose(u, g)", "∂(Σₙ uₙ·im2col(xₙ)ᵀ)/∂u = conv(x, g)");
+    private static readonly OpInfo DepthwiseOp = new("DepthwiseConv2d", Saved.Input0 | Saved.Input1,
+        "∂dwconv(x, W)/∂x = dwconv_transpose(g, W)", "∂dwconv(x, W)/∂W[o, p, q] = Σ_{n,i,j} g[n, o, i, j]·x[n, o/m, i·s − pad + p·d, j·s − pad + q·d]",
+        "∂dwconv(x, W, b)/∂b = Σ_{n,h,w} g");
+    private static readonly OpInfo DepthwiseInputGradOp = new("DepthwiseConv2dInputGrad", Saved.Input0 | Saved.Input1,
+        "∂dwconv_transpose(u, W)/∂u = dwconv(·, W)", "∂dwconv_transpose(u, W)/∂W = weight gradient of dwconv with input g and upstream u");
+    private static readonly OpInfo DepthwiseWeightGradOp = new("DepthwiseConv2dWeightGrad", Saved.Input0 | Saved.Input1,
+        "∂dwconv_weight_grad(x, u)/∂x = dwconv_transpose(u, g)", "∂dwconv_weight_grad(x, u)/∂u = dwconv(x, g)");
 
     /// <summary>
     /// 2-D convolution (cross-correlation, as in PyTorch) of input [N, C, H, W] with weight [O, C, kh, kw] plus an
@@ -38,8 +45,10 @@ public sealed partial class Tensor<T>
     /// Grouped 2-D convolution (PyTorch's <c>groups</c>): the C input channels and O output channels are split into
     /// <paramref name="groups"/> equal parts and part k of the output sees only part k of the input, with weight
     /// [O, C/groups, kh, kw]: y[n, o, i, j] = b[o] + Σ_{c,p,q} w[o, c, p, q] · x[n, k·C/groups + c, i·s − pad + p·d, …]
-    /// for o in part k. groups = C = O is a depthwise convolution. Each part is one convolution over its channels, the
-    /// parts joined along the channels; the derivatives are those of the parts (so second order works as for Conv2d).
+    /// for o in part k. groups = C is a depthwise convolution (O = m·C for a channel multiplier m): it runs by direct loops
+    /// (<see cref="Depthwise"/>, with its two adjoints as its derivatives, closed like Conv2d's). Otherwise each part is
+    /// one convolution over its channels, the parts joined along the channels; the derivatives are those of the parts (so
+    /// second order works as for Conv2d).
     /// </summary>
     /// <exception cref="ArgumentException">groups is below 1 or does not divide the input or output channels, or the
     /// weight's channels are not C/groups.</exception>
@@ -58,6 +67,13 @@ public sealed partial class Tensor<T>
             throw new ArgumentException($"Conv2d: with {groups} groups the weight needs {inPart} input channels (C/groups), got {weight.Dims[1]} (input shape {Shapes.Format(Dims)}, weight shape {Shapes.Format(weight.Dims)})");
         if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != outChannels))
             throw new ArgumentException($"Conv2d: bias must have shape [{outChannels}], got {Shapes.Format(bias.Dims)}");
+        var spec = new ConvSpec(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W);
+        // Depthwise (one input channel per group): direct loops, with no column matrix and no product per channel.
+        if (inPart == 1)
+        {
+            CheckGeometry(spec, Dims, weight.Dims, stride, padding, dilation);
+            return DepthwiseForward(this, weight, spec, bias);
+        }
         var parts = new Tensor<T>[groups];
         for (int k = 0; k < groups; k++)
             parts[k] = Narrow(1, k * inPart, inPart).Conv2d(weight.Narrow(0, k * outPart, outPart),
@@ -144,16 +160,74 @@ public sealed partial class Tensor<T>
         if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != weight.Dims[0]))
             throw new ArgumentException($"Conv2d: bias must have shape [{weight.Dims[0]}], got {Shapes.Format(bias.Dims)}");
         var spec = new ConvSpec(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W);
+        CheckGeometry(spec, Dims, weight.Dims, stride, padding, dilation);
+        return ConvForward(this, weight, spec, bias);
+    }
+
+    /// <summary>Throws, naming the op and its arguments, when the convolution's output would be empty or a parameter is out of range.</summary>
+    private static void CheckGeometry(ConvSpec spec, int[] input, int[] weight, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation)
+    {
         try
         {
-            _ = spec.Geometry(Dims, weight.Dims).OutH;
-            _ = spec.Geometry(Dims, weight.Dims).OutW;
+            _ = spec.Geometry(input, weight).OutH;
+            _ = spec.Geometry(input, weight).OutW;
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"Conv2d: input {Shapes.Format(Dims)} with kernel {weight.Dims[2]}×{weight.Dims[3]}, stride {stride}, padding {padding}, dilation {dilation}: {e.Message}", e);
+            throw new ArgumentException($"Conv2d: input {Shapes.Format(input)} with kernel {weight[2]}×{weight[3]}, stride {stride}, padding {padding}, dilation {dilation}: {e.Message}", e);
         }
-        return ConvForward(this, weight, spec, bias);
+    }
+
+    /// <summary>The depthwise convolution of x [N, C, H, W] with w [m·C, 1, kh, kw] (see <see cref="Depthwise"/>), plus an
+    /// optional bias; its derivatives are <see cref="DepthwiseInputGrad"/> and <see cref="DepthwiseWeightGrad"/>.</summary>
+    private static Tensor<T> DepthwiseForward(Tensor<T> x, Tensor<T> w, ConvSpec spec, Tensor<T>? bias)
+    {
+        var (xc, wc) = (Dense(x), Dense(w));
+        var g = spec.Geometry(x.Dims, w.Dims);
+        int n = x.Dims[0], o = w.Dims[0];
+        var y = Buffers.Rent<T>(clear: false, length: checked(n * o * g.OutH * g.OutW));
+        Depthwise.Forward(xc.Storage, xc.Offset, wc.Storage, wc.Offset, bias?.ToArray(), g, n, o, y);
+        var result = new Tensor<T>(y, [n, o, g.OutH, g.OutW]);
+        if (!Graph.ShouldRecord(x, w) && (bias is null || !Graph.ShouldRecord(bias))) return result;
+        Tensor<T>[] recorded = bias is null ? [x, w] : [x, w, bias];
+        return Graph.Record(result, DepthwiseOp, recorded, (grad, _, inputs) =>
+        [
+            inputs[0].RequiresGrad ? DepthwiseInputGrad(grad, inputs[1], spec, inputs[0].Dims) : null,
+            inputs[1].RequiresGrad ? DepthwiseWeightGrad(inputs[0], grad, spec, inputs[1].Dims) : null,
+            .. inputs.Length == 3 ? [inputs[2].RequiresGrad ? grad.Sum([0, 2, 3]) : null] : Array.Empty<Tensor<T>?>(),
+        ]);
+    }
+
+    /// <summary>dx = the adjoint of <see cref="DepthwiseForward"/> in x, applied to u.</summary>
+    private static Tensor<T> DepthwiseInputGrad(Tensor<T> u, Tensor<T> w, ConvSpec spec, int[] inputShape)
+    {
+        var (uc, wc) = (Dense(u), Dense(w));
+        var g = spec.Geometry(inputShape, w.Dims);
+        var dx = Buffers.Rent<T>(Shapes.Size(inputShape), clear: false);
+        Depthwise.InputGrad(uc.Storage, uc.Offset, wc.Storage, wc.Offset, g, inputShape[0], w.Dims[0], dx);
+        var result = new Tensor<T>(dx, (int[])inputShape.Clone());
+        if (!Graph.ShouldRecord(u, w)) return result;
+        return Graph.Record(result, DepthwiseInputGradOp, u, w, (v, _, inputs) =>
+        [
+            inputs[0].RequiresGrad ? DepthwiseForward(v, inputs[1], spec, null) : null,
+            inputs[1].RequiresGrad ? DepthwiseWeightGrad(v, inputs[0], spec, inputs[1].Dims) : null,
+        ]);
+    }
+
+    /// <summary>dw = the adjoint of <see cref="DepthwiseForward"/> in w, for input x and upstream u.</summary>
+    private static Tensor<T> DepthwiseWeightGrad(Tensor<T> x, Tensor<T> u, ConvSpec spec, int[] weightShape)
+    {
+        var (xc, uc) = (Dense(x), Dense(u));
+        var g = spec.Geometry(x.Dims, weightShape);
+        var dw = Buffers.Rent<T>(clear: false, length: Shapes.Size(weightShape));
+        Depthwise.WeightGrad(xc.Storage, xc.Offset, uc.Storage, uc.Offset, g, x.Dims[0], weightShape[0], dw);
+        var result = new Tensor<T>(dw, (int[])weightShape.Clone());
+        if (!Graph.ShouldRecord(x, u)) return result;
+        return Graph.Record(result, DepthwiseWeightGradOp, x, u, (v, _, inputs) =>
+        [
+            inputs[0].RequiresGrad ? DepthwiseInputGrad(inputs[1], v, spec, inputs[0].Dims) : null,
+            inputs[1].RequiresGrad ? DepthwiseForward(inputs[0], v, spec, null) : null,
+        ]);
     }
 
     // Convolution as im2col + GEMM (Kernels.Conv2dKernel holds the scheduling). The weight gradient reuses the forward's
