@@ -9,12 +9,12 @@ namespace Autograd.Kernels;
 /// channel o reads only input channel o / m, through its own kh×kw filter w[o, 0, ·, ·]:
 /// <code>y[n, o, i, j] = b[o] + Σ_{p,q} w[o, 0, p, q] · x[n, o/m, i·sh − ph + p·dh, j·sw − pw + q·dw]</code>
 /// (terms outside x left out). As im2col + GEMM per channel it was one small product per channel, each with its own
-/// column matrix; here every term is a multiply-add straight from the image. With unit strides a plane goes through
-/// <see cref="PlaneWork{T}"/>: one flat vector pass per kernel tap over a zero-padded copy. Other strides walk the taps
-/// row by row. Measured on the 2-core AVX-512 machine, 3×3 depthwise forward and backward (dense upstream gradient),
-/// against libtorch in the same sittings: [32, 32, 56, 56] 13.8–16.3 ms against 21.4–22.4 (the per-channel im2col
-/// form: 216–237); [32, 64, 28, 28] 5.2–7.1 against 5.2–5.5 (115–158); stride 2 on [32, 128, 14, 14] 5.2–9.7 against
-/// 2.4 (60–75).
+/// column matrix; here every term is a multiply-add straight from the image, a plane at a time through
+/// <see cref="PlaneWork{T}"/>: one flat vector pass per kernel tap. Measured on the 2-core AVX-512 machine, 3×3
+/// depthwise forward and backward (dense upstream gradient), against libtorch in the same sittings: [32, 32, 56, 56]
+/// 14.2–18.3 ms against 30.8–35.8 (the per-channel im2col form: 216–302); [32, 64, 28, 28] 7.2–7.7 against 5.5–15.7
+/// (122–151); stride 2 on [32, 128, 14, 14] 6.6–7.5 against 2.4–2.5 (69–78): small planes pay their fixed costs (the
+/// phase planes placed and cleared per plane).
 /// <para>The three kernels are the op and its two adjoints (in x and in w), so the derivatives of each are the others:
 /// the same closure the im2col convolution has (see Ops/Convolution.cs). Each output element is summed in one fixed
 /// order (bias, then the taps; the weight gradient over images, then positions), and a task owns whole planes or whole
@@ -27,36 +27,16 @@ internal static class Depthwise
     public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, Conv2dGeometry g, int images, int outChannels, T[] y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = outChannels / g.Channels, oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, outPlane = oh * ow;
-        Planes(images * outChannels, (long)outPlane * g.KernelH * g.KernelW, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k0, k1) =>
+        int m = outChannels / g.Channels, plane = g.Height * g.Width, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
+        Planes(images * outChannels, (long)outPlane * taps, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k0, k1) =>
         {
-            PlaneWork<T>? work = null;
+            var work = new PlaneWork<T>(g);
             for (int k = k0; k < k1; k++)
             {
-                int o = k % outChannels, c = o / m;
-                var xs = x.AsSpan(xOffset + (k / outChannels * g.Channels + c) * plane, plane);
+                int o = k % outChannels;
                 var ys = y.AsSpan(k * outPlane, outPlane);
                 ys.Fill(bias is null ? T.Zero : bias[o]);
-                var taps = w.AsSpan(wOffset + o * g.KernelH * g.KernelW, g.KernelH * g.KernelW);
-                if (g.StrideH == 1 && g.StrideW == 1)
-                {
-                    work ??= new PlaneWork<T>(g.KernelH, g.KernelW, g.DilationH, g.DilationW, oh, ow);
-                    work.Correlate(xs, g.Height, g.Width, g.PadH, g.PadW, taps, ys);
-                    continue;
-                }
-                for (int i = 0; i < oh; i++)
-                    for (int p = 0; p < g.KernelH; p++)
-                    {
-                        int h = i * g.StrideH - g.PadH + p * g.DilationH;
-                        if (h < 0 || h >= g.Height) continue;
-                        for (int q = 0; q < g.KernelW; q++)
-                        {
-                            var (j0, j1, shift) = Columns(g, ow, q);
-                            if (j0 < j1)
-                                Accumulate(xs.Slice(h * g.Width, g.Width), j0 * g.StrideW + shift, g.StrideW,
-                                    w[wOffset + (o * g.KernelH + p) * g.KernelW + q], ys.Slice(i * ow + j0, j1 - j0));
-                        }
-                    }
+                work.Correlate(x.AsSpan(xOffset + (k / outChannels * g.Channels + o / m) * plane, plane), w.AsSpan(wOffset + o * taps, taps), ys);
             }
         });
     }
@@ -66,42 +46,16 @@ internal static class Depthwise
     public static void InputGrad<T>(T[] u, int uOffset, T[] w, int wOffset, Conv2dGeometry g, int images, int outChannels, T[] dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = outChannels / g.Channels, oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, outPlane = oh * ow;
-        Planes(images * g.Channels, (long)m * outPlane * g.KernelH * g.KernelW, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k0, k1) =>
+        int m = outChannels / g.Channels, plane = g.Height * g.Width, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
+        Planes(images * g.Channels, (long)m * outPlane * taps, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (k0, k1) =>
         {
-            Span<T> flipped = stackalloc T[g.KernelH * g.KernelW];
-            PlaneWork<T>? work = null;
+            var work = new PlaneWork<T>(g);
             for (int k = k0; k < k1; k++)
             {
-                int c = k % g.Channels;
                 var ds = dx.AsSpan(k * plane, plane);
                 ds.Clear();
-                for (int o = c * m; o < (c + 1) * m; o++)
-                {
-                    var us = u.AsSpan(uOffset + (k / g.Channels * outChannels + o) * outPlane, outPlane);
-                    if (g.StrideH == 1 && g.StrideW == 1)
-                    {
-                        // With unit strides the adjoint is a correlation too: dx[h, v] = Σ_{p,q} w[p, q]·u[h + ph − p·dh,
-                        // v + pw − q·dw], i.e. the kernel flipped, over u padded by (k − 1)·d − pad.
-                        Flip(w.AsSpan(wOffset + o * g.KernelH * g.KernelW, g.KernelH * g.KernelW), flipped);
-                        work ??= new PlaneWork<T>(g.KernelH, g.KernelW, g.DilationH, g.DilationW, g.Height, g.Width);
-                        work.Correlate(us, oh, ow, (g.KernelH - 1) * g.DilationH - g.PadH, (g.KernelW - 1) * g.DilationW - g.PadW, flipped, ds);
-                        continue;
-                    }
-                    for (int i = 0; i < oh; i++)
-                        for (int p = 0; p < g.KernelH; p++)
-                        {
-                            int h = i * g.StrideH - g.PadH + p * g.DilationH;
-                            if (h < 0 || h >= g.Height) continue;
-                            for (int q = 0; q < g.KernelW; q++)
-                            {
-                                var (j0, j1, shift) = Columns(g, ow, q);
-                                if (j0 < j1)
-                                    Scatter(us.Slice(i * ow + j0, j1 - j0), w[wOffset + (o * g.KernelH + p) * g.KernelW + q],
-                                        ds.Slice(h * g.Width, g.Width), j0 * g.StrideW + shift, g.StrideW);
-                            }
-                        }
-                }
+                for (int o = k % g.Channels * m; o < (k % g.Channels + 1) * m; o++)
+                    work.Scatter(u.AsSpan(uOffset + (k / g.Channels * outChannels + o) * outPlane, outPlane), w.AsSpan(wOffset + o * taps, taps), ds);
             }
         });
     }
@@ -111,105 +65,18 @@ internal static class Depthwise
     public static void WeightGrad<T>(T[] x, int xOffset, T[] u, int uOffset, Conv2dGeometry g, int images, int outChannels, T[] dw)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = outChannels / g.Channels, oh = g.OutH, ow = g.OutW, plane = g.Height * g.Width, outPlane = oh * ow;
-        Planes(outChannels, (long)images * outPlane * g.KernelH * g.KernelW, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o0, o1) =>
+        int m = outChannels / g.Channels, plane = g.Height * g.Width, outPlane = g.OutH * g.OutW, taps = g.KernelH * g.KernelW;
+        Planes(outChannels, (long)images * outPlane * taps, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o0, o1) =>
         {
-            if (g.StrideH == 1 && g.StrideW == 1)
-            {
-                var work = new PlaneWork<T>(g.KernelH, g.KernelW, g.DilationH, g.DilationW, oh, ow);
-                for (int o = o0; o < o1; o++)
-                {
-                    var sums = dw.AsSpan(o * g.KernelH * g.KernelW, g.KernelH * g.KernelW);
-                    sums.Clear();
-                    for (int n = 0; n < images; n++)
-                        work.AddTapDots(x.AsSpan(xOffset + (n * g.Channels + o / m) * plane, plane), g.Height, g.Width, g.PadH, g.PadW,
-                            u.AsSpan(uOffset + (n * outChannels + o) * outPlane, outPlane), sums);
-                }
-                return;
-            }
+            var work = new PlaneWork<T>(g);
             for (int o = o0; o < o1; o++)
-                for (int p = 0; p < g.KernelH; p++)
-                    for (int q = 0; q < g.KernelW; q++)
-                    {
-                        var (j0, j1, shift) = Columns(g, ow, q);
-                        T sum = T.Zero;
-                        for (int n = 0; n < images && j0 < j1; n++)
-                        {
-                            var xs = x.AsSpan(xOffset + (n * g.Channels + o / m) * plane, plane);
-                            var us = u.AsSpan(uOffset + (n * outChannels + o) * outPlane, outPlane);
-                            for (int i = 0; i < oh; i++)
-                            {
-                                int h = i * g.StrideH - g.PadH + p * g.DilationH;
-                                if (h >= 0 && h < g.Height)
-                                    sum += Dot(us.Slice(i * ow + j0, j1 - j0), xs.Slice(h * g.Width, g.Width), j0 * g.StrideW + shift, g.StrideW);
-                            }
-                        }
-                        dw[(o * g.KernelH + p) * g.KernelW + q] = sum;
-                    }
+            {
+                var sums = dw.AsSpan(o * taps, taps);
+                sums.Clear();
+                for (int n = 0; n < images; n++)
+                    work.AddTapDots(x.AsSpan(xOffset + (n * g.Channels + o / m) * plane, plane), u.AsSpan(uOffset + (n * outChannels + o) * outPlane, outPlane), sums);
+            }
         });
-    }
-
-    /// <summary>The kernel's taps in reverse order (p, q → kh − 1 − p, kw − 1 − q), written to <paramref name="into"/>.</summary>
-    private static void Flip<T>(ReadOnlySpan<T> taps, Span<T> into)
-    {
-        for (int t = 0; t < taps.Length; t++) into[taps.Length - 1 - t] = taps[t];
-    }
-
-    /// <summary>The output columns [j0, j1) whose tap q lands inside the row (column j reads j·sw + shift), and the shift
-    /// q·dw − pw.</summary>
-    private static (int J0, int J1, int Shift) Columns(Conv2dGeometry g, int ow, int q)
-    {
-        int shift = q * g.DilationW - g.PadW;
-        int j0 = shift >= 0 ? 0 : (-shift + g.StrideW - 1) / g.StrideW;
-        int j1 = Math.Min(ow, shift >= g.Width ? 0 : (g.Width - 1 - shift) / g.StrideW + 1);
-        return (j0, j1, shift);
-    }
-
-    /// <summary>y[j] += a · row[start + j·stride] for every j of y. With stride 1 in vectors (the rows are short, a few
-    /// dozen elements, so an inline loop: a library call per row and tap cost more than the arithmetic); each element is
-    /// a·x + y either way, rounded alike.</summary>
-    private static void Accumulate<T>(ReadOnlySpan<T> row, int start, int stride, T a, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (stride == 1)
-        {
-            var xs = row.Slice(start, y.Length);
-            int j = 0, w = Vector<T>.Count;
-            var va = new Vector<T>(a);
-            for (; j <= y.Length - w; j += w) (new Vector<T>(xs[j..]) * va + new Vector<T>(y[j..])).CopyTo(y[j..]);
-            for (; j < y.Length; j++) y[j] += a * xs[j];
-            return;
-        }
-        for (int j = 0; j < y.Length; j++) y[j] += a * row[start + j * stride];
-    }
-
-    /// <summary>row[start + j·stride] += a · u[j] for every j of u.</summary>
-    private static void Scatter<T>(ReadOnlySpan<T> u, T a, Span<T> row, int start, int stride) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (stride == 1)
-        {
-            Accumulate(u, 0, 1, a, row.Slice(start, u.Length));
-            return;
-        }
-        for (int j = 0; j < u.Length; j++) row[start + j * stride] += a * u[j];
-    }
-
-    /// <summary>Σ_j u[j] · row[start + j·stride]; with stride 1 in vector lanes, summed across them at the end.</summary>
-    private static T Dot<T>(ReadOnlySpan<T> u, ReadOnlySpan<T> row, int start, int stride) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T sum = T.Zero;
-        int j = 0;
-        if (stride == 1)
-        {
-            var xs = row.Slice(start, u.Length);
-            int w = Vector<T>.Count;
-            var acc = Vector<T>.Zero;
-            for (; j <= u.Length - w; j += w) acc += new Vector<T>(u[j..]) * new Vector<T>(xs[j..]);
-            sum = Vector.Sum(acc);
-            for (; j < u.Length; j++) sum += u[j] * xs[j];
-            return sum;
-        }
-        for (; j < u.Length; j++) sum += u[j] * row[start + j * stride];
-        return sum;
     }
 
     /// <summary>body(k0, k1) over [0, count) items of <paramref name="itemWork"/> multiply-adds each, in parallel chunks of
@@ -223,67 +90,129 @@ internal static class Depthwise
 }
 
 /// <summary>
-/// A depthwise correlation of one plane with unit strides as flat vector passes: the source is copied into a zero-padded
-/// plane of width Wp = OW + (kw − 1)·dw, so that tap (p, q) reads the flat run starting p·dh·Wp + q·dw, and the output is
-/// computed over rows of width Wp (the last (kw − 1)·dw columns of each, which straddle two rows, are dropped). Each tap
-/// is then one multiply-add over OH·Wp contiguous elements (or one dot product for the weight gradient) instead of one
-/// per output row: rows of a few dozen elements left the work to call overhead and short loops. Buffers are reused from
-/// plane to plane. The weight gradient's dot products also multiply the dropped columns, by zeros of the upstream
-/// gradient: an infinite input there gives NaN rather than leaving that weight's gradient finite.
+/// One plane of a depthwise correlation as flat vector passes. Tap (p, q) reads source row i·sh + p·dh and column
+/// j·sw + q·dw (of the source placed at (ph, pw) in a zero-padded plane) for output (i, j). The padded plane is split
+/// into sh·sw phase planes by row and column remainder: phase (ψ, φ) holds the padded rows t·sh + ψ and columns c·sw + φ,
+/// W′ = OW + ⌊(kw − 1)·dw / sw⌋ wide. Tap (p, q) then reads phase (p·dh mod sh, q·dw mod sw) at the flat offset
+/// ⌊p·dh / sh⌋·W′ + ⌊q·dw / sw⌋ + i·W′ + j, so each tap is one multiply-add (or dot product) over OH·W′ contiguous
+/// elements, with the output laid out W′ wide (its last W′ − OW columns, which straddle two rows, dropped or zero). With
+/// unit strides there is one phase, the padded plane itself. Rows of a few dozen elements, one call per row and tap,
+/// had left the work to call overhead and short loops. An infinite input in a dropped column gives the weight gradient
+/// NaN (0·∞) rather than leaving it finite.
 /// </summary>
 internal sealed class PlaneWork<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly int _kh, _kw, _dh, _dw, _outH, _outW, _padW;
-    private readonly T[] _source, _result;
+    private readonly Conv2dGeometry _g;
+    private readonly int _outH, _outW, _rows, _width, _planeSize, _length;
+    private readonly T[] _phases, _result;
 
-    public PlaneWork(int kh, int kw, int dh, int dw, int outH, int outW)
+    public PlaneWork(Conv2dGeometry g)
     {
-        (_kh, _kw, _dh, _dw, _outH, _outW) = (kh, kw, dh, dw, outH, outW);
-        _padW = outW + (kw - 1) * dw;
-        // (kw − 1)·dw of slack: the last tap's run ends that far past the padded plane.
-        _source = new T[(outH + (kh - 1) * dh) * _padW + (kw - 1) * dw];
-        _result = new T[outH * _padW];
+        (_g, _outH, _outW) = (g, g.OutH, g.OutW);
+        _rows = _outH + (g.KernelH - 1) * g.DilationH / g.StrideH;
+        _width = _outW + (g.KernelW - 1) * g.DilationW / g.StrideW;
+        // The last tap's run ends ⌊(kw − 1)·dw / sw⌋ past the phase plane.
+        _planeSize = _rows * _width + (g.KernelW - 1) * g.DilationW / g.StrideW;
+        _length = _outH * _width;
+        _phases = new T[g.StrideH * g.StrideW * _planeSize];
+        _result = new T[_length];
     }
 
-    /// <summary>The source plane [rows × cols] placed at (padH, padW) of the padded plane, zeros elsewhere (a negative
-    /// padding crops).</summary>
-    private void Place(ReadOnlySpan<T> src, int rows, int cols, int padH, int padW)
+    /// <summary>Where tap t = p·kw + q reads: the start of its run in the phase planes.</summary>
+    private int TapStart(int t)
     {
-        Array.Clear(_source);
-        int height = _outH + (_kh - 1) * _dh;
-        for (int r = Math.Max(0, padH); r < Math.Min(height, rows + padH); r++)
+        int p = t / _g.KernelW, q = t % _g.KernelW, rowStep = p * _g.DilationH, colStep = q * _g.DilationW;
+        int phase = rowStep % _g.StrideH * _g.StrideW + colStep % _g.StrideW;
+        return phase * _planeSize + rowStep / _g.StrideH * _width + colStep / _g.StrideW;
+    }
+
+    /// <summary>The source plane [H × W] into the phase planes (zeros where the padded plane is outside it).</summary>
+    private void Place(ReadOnlySpan<T> src)
+    {
+        Array.Clear(_phases);
+        Walk(src, default, toPhases: true);
+    }
+
+    /// <summary>Either copies each source pixel to its place in the phase planes or (the adjoint) adds the value at that
+    /// place to the pixel: rows and columns of each phase whose padded position falls inside the source.</summary>
+    private void Walk(ReadOnlySpan<T> src, Span<T> dx, bool toPhases)
+    {
+        int sh = _g.StrideH, sw = _g.StrideW, width = _g.Width;
+        for (int psi = 0; psi < sh; psi++)
+            for (int phi = 0; phi < sw; phi++)
+            {
+                var phase = _phases.AsSpan((psi * sw + phi) * _planeSize, _planeSize);
+                // Columns c with source column c·sw + φ − pw in [0, W).
+                int c0 = Math.Max(0, (_g.PadW - phi + sw - 1) / sw), c1 = Math.Min(_width, (width + _g.PadW - phi + sw - 1) / sw);
+                if (c0 >= c1) continue;
+                for (int t = 0; t < _rows; t++)
+                {
+                    int r = t * sh + psi - _g.PadH;
+                    if (r < 0 || r >= _g.Height) continue;
+                    var cells = phase.Slice(t * _width, _width);
+                    int v0 = c0 * sw + phi - _g.PadW;
+                    if (toPhases)
+                    {
+                        var row = src.Slice(r * width, width);
+                        if (sw == 1) row.Slice(v0, c1 - c0).CopyTo(cells[c0..]);
+                        else for (int c = c0; c < c1; c++) cells[c] = row[c * sw + phi - _g.PadW];
+                    }
+                    else
+                    {
+                        var row = dx.Slice(r * width, width);
+                        if (sw == 1) Add(cells.Slice(c0, c1 - c0), row.Slice(v0, c1 - c0));
+                        else for (int c = c0; c < c1; c++) row[c * sw + phi - _g.PadW] += cells[c];
+                    }
+                }
+            }
+    }
+
+    /// <summary>The OH × OW plane <paramref name="plane"/> into the W′-wide buffer, zeros in the columns past OW.</summary>
+    private Span<T> Widened(ReadOnlySpan<T> plane)
+    {
+        var wide = _result.AsSpan();
+        for (int i = 0; i < _outH; i++)
         {
-            int c0 = Math.Max(0, padW), c1 = Math.Min(_padW, cols + padW);
-            if (c0 < c1) src.Slice((r - padH) * cols + (c0 - padW), c1 - c0).CopyTo(_source.AsSpan(r * _padW + c0, c1 - c0));
+            plane.Slice(i * _outW, _outW).CopyTo(wide.Slice(i * _width, _outW));
+            wide.Slice(i * _width + _outW, _width - _outW).Clear();
         }
+        return wide;
     }
 
-    /// <summary>dst [OH × OW] += Σ_{p,q} taps[p·kw + q]·src[i − padH + p·dh, j − padW + q·dw] (zero outside src), summed
-    /// per element as dst, then the taps in order.</summary>
-    public void Correlate(ReadOnlySpan<T> src, int rows, int cols, int padH, int padW, ReadOnlySpan<T> taps, Span<T> dst)
+    /// <summary>dst [OH × OW] += Σ_t taps[t]·(what tap t reads of src), summed per element as dst, then the taps in order.</summary>
+    public void Correlate(ReadOnlySpan<T> src, ReadOnlySpan<T> taps, Span<T> dst)
     {
-        Place(src, rows, cols, padH, padW);
-        var result = _result.AsSpan();
-        for (int i = 0; i < _outH; i++) dst.Slice(i * _outW, _outW).CopyTo(result.Slice(i * _padW, _outW));
-        int length = _outH * _padW;
-        for (int p = 0; p < _kh; p++)
-            for (int q = 0; q < _kw; q++)
-                MultiplyAdd(_source.AsSpan(p * _dh * _padW + q * _dw, length), taps[p * _kw + q], result);
-        for (int i = 0; i < _outH; i++) result.Slice(i * _padW, _outW).CopyTo(dst.Slice(i * _outW, _outW));
+        Place(src);
+        var result = Widened(dst);
+        for (int t = 0; t < taps.Length; t++) MultiplyAdd(_phases.AsSpan(TapStart(t), _length), taps[t], result);
+        for (int i = 0; i < _outH; i++) result.Slice(i * _width, _outW).CopyTo(dst.Slice(i * _outW, _outW));
     }
 
-    /// <summary>sums[p·kw + q] += Σ_{i,j} u[i, j]·src[i − padH + p·dh, j − padW + q·dw] for u [OH × OW] (zero outside
-    /// src): one dot product per tap over u laid out Wp wide with zeros past OW.</summary>
-    public void AddTapDots(ReadOnlySpan<T> src, int rows, int cols, int padH, int padW, ReadOnlySpan<T> u, Span<T> sums)
+    /// <summary>sums[t] += Σ_{i,j} u[i, j]·(what tap t reads of src at (i, j)): one dot product per tap.</summary>
+    public void AddTapDots(ReadOnlySpan<T> src, ReadOnlySpan<T> u, Span<T> sums)
     {
-        Place(src, rows, cols, padH, padW);
-        var upstream = _result.AsSpan();
-        upstream.Clear();
-        for (int i = 0; i < _outH; i++) u.Slice(i * _outW, _outW).CopyTo(upstream.Slice(i * _padW, _outW));
-        int length = _outH * _padW;
-        for (int p = 0; p < _kh; p++)
-            for (int q = 0; q < _kw; q++)
-                sums[p * _kw + q] += Dot(upstream, _source.AsSpan(p * _dh * _padW + q * _dw, length));
+        Place(src);
+        var upstream = Widened(u);
+        for (int t = 0; t < sums.Length; t++) sums[t] += Dot(upstream, _phases.AsSpan(TapStart(t), _length));
+    }
+
+    /// <summary>dx [H × W] += the adjoint of <see cref="Correlate"/> applied to u [OH × OW]: each tap's run of the phase
+    /// planes gets taps[t]·u (in tap order), then every source pixel takes the value of its place in the phase planes.</summary>
+    public void Scatter(ReadOnlySpan<T> u, ReadOnlySpan<T> taps, Span<T> dx)
+    {
+        Array.Clear(_phases);
+        var upstream = Widened(u);
+        for (int t = 0; t < taps.Length; t++) MultiplyAdd(upstream, taps[t], _phases.AsSpan(TapStart(t), _length));
+        Walk(default, dx, toPhases: false);
+    }
+
+    /// <summary>y += x, in vectors.</summary>
+    private static void Add(ReadOnlySpan<T> x, Span<T> y)
+    {
+        int j = 0, w = Vector<T>.Count;
+        ref T xs = ref MemoryMarshal.GetReference(x), ys = ref MemoryMarshal.GetReference(y);
+        for (; j <= y.Length - w; j += w) (Vector.LoadUnsafe(ref xs, (nuint)j) + Vector.LoadUnsafe(ref ys, (nuint)j)).StoreUnsafe(ref ys, (nuint)j);
+        for (; j < y.Length; j++) y[j] += x[j];
     }
 
     /// <summary>y += a·x (a product then a sum, not fused), in vectors.</summary>
