@@ -79,4 +79,34 @@ public class Conv2dGroupsTests
         var w = Tensor.Randn<double>([3, 2, 2, 3], new Generator(12), requiresGrad: true);
         GradCheck.Assert(xs => xs[0].Transpose(2, 3).Conv2d(xs[1].Transpose(2, 3), null, 1, 1), [x, w], name: "Conv2d of views");
     }
+
+    [Theory]
+    [InlineData(1, 1, 90, 1)]
+    [InlineData(2, 2, 37, 2)]
+    public void DepthwiseKernelMatchesOneConvolutionPerChannel(int stride, int dilation, int size, int multiplier)
+    {
+        // Oracle: the same depthwise layer as one ordinary (im2col) convolution per output channel, joined, computed
+        // independently of the direct kernel; forward and both gradients in double. Planes of 90 × 90 fill more than the
+        // kernel's 32 KB batch, so three images go one at a time; 37 × 37 with stride 2 splits into four phases.
+        var g = new Generator((ulong)(40 + size));
+        var x = Tensor.Randn<double>([3, 2, size, size], g, requiresGrad: true);
+        var w = Tensor.Randn<double>([2 * multiplier, 1, 3, 3], g, requiresGrad: true);
+        var b = Tensor.Randn<double>([2 * multiplier], g, requiresGrad: true);
+        var upstream = Tensor.Randn<double>([.. x.Conv2d(w, b, (stride, stride), (1, 1), (dilation, dilation), 2).Shape], g);
+        var direct = x.Conv2d(w, b, (stride, stride), (1, 1), (dilation, dilation), 2);
+        var directGrads = Tensor.Grad([direct], [x, w, b], [upstream]);
+        var parts = Enumerable.Range(0, 2 * multiplier).Select(o => x.Narrow(1, o / multiplier, 1).Conv2d(w.Narrow(0, o, 1), b.Narrow(0, o, 1),
+            (stride, stride), (1, 1), (dilation, dilation))).ToArray();
+        var reference = Tensor.Concat(parts, 1);
+        var referenceGrads = Tensor.Grad([reference], [x, w, b], [upstream]);
+        Close(reference, direct);
+        for (int i = 0; i < 3; i++) Close(referenceGrads[i], directGrads[i]);
+
+        static void Close(Tensor<double> expected, Tensor<double> actual)
+        {
+            Assert.Equal(expected.Shape, actual.Shape);
+            double[] e = expected.ToArray(), a = actual.ToArray();
+            for (int i = 0; i < e.Length; i++) Assert.True(Math.Abs(e[i] - a[i]) <= 1e-10 * (1 + Math.Abs(e[i])), $"element {i}: {e[i]} vs {a[i]}");
+        }
+    }
 }
