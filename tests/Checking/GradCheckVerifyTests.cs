@@ -153,6 +153,7 @@ public class GradCheckVerifyTests
         Assert.True(report.Checks.Single(c => c.Name == "first-order Jacobian").Passed);
         Assert.True(report.Checks.Single(c => c.Name == "second-order Jacobian (of vᵀ·∂f/∂x)").Passed);
         Assert.False(report.Checks.Single(c => c.Name == "second-order Jacobian in v (of vᵀ·∂f/∂x)").Passed);
+        Assert.Equal(2, report.Worst!.InputIndex);  // past the two inputs: the upstream gradient v
         Assert.False(GradCheck.CheckSecondOrder(F, Inputs()).Passed);
         Assert.True(GradCheck.CheckSecondOrder(xs => new LinearMap(Bug.None).Apply(xs[0], xs[1]), Inputs()).Passed);
     }

@@ -5,7 +5,7 @@ namespace Autograd.Checking;
 
 /// <summary>Outcome of a gradient check: the worst-matching Jacobian element and where it is.</summary>
 /// <param name="Passed">True when every element is within atol + rtol·|numeric|.</param>
-/// <param name="InputIndex">Which input the worst element belongs to.</param>
+/// <param name="InputIndex">Which input the worst element belongs to (the number of inputs: the upstream gradient v of <see cref="GradCheck.CheckSecondOrder"/>).</param>
 /// <param name="InputElement">Multi-index of the worst element within that input.</param>
 /// <param name="OutputElement">Flat index of the output element of the worst Jacobian entry.</param>
 /// <param name="Analytic">Backpropagated value of that entry.</param>

@@ -12,7 +12,7 @@ public sealed record GradCheckItem(string Name, bool Passed, string Detail);
 /// <summary>A Jacobian entry whose analytic and numeric values differ by more than allowed.</summary>
 /// <param name="Order">1: an entry of ∂f/∂x; 2: an entry of ∂(vᵀ·∂f/∂x)/∂x, whose output element is a flat index into
 /// the gradients of the inputs that require grad, concatenated.</param>
-/// <param name="InputIndex">Which input was perturbed.</param>
+/// <param name="InputIndex">Which input was perturbed (the number of inputs: the upstream gradient v of a second-order check).</param>
 /// <param name="InputElement">Multi-index of the perturbed element within that input.</param>
 /// <param name="OutputElement">Flat index of the output element.</param>
 /// <param name="Analytic">The backpropagated value.</param>
