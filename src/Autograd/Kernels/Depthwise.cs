@@ -95,8 +95,9 @@ internal static class Depthwise
 /// i·sh + p·dh and column j·sw + q·dw (of the source placed at (ph, pw) in a zero-padded plane) for output (i, j). The
 /// padded plane is split into sh·sw phase planes by row and column remainder: phase (ψ, φ) holds the padded rows t·sh + ψ
 /// and columns c·sw + φ, R = OH + ⌊(kh − 1)·dh / sh⌋ rows of W′ = OW + ⌊(kw − 1)·dw / sw⌋. The images' blocks of R rows
-/// are stacked in each phase, a batch of as many images as fit 32 KB at a time. Tap (p, q) then reads phase (p·dh mod sh, q·dw mod sw) at the flat offset
-/// ⌊p·dh / sh⌋·W′ + ⌊q·dw / sw⌋ from output (n, i, j) at (n·R + i)·W′ + j, so each tap is one multiply-add (or dot
+/// are stacked in each phase, a batch of as many images as fit 32 KB at a time. Tap (p, q) then reads phase
+/// (p·dh mod sh, q·dw mod sw) at the flat offset ⌊p·dh / sh⌋·W′ + ⌊q·dw / sw⌋ from output (n, i, j) at
+/// (n·R + i)·W′ + j, so each tap is one multiply-add (or dot
 /// product) over all images' outputs laid out W′ wide and R rows per image; the rows and columns past OH and OW, which
 /// straddle rows or images, are dropped (or zero in an upstream gradient). With unit strides there is one phase, the
 /// padded plane itself. Rows of a few dozen elements, one call per row and tap, had left the work to call overhead and
