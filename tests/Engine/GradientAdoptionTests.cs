@@ -143,4 +143,32 @@ public class GradientAdoptionTests
         a.Grad.AsSpan().Clear();
         Assert.Equal([1.0, 1], seen!.ToArray());
     }
+
+    [Fact]
+    public void LargeBroadcastGradientsAccumulateIntoAnExistingGrad()
+    {
+        // Above the parallel threshold (2¹⁸ elements) a strided or broadcast gradient is added into .Grad in chunks.
+        // Oracles by hand: ∂(3·Σx)/∂x = 3 everywhere (a scalar expanded: one run of stride 0), and ∂(Σⱼ wⱼ·Σᵢ xᵢⱼ)/∂xᵢⱼ = wⱼ
+        // (a row expanded down 700 rows: many runs); a second backward adds the same again, and the first one, into a
+        // zeroed .Grad, sets it.
+        var x = Tensor.Zeros<float>([700, 400]);
+        x.RequiresGrad = true;
+        var w = Tensor.FromArray(Enumerable.Range(0, 400).Select(j => (float)(j % 7) - 3).ToArray(), [400]);
+        x.Grad = Tensor.Zeros<float>([700, 400]);
+        (x.Sum() * 3f).Backward();
+        (x.Sum() * 3f).Backward();
+        Assert.All(x.Grad!.ToArray(), v => Assert.Equal(6f, v));
+        x.Grad = Tensor.Zeros<float>([700, 400]);
+        (x.Sum(0) * w).Sum().Backward();
+        (x.Sum(0) * w).Sum().Backward();
+        var grad = x.Grad!.ToArray();
+        for (int i = 0; i < grad.Length; i++) Assert.Equal(2 * ((i % 400) % 7 - 3f), grad[i]);
+        // A transposed gradient (rows at different offsets): ∂(Σ xᵀ ⊙ m)/∂x = mᵀ.
+        var m = Tensor.FromArray(Enumerable.Range(0, 400 * 700).Select(k => (float)(k % 11)).ToArray(), [400, 700]);
+        x.Grad = Tensor.Zeros<float>([700, 400]);
+        (x.Transpose(0, 1) * m).Sum().Backward();
+        grad = x.Grad!.ToArray();
+        for (int i = 0; i < 700; i++)
+            for (int j = 0; j < 400; j++) Assert.Equal((float)((j * 700 + i) % 11), grad[i * 400 + j]);
+    }
 }

@@ -97,7 +97,28 @@ internal static class Strided
     {
         if (!layout.IsContiguous)
         {
-            AddInto(src, layout, dst.AsSpan(dstOffset, length));
+            if (length < Chunks.ParallelWork)
+            {
+                AddInto(src, layout, dst.AsSpan(dstOffset, length));
+                return;
+            }
+            // A large strided or broadcast source (the gradient of a Sum, a scalar expanded over a megabyte, added into
+            // .Grad) in parallel chunks, as CopyTo does; each element is one addition, so the split changes no bit.
+            var whole = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
+            int inner = whole.InnerSize, stride = whole.InnerStrideA, start = layout.Offset;
+            int[] shape = layout.Shape, strides = layout.Strides;
+            if (whole.Rows == 1)
+            {
+                // One run: split the run itself.
+                Chunks.For(inner, Chunks.Grain, (i0, i1) => AddRun(src, start + i0 * stride, stride, dst.AsSpan(dstOffset + i0, i1 - i0)));
+                return;
+            }
+            Chunks.ForItems((int)whole.Rows, inner, (r0, r1) =>
+            {
+                var loop = new StridedLoop(shape, strides, strides); // each chunk walks its own odometer
+                loop.Seek(r0);
+                AddRows(src, start, ref loop, r0, r1, dst.AsSpan(dstOffset + r0 * inner, (r1 - r0) * inner));
+            });
             return;
         }
         int srcOffset = layout.Offset;
@@ -115,17 +136,29 @@ internal static class Strided
             return;
         }
         var loop = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
+        AddRows(src, layout.Offset, ref loop, 0, loop.Rows, dst);
+    }
+
+    /// <summary>Adds outer rows [<paramref name="r0"/>, <paramref name="r1"/>) of the walk, the odometer standing at row
+    /// r0, into <paramref name="dst"/> from its start.</summary>
+    private static void AddRows<T>(ReadOnlySpan<T> src, int offset, ref StridedLoop loop, long r0, long r1, Span<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int inner = loop.InnerSize, stride = loop.InnerStrideA, pos = 0;
-        for (long row = 0; row < loop.Rows; row++)
+        for (long row = r0; row < r1; row++)
         {
-            int o = layout.Offset + loop.OffsetA;
-            var d = dst.Slice(pos, inner);
-            if (stride == 1) TensorPrimitives.Add(d, src.Slice(o, inner), d);
-            else if (stride == 0) TensorPrimitives.Add(d, src[o], d);
-            else for (int i = 0; i < inner; i++) d[i] += src[o + i * stride];
+            AddRun(src, offset + loop.OffsetA, stride, dst.Slice(pos, inner));
             pos += inner;
             loop.Next();
         }
+    }
+
+    /// <summary>d[i] += src[start + i·stride] for every i of d.</summary>
+    private static void AddRun<T>(ReadOnlySpan<T> src, int start, int stride, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (stride == 1) TensorPrimitives.Add(d, src.Slice(start, d.Length), d);
+        else if (stride == 0) TensorPrimitives.Add(d, src[start], d);
+        else for (int i = 0; i < d.Length; i++) d[i] += src[start + i * stride];
     }
 }
 
