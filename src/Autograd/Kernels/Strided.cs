@@ -18,12 +18,12 @@ internal static class Strided
             return;
         }
         var loop = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
-        CopyRows(src, layout.Offset, ref loop, 0, loop.Rows, dst);
+        Rows<T, CopyRun<T>>(src, layout.Offset, ref loop, 0, loop.Rows, dst);
     }
 
-    /// <summary><see cref="CopyTo{T}(ReadOnlySpan{T}, in Layout, Span{T})"/> in parallel chunks of rows when large (a
-    /// copy: the split changes no bit). A head split or merge of a transformer copies megabytes here, which on one core
-    /// left the others idle.</summary>
+    /// <summary><see cref="CopyTo{T}(ReadOnlySpan{T}, in Layout, Span{T})"/> in parallel chunks when large (a copy: the
+    /// split changes no bit). A head split or merge of a transformer copies megabytes here, which on one core left the
+    /// others idle.</summary>
     public static void CopyTo<T>(T[] src, in Layout layout, T[] dst) where T : unmanaged
     {
         int n = dst.Length, offset = layout.Offset;
@@ -37,32 +37,72 @@ internal static class Strided
             Chunks.For(n, Chunks.Grain, (i0, i1) => src.AsSpan(offset + i0, i1 - i0).CopyTo(dst.AsSpan(i0, i1 - i0)));
             return;
         }
+        InParallel<T, CopyRun<T>>(src, layout, dst, 0, n);
+    }
+
+    /// <summary>
+    /// dst[dstStart..+length) op= the elements of <paramref name="src"/> laid out by the strided <paramref name="layout"/>,
+    /// in parallel chunks: by rows of the walk, each chunk with its own odometer, or, when the walk is one run (a scalar
+    /// broadcast over a megabyte, say), by pieces of that run. Each element is one operation, so the split changes no bit.
+    /// </summary>
+    private static void InParallel<T, TRun>(T[] src, in Layout layout, T[] dst, int dstStart, int length)
+        where T : unmanaged where TRun : IRun<T>
+    {
         var whole = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
-        int inner = whole.InnerSize;
+        int inner = whole.InnerSize, stride = whole.InnerStrideA, start = layout.Offset;
+        if (whole.Rows == 1)
+        {
+            Chunks.For(length, Chunks.Grain, (i0, i1) => TRun.Run(src, start + i0 * stride, stride, dst.AsSpan(dstStart + i0, i1 - i0)));
+            return;
+        }
         int[] shape = layout.Shape, strides = layout.Strides;
         Chunks.ForItems((int)whole.Rows, inner, (r0, r1) =>
         {
-            var loop = new StridedLoop(shape, strides, strides); // each chunk walks its own odometer
+            var loop = new StridedLoop(shape, strides, strides);
             loop.Seek(r0);
-            CopyRows<T>(src, offset, ref loop, r0, r1, dst.AsSpan(r0 * inner));
+            Rows<T, TRun>(src, start, ref loop, r0, r1, dst.AsSpan(dstStart + r0 * inner, (r1 - r0) * inner));
         });
     }
 
-    /// <summary>Copies outer rows [<paramref name="r0"/>, <paramref name="r1"/>) of the walk, the odometer standing at
-    /// row r0, into <paramref name="dst"/> from its start.</summary>
-    private static void CopyRows<T>(ReadOnlySpan<T> src, int offset, ref StridedLoop loop, long r0, long r1, Span<T> dst)
+    /// <summary>Applies <typeparamref name="TRun"/> to outer rows [<paramref name="r0"/>, <paramref name="r1"/>) of the
+    /// walk, the odometer standing at row r0, with <paramref name="dst"/> from its start.</summary>
+    private static void Rows<T, TRun>(ReadOnlySpan<T> src, int offset, ref StridedLoop loop, long r0, long r1, Span<T> dst)
+        where T : unmanaged where TRun : IRun<T>
     {
-        int inner = loop.InnerSize, stride = loop.InnerStrideA;
-        int pos = 0;
+        int inner = loop.InnerSize, stride = loop.InnerStrideA, pos = 0;
         for (long row = r0; row < r1; row++)
         {
-            int o = offset + loop.OffsetA;
-            var d = dst.Slice(pos, inner);
-            if (stride == 1) src.Slice(o, inner).CopyTo(d);
-            else if (stride == 0) d.Fill(src[o]);
-            else for (int i = 0; i < inner; i++) d[i] = src[o + i * stride];
+            TRun.Run(src, offset + loop.OffsetA, stride, dst.Slice(pos, inner));
             pos += inner;
             loop.Next();
+        }
+    }
+
+    /// <summary>What a strided walk does with one run: d[i] op= src[start + i·stride] for every i of d.</summary>
+    private interface IRun<T> where T : unmanaged
+    {
+        static abstract void Run(ReadOnlySpan<T> src, int start, int stride, Span<T> d);
+    }
+
+    /// <summary>d[i] = src[start + i·stride].</summary>
+    private readonly struct CopyRun<T> : IRun<T> where T : unmanaged
+    {
+        public static void Run(ReadOnlySpan<T> src, int start, int stride, Span<T> d)
+        {
+            if (stride == 1) src.Slice(start, d.Length).CopyTo(d);
+            else if (stride == 0) d.Fill(src[start]);
+            else for (int i = 0; i < d.Length; i++) d[i] = src[start + i * stride];
+        }
+    }
+
+    /// <summary>d[i] += src[start + i·stride].</summary>
+    private readonly struct AddRun<T> : IRun<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static void Run(ReadOnlySpan<T> src, int start, int stride, Span<T> d)
+        {
+            if (stride == 1) TensorPrimitives.Add(d, src.Slice(start, d.Length), d);
+            else if (stride == 0) TensorPrimitives.Add(d, src[start], d);
+            else for (int i = 0; i < d.Length; i++) d[i] += src[start + i * stride];
         }
     }
 
@@ -89,41 +129,20 @@ internal static class Strided
     }
 
     /// <summary>
-    /// dst[dstOffset..+length) += the elements of <paramref name="src"/> laid out by <paramref name="layout"/>: a contiguous
-    /// source in parallel chunks when large (each element is one addition, so the split changes no bit), a strided one as
-    /// <see cref="AddInto{T}(ReadOnlySpan{T}, in Layout, Span{T})"/>.
+    /// dst[dstOffset..+length) += the elements of <paramref name="src"/> laid out by <paramref name="layout"/>, in parallel
+    /// chunks when large (each element is one addition, so the split changes no bit); a large strided or broadcast source
+    /// (the gradient of a Sum, a scalar expanded over a megabyte, added into .Grad) too.
     /// </summary>
     public static void AddInto<T>(T[] src, in Layout layout, T[] dst, int dstOffset, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!layout.IsContiguous)
+        if (layout.IsContiguous)
         {
-            if (length < Chunks.ParallelWork)
-            {
-                AddInto(src, layout, dst.AsSpan(dstOffset, length));
-                return;
-            }
-            // A large strided or broadcast source (the gradient of a Sum, a scalar expanded over a megabyte, added into
-            // .Grad) in parallel chunks, as CopyTo does; each element is one addition, so the split changes no bit.
-            var whole = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
-            int inner = whole.InnerSize, stride = whole.InnerStrideA, start = layout.Offset;
-            int[] shape = layout.Shape, strides = layout.Strides;
-            if (whole.Rows == 1)
-            {
-                // One run: split the run itself.
-                Chunks.For(inner, Chunks.Grain, (i0, i1) => AddRun(src, start + i0 * stride, stride, dst.AsSpan(dstOffset + i0, i1 - i0)));
-                return;
-            }
-            Chunks.ForItems((int)whole.Rows, inner, (r0, r1) =>
-            {
-                var loop = new StridedLoop(shape, strides, strides); // each chunk walks its own odometer
-                loop.Seek(r0);
-                AddRows(src, start, ref loop, r0, r1, dst.AsSpan(dstOffset + r0 * inner, (r1 - r0) * inner));
-            });
-            return;
+            int srcOffset = layout.Offset;
+            Chunks.For(length, Chunks.Grain, (i0, i1) =>
+                TensorPrimitives.Add(dst.AsSpan(dstOffset + i0, i1 - i0), src.AsSpan(srcOffset + i0, i1 - i0), dst.AsSpan(dstOffset + i0, i1 - i0)));
         }
-        int srcOffset = layout.Offset;
-        Chunks.For(length, Chunks.Grain, (i0, i1) =>
-            TensorPrimitives.Add(dst.AsSpan(dstOffset + i0, i1 - i0), src.AsSpan(srcOffset + i0, i1 - i0), dst.AsSpan(dstOffset + i0, i1 - i0)));
+        else if (length < Chunks.ParallelWork) AddInto(src, layout, dst.AsSpan(dstOffset, length));
+        else InParallel<T, AddRun<T>>(src, layout, dst, dstOffset, length);
     }
 
     /// <summary>dst += the elements of <paramref name="src"/> laid out by <paramref name="layout"/> (row-major), for
@@ -136,29 +155,7 @@ internal static class Strided
             return;
         }
         var loop = new StridedLoop(layout.Shape, layout.Strides, layout.Strides);
-        AddRows(src, layout.Offset, ref loop, 0, loop.Rows, dst);
-    }
-
-    /// <summary>Adds outer rows [<paramref name="r0"/>, <paramref name="r1"/>) of the walk, the odometer standing at row
-    /// r0, into <paramref name="dst"/> from its start.</summary>
-    private static void AddRows<T>(ReadOnlySpan<T> src, int offset, ref StridedLoop loop, long r0, long r1, Span<T> dst)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int inner = loop.InnerSize, stride = loop.InnerStrideA, pos = 0;
-        for (long row = r0; row < r1; row++)
-        {
-            AddRun(src, offset + loop.OffsetA, stride, dst.Slice(pos, inner));
-            pos += inner;
-            loop.Next();
-        }
-    }
-
-    /// <summary>d[i] += src[start + i·stride] for every i of d.</summary>
-    private static void AddRun<T>(ReadOnlySpan<T> src, int start, int stride, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (stride == 1) TensorPrimitives.Add(d, src.Slice(start, d.Length), d);
-        else if (stride == 0) TensorPrimitives.Add(d, src[start], d);
-        else for (int i = 0; i < d.Length; i++) d[i] += src[start + i * stride];
+        Rows<T, AddRun<T>>(src, layout.Offset, ref loop, 0, loop.Rows, dst);
     }
 }
 
