@@ -1,6 +1,6 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Autograd.Kernels;
 
@@ -175,7 +175,7 @@ internal sealed class PlaneWork<T> where T : unmanaged, IFloatingPointIeee754<T>
                             if (sw == 1) row.Slice(v0, c1 - c0).CopyTo(cells[c0..]);
                             else for (int c = c0; c < c1; c++) cells[c] = row[c * sw + phi - _g.PadW];
                         }
-                        else if (sw == 1) Add(cells.Slice(c0, c1 - c0), row.Slice(v0, c1 - c0));
+                        else if (sw == 1) TensorPrimitives.Add(row.Slice(v0, c1 - c0), cells.Slice(c0, c1 - c0), row.Slice(v0, c1 - c0));
                         else for (int c = c0; c < c1; c++) row[c * sw + phi - _g.PadW] += cells[c];
                     }
                 }
@@ -201,7 +201,7 @@ internal sealed class PlaneWork<T> where T : unmanaged, IFloatingPointIeee754<T>
         Begin(images);
         Walk(src, srcOffset, srcStride, toPhases: true);
         var result = Widened(dst, dstOffset, dstStride);
-        for (int t = 0; t < taps.Length; t++) MultiplyAdd(_phases.AsSpan(TapStart(t), _length), taps[t], result[.._length]);
+        for (int t = 0; t < taps.Length; t++) TensorPrimitives.MultiplyAdd(_phases.AsSpan(TapStart(t), _length), taps[t], result[.._length], result[.._length]);
         for (int n = 0; n < _images; n++)
             for (int i = 0; i < _outH; i++)
                 result.Slice(n * _block + i * _width, _outW).CopyTo(dst.AsSpan(dstOffset + n * dstStride + i * _outW, _outW));
@@ -213,7 +213,7 @@ internal sealed class PlaneWork<T> where T : unmanaged, IFloatingPointIeee754<T>
         Begin(images);
         Walk(src, srcOffset, srcStride, toPhases: true);
         var upstream = Widened(u, uOffset, uStride);
-        for (int t = 0; t < sums.Length; t++) sums[t] += Dot(upstream[.._length], _phases.AsSpan(TapStart(t), _length));
+        for (int t = 0; t < sums.Length; t++) sums[t] += TensorPrimitives.Dot<T>(upstream[.._length], _phases.AsSpan(TapStart(t), _length));
     }
 
     /// <summary>dx += the adjoint of <see cref="Correlate"/> applied to u: each tap's run of the phase planes gets
@@ -222,43 +222,11 @@ internal sealed class PlaneWork<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         Begin(images);
         var upstream = Widened(u, uOffset, uStride);
-        for (int t = 0; t < taps.Length; t++) MultiplyAdd(upstream[.._length], taps[t], _phases.AsSpan(TapStart(t), _length));
-        Walk(dx, dxOffset, dxStride, toPhases: false);
-    }
-
-    /// <summary>y += x, in vectors.</summary>
-    private static void Add(ReadOnlySpan<T> x, Span<T> y)
-    {
-        int j = 0, w = Vector<T>.Count;
-        ref T xs = ref MemoryMarshal.GetReference(x), ys = ref MemoryMarshal.GetReference(y);
-        for (; j <= y.Length - w; j += w) (Vector.LoadUnsafe(ref xs, (nuint)j) + Vector.LoadUnsafe(ref ys, (nuint)j)).StoreUnsafe(ref ys, (nuint)j);
-        for (; j < y.Length; j++) y[j] += x[j];
-    }
-
-    /// <summary>y += a·x (a product then a sum, not fused), in vectors.</summary>
-    private static void MultiplyAdd(ReadOnlySpan<T> x, T a, Span<T> y)
-    {
-        int j = 0, w = Vector<T>.Count;
-        var va = new Vector<T>(a);
-        ref T xs = ref MemoryMarshal.GetReference(x), ys = ref MemoryMarshal.GetReference(y);
-        for (; j <= y.Length - w; j += w)
-            (Vector.LoadUnsafe(ref xs, (nuint)j) * va + Vector.LoadUnsafe(ref ys, (nuint)j)).StoreUnsafe(ref ys, (nuint)j);
-        for (; j < y.Length; j++) y[j] += a * x[j];
-    }
-
-    /// <summary>Σ x·y over two runs of the same length, in vector lanes summed at the end.</summary>
-    private static T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
-    {
-        int j = 0, w = Vector<T>.Count;
-        Vector<T> a0 = Vector<T>.Zero, a1 = Vector<T>.Zero;
-        ref T xs = ref MemoryMarshal.GetReference(x), ys = ref MemoryMarshal.GetReference(y);
-        for (; j <= x.Length - 2 * w; j += 2 * w)
+        for (int t = 0; t < taps.Length; t++)
         {
-            a0 += Vector.LoadUnsafe(ref xs, (nuint)j) * Vector.LoadUnsafe(ref ys, (nuint)j);
-            a1 += Vector.LoadUnsafe(ref xs, (nuint)(j + w)) * Vector.LoadUnsafe(ref ys, (nuint)(j + w));
+            var run = _phases.AsSpan(TapStart(t), _length);
+            TensorPrimitives.MultiplyAdd(upstream[.._length], taps[t], run, run);
         }
-        T sum = Vector.Sum(a0 + a1);
-        for (; j < x.Length; j++) sum += x[j] * y[j];
-        return sum;
+        Walk(dx, dxOffset, dxStride, toPhases: false);
     }
 }
