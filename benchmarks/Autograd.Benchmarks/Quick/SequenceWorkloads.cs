@@ -7,8 +7,9 @@ namespace Autograd.Benchmarks.Quick;
 /// <summary>
 /// The sequence workloads of the libtorch anchor (shared/anchors/TsBench/Program.cs), built as it builds them: the same
 /// sizes, batches, step counts, optimizers and timing (a step's mean time over one pass, best of three passes; attention:
-/// best of 20 runs after 3 warm-up runs). The character models are the CharModel example's classes (CharModels.cs, linked
-/// into this project), so the benchmark times the model the example trains.
+/// best of 20 runs after 3 warm-up runs), after untimed warm-up that brings the JIT's code to its final tier. The
+/// character models are the CharModel example's classes (CharModels.cs, linked into this project), so the benchmark
+/// times the model the example trains.
 /// </summary>
 internal static class SequenceWorkloads
 {
@@ -16,6 +17,9 @@ internal static class SequenceWorkloads
     public static readonly string[] Keys = ["lstm", "gru", "charlstm", "transformer", "attention"];
 
     private const int Passes = 3, Vocabulary = 65, Context = 64;
+
+    /// <summary>Least untimed time before a workload's timed passes (see <see cref="BestPass"/>).</summary>
+    private const double WarmUpSeconds = 3;
 
     /// <summary>Runs the workloads named in <paramref name="only"/> (all when null), in the anchor's order.</summary>
     public static void Run(QuickResults r, TextWriter log, IReadOnlyCollection<string>? only = null)
@@ -141,9 +145,27 @@ internal static class SequenceWorkloads
     }
 
     /// <summary>Mean step time in ms over one pass of <paramref name="steps"/> steps (each in its own
-    /// <see cref="Tensor.Scope"/>), best of three passes; <paramref name="beforePass"/> runs untimed before each.</summary>
+    /// <see cref="Tensor.Scope"/>), best of three passes; <paramref name="beforePass"/> runs untimed before each. The
+    /// passes follow untimed warm-up passes, at least one and at least <see cref="WarmUpSeconds"/> of them, as the MLP,
+    /// the scalar chain and attention are warmed up: a training step calls hundreds of methods, and the runtime's
+    /// tiered compilation takes about three seconds of steps to bring them all to optimised code (the LSTM step ran
+    /// 30, 13–14, 10–15, 10–17, 13–16, 11–15 ms/step in its first six passes, then 7–11, in three fresh processes).
+    /// The anchor's libtorch code is compiled ahead of time and needs no such warm-up.</summary>
     private static double BestPass(string name, TextWriter log, int steps, Action<int> beforePass, Action<int> step)
     {
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        int warmPasses = 0;
+        do
+        {
+            beforePass(0);
+            for (int i = 0; i < steps; i++)
+            {
+                using var scope = Tensor.Scope();
+                step(i);
+            }
+            warmPasses++;
+        } while (warm.Elapsed.TotalSeconds < WarmUpSeconds);
+        log.WriteLine($"{name}: {warmPasses} warm-up passes ({warm.Elapsed.TotalSeconds:F1} s)");
         double best = double.MaxValue;
         for (int pass = 0; pass < Passes; pass++)
         {
