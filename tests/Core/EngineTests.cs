@@ -188,6 +188,41 @@ public class EngineTests
     }
 
     [Fact]
+    public void GradModeNestsAndAnotherThreadsNoGradDoesNotReachThisOne()
+    {
+        // Recording is off exactly inside NoGrad and back on inside a nested EnableGrad, on this thread; a second thread
+        // sitting in NoGrad (counted among the threads with recording off) changes nothing here, and its ops record
+        // nothing while ours do.
+        var x = S(1.0);
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        bool otherRecorded = true;
+        var thread = new Thread(() =>
+        {
+            using (Tensor.NoGrad())
+            {
+                entered.Set();
+                release.Wait();
+                otherRecorded = (x * 2.0).RequiresGrad;
+            }
+        });
+        thread.Start();
+        entered.Wait();
+        Assert.True((x * 2.0).RequiresGrad);
+        using (Tensor.NoGrad())
+        {
+            Assert.False((x * 2.0).RequiresGrad);
+            using (Tensor.EnableGrad()) Assert.True((x * 2.0).RequiresGrad);
+            Assert.False((x * 2.0).RequiresGrad);
+        }
+        Assert.True((x * 2.0).RequiresGrad);
+        release.Set();
+        thread.Join();
+        Assert.False(otherRecorded);
+        Assert.True((x * 2.0).RequiresGrad);
+    }
+
+    [Fact]
     public void DetachCutsTheGraph()
     {
         // y = x · detach(x) ⇒ dy/dx = detach(x) = 3 (the detached factor is a constant).

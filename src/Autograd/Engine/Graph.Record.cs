@@ -8,11 +8,12 @@ namespace Autograd.Engine;
 // RichNode.
 internal static partial class Graph
 {
+    // The tensors are asked first: GradMode.IsEnabled may read thread-local state, which costs more (see GradMode).
     public static bool ShouldRecord<T>(Tensor<T> a) where T : unmanaged, IFloatingPointIeee754<T> =>
-        GradMode.IsEnabled && a.RequiresGrad;
+        a.RequiresGrad && GradMode.IsEnabled;
 
     public static bool ShouldRecord<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
-        GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad);
+        (a.RequiresGrad || b.RequiresGrad) && GradMode.IsEnabled;
 
     /// <summary>Records a one-input op when its input requires grad (and grad mode is on).</summary>
     public static Tensor<T> Record<T>(Tensor<T> result, OpInfo op, Tensor<T> a, Derivative<T> derivative,
