@@ -19,20 +19,22 @@ internal static class Recurrent
     public const int GruWork = 4;
 
     /// <summary>
-    /// LSTM forward on <paramref name="rows"/> rows: a = xg + hg; i, f, o = σ(a_i, a_f, a_o), g = tanh(a_g);
-    /// c' = f·c + i·g; h' = o·tanh(c'). <paramref name="work"/> receives [i, f, g, o, tanh(c')] per row.
+    /// LSTM forward on <paramref name="rows"/> rows: a = xg + (hg + b); i, f, o = σ(a_i, a_f, a_o), g = tanh(a_g);
+    /// c' = f·c + i·g; h' = o·tanh(c'). <paramref name="work"/> receives [i, f, g, o, tanh(c')] per row. The bias b
+    /// [4H] (none when empty) is added to every row of hg here, as the product h·W_hhᵀ + b would have it, so that a
+    /// caller need not copy it into each row before the product.
     /// </summary>
     public static void LstmForward<T>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> c, Span<T> h1, Span<T> c1,
-        Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+        Span<T> work, int rows, int hidden, ReadOnlySpan<T> bias = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated) LstmForward<T, Vector512<T>, Vector512Ops<T>>(xg, hg, c, h1, c1, work, rows, hidden);
-        else LstmForward<T, Vector<T>, VectorOps<T>>(xg, hg, c, h1, c1, work, rows, hidden);
+        if (Vector512.IsHardwareAccelerated) LstmForward<T, Vector512<T>, Vector512Ops<T>>(xg, hg, bias, c, h1, c1, work, rows, hidden);
+        else LstmForward<T, Vector<T>, VectorOps<T>>(xg, hg, bias, c, h1, c1, work, rows, hidden);
     }
 
     /// <summary><see cref="LstmForward{T}"/> on vectors <typeparamref name="TV"/> (512-bit where the hardware has them:
     /// the cell's three sigmoids and two tanh per element are most of its cost, and they take half the instructions).</summary>
-    private static void LstmForward<T, TV, TW>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> c, Span<T> h1, Span<T> c1,
-        Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    private static void LstmForward<T, TV, TW>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> h1,
+        Span<T> c1, Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         int h = hidden, width = TW.Count;
         Span<T> pad = stackalloc T[9 * width];
@@ -49,8 +51,9 @@ internal static class Recurrent
                 if (count == width)
                 {
                     LstmBlock<T, TV, TW>(Load<T, TV, TW>(x, j), Load<T, TV, TW>(x, h + j), Load<T, TV, TW>(x, 2 * h + j),
-                        Load<T, TV, TW>(x, 3 * h + j), Load<T, TV, TW>(p, j), Load<T, TV, TW>(p, h + j), Load<T, TV, TW>(p, 2 * h + j),
-                        Load<T, TV, TW>(p, 3 * h + j), Load<T, TV, TW>(cRow, j), out var i, out var f, out var g, out var o, out var tc, out var cNew);
+                        Load<T, TV, TW>(x, 3 * h + j), LoadPlus<T, TV, TW>(p, b, j), LoadPlus<T, TV, TW>(p, b, h + j),
+                        LoadPlus<T, TV, TW>(p, b, 2 * h + j), LoadPlus<T, TV, TW>(p, b, 3 * h + j), Load<T, TV, TW>(cRow, j),
+                        out var i, out var f, out var g, out var o, out var tc, out var cNew);
                     TW.Store(i, ref w[j], 0);
                     TW.Store(f, ref w[h + j], 0);
                     TW.Store(g, ref w[2 * h + j], 0);
@@ -64,7 +67,7 @@ internal static class Recurrent
                 for (int k = 0; k < 4; k++)
                 {
                     x.Slice(k * h + j, count).CopyTo(pad[(k * width)..]);
-                    p.Slice(k * h + j, count).CopyTo(pad[((4 + k) * width)..]);
+                    CopyPlus(p, b, k * h + j, count, pad[((4 + k) * width)..]);
                 }
                 cRow.Slice(j, count).CopyTo(pad[(8 * width)..]);
                 LstmBlock<T, TV, TW>(Load<T, TV, TW>(pad, 0), Load<T, TV, TW>(pad, width), Load<T, TV, TW>(pad, 2 * width),
@@ -99,6 +102,19 @@ internal static class Recurrent
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Load<T, TV, TW>(ReadOnlySpan<T> s, int at) where T : unmanaged where TV : struct where TW : struct, IVectorOps<TV, T> =>
         TW.Load(ref MemoryMarshal.GetReference(s), (nuint)at);
+
+    /// <summary>One vector of p from <paramref name="at"/>, plus the same of b when b is not empty (the bias of the
+    /// hidden projection p; within a row, b's index equals p's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV LoadPlus<T, TV, TW>(ReadOnlySpan<T> p, ReadOnlySpan<T> b, int at) where T : unmanaged where TV : struct where TW : struct, IVectorOps<TV, T> =>
+        b.IsEmpty ? Load<T, TV, TW>(p, at) : TW.Add(Load<T, TV, TW>(p, at), Load<T, TV, TW>(b, at));
+
+    /// <summary>The scalar form of <see cref="LoadPlus{T, TV, TW}"/> for a partial block: <paramref name="count"/> elements
+    /// of p (plus b) from <paramref name="at"/> into dst.</summary>
+    private static void CopyPlus<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> b, int at, int count, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int k = 0; k < count; k++) dst[k] = b.IsEmpty ? p[at + k] : p[at + k] + b[at + k];
+    }
 
     /// <summary>The first dst.Length lanes of v into dst, through the scratch span.</summary>
     private static void Store<T, TV, TW>(TV v, Span<T> scratch, Span<T> dst) where T : unmanaged where TV : struct where TW : struct, IVectorOps<TV, T>
@@ -172,14 +188,14 @@ internal static class Recurrent
     /// h' = n + z·(h − n). <paramref name="work"/> receives [r, z, n, h_n] per row.
     /// </summary>
     public static void GruForward<T>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> hPrev, Span<T> h1,
-        Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T>
+        Span<T> work, int rows, int hidden, ReadOnlySpan<T> bias = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated) GruForward<T, Vector512<T>, Vector512Ops<T>>(xg, hg, hPrev, h1, work, rows, hidden);
-        else GruForward<T, Vector<T>, VectorOps<T>>(xg, hg, hPrev, h1, work, rows, hidden);
+        if (Vector512.IsHardwareAccelerated) GruForward<T, Vector512<T>, Vector512Ops<T>>(xg, hg, bias, hPrev, h1, work, rows, hidden);
+        else GruForward<T, Vector<T>, VectorOps<T>>(xg, hg, bias, hPrev, h1, work, rows, hidden);
     }
 
-    private static void GruForward<T, TV, TW>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> hPrev, Span<T> h1,
-        Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    private static void GruForward<T, TV, TW>(ReadOnlySpan<T> xg, ReadOnlySpan<T> hg, ReadOnlySpan<T> b, ReadOnlySpan<T> hPrev,
+        Span<T> h1, Span<T> work, int rows, int hidden) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         int h = hidden, width = TW.Count;
         Span<T> pad = stackalloc T[7 * width];
@@ -194,9 +210,9 @@ internal static class Recurrent
                 int count = Math.Min(width, h - j);
                 if (count == width)
                 {
-                    var hn = Load<T, TV, TW>(p, 2 * h + j);
+                    var hn = LoadPlus<T, TV, TW>(p, b, 2 * h + j);
                     GruBlock<T, TV, TW>(Load<T, TV, TW>(x, j), Load<T, TV, TW>(x, h + j), Load<T, TV, TW>(x, 2 * h + j),
-                        Load<T, TV, TW>(p, j), Load<T, TV, TW>(p, h + j), hn, Load<T, TV, TW>(hRow, j),
+                        LoadPlus<T, TV, TW>(p, b, j), LoadPlus<T, TV, TW>(p, b, h + j), hn, Load<T, TV, TW>(hRow, j),
                         out var reset, out var z, out var n, out var hNew);
                     TW.Store(reset, ref w[j], 0);
                     TW.Store(z, ref w[h + j], 0);
@@ -209,13 +225,13 @@ internal static class Recurrent
                 for (int k = 0; k < 3; k++)
                 {
                     x.Slice(k * h + j, count).CopyTo(pad[(k * width)..]);
-                    p.Slice(k * h + j, count).CopyTo(pad[((3 + k) * width)..]);
+                    CopyPlus(p, b, k * h + j, count, pad[((3 + k) * width)..]);
                 }
                 hRow.Slice(j, count).CopyTo(pad[(6 * width)..]);
                 GruBlock<T, TV, TW>(Load<T, TV, TW>(pad, 0), Load<T, TV, TW>(pad, width), Load<T, TV, TW>(pad, 2 * width),
                     Load<T, TV, TW>(pad, 3 * width), Load<T, TV, TW>(pad, 4 * width), Load<T, TV, TW>(pad, 5 * width),
                     Load<T, TV, TW>(pad, 6 * width), out var tr, out var tz, out var tn, out var th);
-                p.Slice(2 * h + j, count).CopyTo(w.Slice(3 * h + j, count));
+                pad.Slice(5 * width, count).CopyTo(w.Slice(3 * h + j, count));
                 Store<T, TV, TW>(tr, pad, w.Slice(j, count));
                 Store<T, TV, TW>(tz, pad, w.Slice(h + j, count));
                 Store<T, TV, TW>(tn, pad, w.Slice(2 * h + j, count));

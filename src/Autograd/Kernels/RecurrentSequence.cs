@@ -4,9 +4,9 @@ namespace Autograd.Kernels;
 
 /// <summary>
 /// One recurrent layer in one direction over a whole sequence, as cuDNN and oneDNN run it: per step one GEMM for the
-/// hidden projection h·W_hhᵀ + b_hh and the fused cell of <see cref="Recurrent"/>, with no graph nodes in between; the
-/// backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh and ∂b_hh to
-/// the caller as one product over all steps. W_hh comes packed once per pass (<see cref="Gemm.PackB{T}"/>): as
+/// hidden projection h·W_hhᵀ and the fused cell of <see cref="Recurrent"/> (which adds b_hh), with no graph nodes in
+/// between; the backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh
+/// and ∂b_hh to the caller as one product over all steps. W_hh comes packed once per pass (<see cref="Gemm.PackB{T}"/>): as
 /// W_hhᵀ [H, G·H] for the forward, as W_hh [G·H, H] for the backward. The batch rows are independent through time, so
 /// with several cores each takes a block of rows through every step on its own (one fork for the whole sequence, not two
 /// per step); a batch too small to split runs whole, its per-step products on all cores. Layouts (all contiguous,
@@ -33,13 +33,13 @@ internal static class RecurrentSequence
         T[] work, int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 4 * hidden, lw = Recurrent.LstmWork * hidden;
-        Forward(h0, weight, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
+        Forward(h0, weight, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
         {
             (T[] c, int cOffset) = s == 0 ? (c0, 0) : (cs, prev * n);
             int m = r1 - r0, s0 = t * n + r0 * hidden;
             Recurrent.LstmForward<T>(xg.AsSpan(xgOffset + (t * rows + r0) * gates, m * gates), hp.AsSpan(0, m * gates),
                 c.AsSpan(cOffset + r0 * hidden, m * hidden), hs.AsSpan(s0, m * hidden), cs.AsSpan(s0, m * hidden),
-                work.AsSpan((t * rows + r0) * lw, m * lw), m, hidden);
+                work.AsSpan((t * rows + r0) * lw, m * lw), m, hidden, bias.AsSpan(0, bias is null ? 0 : gates));
         });
     }
 
@@ -92,13 +92,13 @@ internal static class RecurrentSequence
         int steps, int rows, int hidden, bool reverse) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden, gates = 3 * hidden, gw = Recurrent.GruWork * hidden;
-        Forward(h0, weight, bias, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
+        Forward(h0, weight, hs, steps, rows, hidden, gates, reverse, (s, t, prev, hp, r0, r1) =>
         {
             (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
             int m = r1 - r0;
             Recurrent.GruForward<T>(xg.AsSpan(xgOffset + (t * rows + r0) * gates, m * gates), hp.AsSpan(0, m * gates),
                 h.AsSpan(hOffset + r0 * hidden, m * hidden), hs.AsSpan(t * n + r0 * hidden, m * hidden),
-                work.AsSpan((t * rows + r0) * gw, m * gw), m, hidden);
+                work.AsSpan((t * rows + r0) * gw, m * gw), m, hidden, bias.AsSpan(0, bias is null ? 0 : gates));
         });
     }
 
@@ -141,9 +141,9 @@ internal static class RecurrentSequence
     /// <summary>One step's cell on rows [r0, r1): (step s, time t, previous time, hidden projection hp of those rows, r0, r1).</summary>
     private delegate void Cell<T>(int s, int t, int prev, T[] hp, int r0, int r1);
 
-    /// <summary>The forward walk shared by the cells: per step the hidden projection of the previous h (h_0 first), then
-    /// the cell, on each block of rows.</summary>
-    private static void Forward<T>(T[] h0, PackedOperand<T> weight, T[]? bias, T[] hs, int steps, int rows, int hidden,
+    /// <summary>The forward walk shared by the cells: per step the hidden projection h·W_hhᵀ of the previous h (h_0
+    /// first), then the cell, which adds b_hh, on each block of rows.</summary>
+    private static void Forward<T>(T[] h0, PackedOperand<T> weight, T[] hs, int steps, int rows, int hidden,
         int gates, bool reverse, Cell<T> cell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = rows * hidden;
@@ -157,10 +157,7 @@ internal static class RecurrentSequence
                 {
                     int t = TimeOf(s, steps, reverse), prev = TimeOf(s - 1, steps, reverse);
                     (T[] h, int hOffset) = s == 0 ? (h0, 0) : (hs, prev * n);
-                    // hp = h·W_hhᵀ + b_hh: the bias in every row, then one accumulating product.
-                    if (bias is not null)
-                        for (int r = 0; r < m; r++) bias.AsSpan(0, gates).CopyTo(hp.AsSpan(r * gates, gates));
-                    Gemm.MultiplyPacked(h, hOffset + r0 * hidden, hidden, weight, hp, 0, gates, m, bias is not null, thisThreadOnly: !threads);
+                    Gemm.MultiplyPacked(h, hOffset + r0 * hidden, hidden, weight, hp, 0, gates, m, accumulate: false, thisThreadOnly: !threads);
                     cell(s, t, prev, hp, r0, r1);
                 }
             }
