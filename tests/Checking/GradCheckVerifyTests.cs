@@ -159,6 +159,31 @@ public class GradCheckVerifyTests
     }
 
     [Fact]
+    public void AKinkInTheUpstreamGradientIsReportedPastTheInputs()
+    {
+        // y = x (one element) with a backward g + relu(g − c) − relu(1 − c), c the v that Verify draws for order 2 (the
+        // first draw of a generator seeded with the options' seed): at g = 1 it gives 1 (the right first-order value),
+        // it does not depend on x (second order in x: 0 = 0), but as a function of v it bends at v = c (slope 1 on the
+        // left, 2 on the right). That point is reported as input 1, past the one real input, as a mismatch in v is.
+        var options = new GradCheckOptions { Order = 2 };
+        double c = Tensor.Randn<double>([1], new Generator(options.Seed)).Item();
+        var report = GradCheck.Verify(xs => new KinkedInUpstream(c).Apply(xs[0]), [Tensor.FromArray([0.3], [1], requiresGrad: true)], options);
+        Assert.True(report.Checks.Single(k => k.Name == "first-order Jacobian").Passed, report.ToString());
+        var point = Assert.Single(report.NonDifferentiablePoints);
+        Assert.Equal((2, 1, 0), (point.Order, point.InputIndex, point.InputElement.Single()));
+        Assert.Equal((1.0, 2.0), (Math.Round(point.Left, 6), Math.Round(point.Right, 6)));
+    }
+
+    /// <summary>The identity, with a backward that is right at g = 1 but bends in g at g = c.</summary>
+    private sealed class KinkedInUpstream(double c) : Function<double>
+    {
+        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs) => inputs[0].Clone();
+
+        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> g) =>
+            [g + (g - c).Relu() - Math.Max(0, 1 - c)];
+    }
+
+    [Fact]
     public void ReluAtZeroIsANonDifferentiablePoint()
     {
         // relu at 0: left difference (0 − 0)/h = 0, right difference (h − 0)/h = 1; elements 1.5 and −2 are smooth.

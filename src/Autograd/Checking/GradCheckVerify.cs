@@ -63,8 +63,10 @@ public static partial class GradCheck
             var upstream = Tensor.FromArray(v.ToArray(), [.. output.Dims], requiresGrad: true);
             var inV = Compare(us => GradientOf(f, [.. differentiable.Select(i => xs[i])], us[0])(xs), [upstream], [0], gradientCount, 2, options, generator);
             checks.Add(inV.Item("second-order Jacobian in v (of vᵀ·∂f/∂x)"));
-            // A mismatch in v names input index inputs.Length (past the real inputs), as GradCheck.CheckSecondOrder does.
+            // A mismatch or a non-differentiable point in v names input index inputs.Length (past the real inputs), as
+            // GradCheck.CheckSecondOrder does. A correct rule is linear in v, so a point there marks a rule that is not.
             worst ??= inV.Worst is { } inVWorst ? inVWorst with { InputIndex = xs.Length } : null;
+            points.AddRange(inV.Points.Select(p => p with { InputIndex = xs.Length }));
         }
         checks.AddRange(Laws(f, xs, differentiable, output, generator, options));
         return new GradCheckReport(options, checks, worst, points, false, inputs);
