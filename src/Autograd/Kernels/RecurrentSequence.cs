@@ -6,12 +6,13 @@ namespace Autograd.Kernels;
 /// One recurrent layer in one direction over a whole sequence, as cuDNN and oneDNN run it: per step one GEMM for the
 /// hidden projection h·W_hhᵀ and the fused cell of <see cref="Recurrent"/> (which adds b_hh), with no graph nodes in
 /// between; the backward walks the steps in reverse with one GEMM per step for the state's gradient, and leaves ∂W_hh
-/// and ∂b_hh to the caller as one product over all steps. W_hh comes packed once per pass (<see cref="Gemm.PackB{T}"/>): as
-/// W_hhᵀ [H, G·H] for the forward, as W_hh [G·H, H] for the backward. The batch rows are independent through time, so
-/// with several cores each takes a block of rows through every step on its own (one fork for the whole sequence, not two
-/// per step); a batch too small to split runs whole, its per-step products on all cores. Layouts (all contiguous,
-/// row-major): gates [L, N, G·H] (G = 4 for LSTM, 3 for GRU), states [N, H], per-step states [L, N, H]. Step s runs time
-/// index t = s, or t = L − 1 − s in reverse; "the previous state" of the first step run is the initial state.
+/// and ∂b_hh to the caller as one product over all steps. W_hh comes packed once per pass
+/// (<see cref="Gemm.PackB{T}"/>): as W_hhᵀ [H, G·H] for the forward, as W_hh [G·H, H] for the backward. The batch rows
+/// are independent through time, so with several cores each takes a block of rows through every step on its own (one
+/// fork for the whole sequence, not two per step); a batch too small to split runs whole, its per-step products on all
+/// cores. Layouts (all contiguous, row-major): gates [L, N, G·H] (G = 4 for LSTM, 3 for GRU), states [N, H], per-step
+/// states [L, N, H]. Step s runs time index t = s, or t = L − 1 − s in reverse; "the previous state" of the first step
+/// run is the initial state.
 /// </summary>
 internal static class RecurrentSequence
 {
