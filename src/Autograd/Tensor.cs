@@ -178,7 +178,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>A row-major copy of the elements.</summary>
     public T[] ToArray()
     {
-        var result = new T[NumElements];
+        // Uninitialised: the copy writes every element, so a large array is not zeroed first (a second pass over it).
+        var result = GC.AllocateUninitializedArray<T>(NumElements);
         Kernels.Strided.CopyTo<T>(Storage, Layout, result);
         return result;
     }
