@@ -10,6 +10,9 @@ public static class GradMode
     // A thread that turns recording off counts itself first, so it always sees a count of at least one.
     private static int s_disabledThreads;
 
+    /// <summary>How many threads have recording off now (for tests of the count).</summary>
+    internal static int DisabledThreads => Volatile.Read(ref s_disabledThreads);
+
     /// <summary>True when ops on tensors that require grad are recorded (the default on every thread).</summary>
     public static bool IsEnabled => s_disabledThreads == 0 || !t_disabled;
 
