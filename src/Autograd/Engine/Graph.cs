@@ -110,9 +110,14 @@ internal static partial class Graph
                 if (g is not null && targets is not null && targets.TryGetValue(t, out int k)) pass.Results![k] = g;
                 int count = node.InputCount;
                 Tensor<T>?[]? grads = null;
+                Tensor<T>? passed = null;
                 bool[]? accumulated = null;
                 bool fresh = false;
-                if (g is not null)
+                // An identity rule (a + c, Clone, Contiguous) hands g on as it is: no call, no array of one.
+                if (g is not null && count == 1 && ReferenceEquals(node.Derivative, Tensor<T>.PassThrough)
+                    && node is not RichNode<T> && Anomaly.Open == 0)
+                    passed = g;
+                else if (g is not null)
                 {
                     node.CheckSaved();
                     var rich = node as RichNode<T>;
@@ -134,7 +139,7 @@ internal static partial class Graph
                 for (int j = 0; j < count; j++)
                 {
                     var input = node.Input(j);
-                    var gi = grads?[j];
+                    var gi = passed ?? grads?[j];
                     if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
                         if (!ReferenceEquals(gi.Dims, input.Dims) && !Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
