@@ -153,16 +153,21 @@ internal static class SequenceWorkloads
     /// The anchor's libtorch code is compiled ahead of time and needs no such warm-up.</summary>
     private static double BestPass(string name, TextWriter log, int steps, Action<int> beforePass, Action<int> step)
     {
-        var warm = System.Diagnostics.Stopwatch.StartNew();
-        int warmPasses = 0;
-        do
+        void Pass()
         {
-            beforePass(0);
             for (int i = 0; i < steps; i++)
             {
                 using var scope = Tensor.Scope();
                 step(i);
             }
+        }
+
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        int warmPasses = 0;
+        do
+        {
+            beforePass(0);
+            Pass();
             warmPasses++;
         } while (warm.Elapsed.TotalSeconds < WarmUpSeconds);
         log.WriteLine($"{name}: {warmPasses} warm-up passes ({warm.Elapsed.TotalSeconds:F1} s)");
@@ -170,14 +175,7 @@ internal static class SequenceWorkloads
         for (int pass = 0; pass < Passes; pass++)
         {
             beforePass(pass);
-            double ms = Measure.Seconds(() =>
-            {
-                for (int i = 0; i < steps; i++)
-                {
-                    using var scope = Tensor.Scope();
-                    step(i);
-                }
-            }) * 1e3 / steps;
+            double ms = Measure.Seconds(Pass) * 1e3 / steps;
             log.WriteLine($"{name} pass {pass}: {ms:F2} ms/step");
             best = Math.Min(best, ms);
         }
