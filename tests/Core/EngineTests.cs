@@ -1,4 +1,5 @@
 using Autograd.Checking;
+using Autograd.Tests.Engine;
 
 namespace Autograd.Tests.Core;
 
@@ -108,7 +109,7 @@ public class EngineTests
         // y = a + b with a = 2x and b = fail(a): b's derivative throws after a has already received y's gradient.
         var x = S(3.0);
         var a = x * 2.0;
-        var b = new Failing().Apply(a);
+        var b = new FailingBackward().Apply(a);
         var y = a + b;
         Assert.Throws<InvalidOperationException>(() => y.Backward(retainGraph: true));
         Assert.Null(a.PendingGrad);
@@ -291,14 +292,5 @@ public class EngineTests
         Assert.Equal(new[] { 1 }, result.InputElement);
         Assert.Equal(3.0, result.Analytic, 6);
         Assert.Equal(6.0, result.Numeric, 4);
-    }
-
-    /// <summary>The identity, whose backward throws.</summary>
-    private sealed class Failing : Function<double>
-    {
-        protected override Tensor<double> Forward(FunctionContext<double> ctx, Tensor<double>[] inputs) => inputs[0].Clone();
-
-        protected override Tensor<double>?[] Backward(FunctionContext<double> ctx, Tensor<double> gradOutput) =>
-            throw new InvalidOperationException("fail");
     }
 }
