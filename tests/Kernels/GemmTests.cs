@@ -250,6 +250,54 @@ public class GemmTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void RowBias_GivesTheBitsOfWritingItIntoEveryRowThenAccumulating(KernelPath path) => OnPath(path, () =>
+    {
+        // Oracle: b written into every row of C, then Multiply with accumulate on the same path (what Linear did before
+        // the driver wrote b tile by tile). Every shape (edge tiles, several k-blocks, the small and transposed forms,
+        // zero depth), every layout, one thread or all, float and double.
+        var rng = new Random(57);
+        int threads = Workers.ThreadCount;
+        try
+        {
+            foreach (var (m, n, k) in Shapes.Append((40, 9, 0)))
+                foreach (bool transA in new[] { false, true })
+                    foreach (bool transB in new[] { false, true })
+                        foreach (int t in new[] { 1, Math.Max(2, threads) })
+                        {
+                            Workers.ThreadCount = t;
+                            RowBiasAgrees<float>(rng, path, m, n, k, transA, transB);
+                            RowBiasAgrees<double>(rng, path, m, n, k, transA, transB);
+                        }
+        }
+        finally
+        {
+            Workers.ThreadCount = threads;
+        }
+    });
+
+    private static void RowBiasAgrees<T>(Random rng, KernelPath path, int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => T.CreateChecked(rng.NextDouble() - 0.5))];
+        int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
+        T[] a = Values((transA ? k : m) * lda + 1), b = Values((transB ? n : k) * ldb + 1), bias = Values(n + 2);
+        T[] expected = Values(m * ldc), actual = (T[])expected.Clone();
+        for (int i = 0; i < m; i++) Array.Copy(bias, 2, expected, i * ldc, n);
+        MultiplyOn(path, a, 1, lda, transA, b, 1, ldb, transB, expected, 0, ldc, m, n, k, accumulate: true);
+        Gemm.MultiplyPlusRow(a, 1, lda, transA, b, 1, ldb, transB, bias, 2, actual, 0, ldc, m, n, k, path);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void RowBias_TooShort_IsRefusedByName()
+    {
+        float[] a = new float[6], b = new float[6], c = new float[4], bias = new float[2];
+        var e = Assert.Throws<ArgumentException>(() => Gemm.MultiplyPlusRow(a, 0, 3, false, b, 0, 2, false, bias, 1, c, 0, 2, 2, 2, 3));
+        Assert.Contains("bias", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void PackedOperandGivesTheSameBitsAsPackingPerProduct(KernelPath path) => OnPath(path, () =>
     {
         // Oracle: Multiply on the same path, which packs op(B) itself; a prepacked B must feed the kernel the same

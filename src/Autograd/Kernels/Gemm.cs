@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 
 namespace Autograd.Kernels;
@@ -61,6 +62,31 @@ public static class Gemm
     {
         var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, accumulate);
         Validate(g, nameof(Multiply));
+        Run(g, path == KernelPath.Auto ? KernelPaths.Best : path, Workers.ThreadCount);
+    }
+
+    /// <summary>
+    /// C = op(A)·op(B) + 1·bᵀ: the row vector b [n] (from <paramref name="biasOffset"/>) in every row of C, the product
+    /// added onto it (Linear's x·Wᵀ + b). The same bits as writing b into every row of C and then calling
+    /// <see cref="Multiply{T}"/> with accumulate; the blocked kernels write b into each tile of C as they reach it, which
+    /// saves a pass over C. Like <see cref="MultiplyOnAnyPath{T}"/>, an explicit <paramref name="path"/> runs even where this CPU
+    /// lacks it (tests); callers pass <see cref="KernelPath.Auto"/>.
+    /// </summary>
+    internal static void MultiplyPlusRow<T>(
+        T[] a, int aOffset, int lda, bool transA,
+        T[] b, int bOffset, int ldb, bool transB,
+        T[] bias, int biasOffset,
+        T[] c, int cOffset, int ldc,
+        int m, int n, int k, KernelPath path = KernelPath.Auto)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, false)
+        {
+            RowBias = bias,
+            RowBiasOffset = biasOffset,
+        };
+        Validate(g, nameof(MultiplyPlusRow));
+        CheckOperand(nameof(MultiplyPlusRow), "bias", bias, biasOffset, Math.Max(n, 1), 1, n);
         Run(g, path == KernelPath.Auto ? KernelPaths.Best : path, Workers.ThreadCount);
     }
 
@@ -230,6 +256,14 @@ public static class Gemm
     {
         if (g.M == 0 || g.N == 0)
             return;
+        if (g.RowBias is { } bias && (g.K == 0 || !UsesDriver(g)))
+        {
+            // Only the blocked driver writes the bias tile by tile; elsewhere it goes into C first.
+            for (int i = 0; i < g.M; i++)
+                bias.AsSpan(g.RowBiasOffset, g.N).CopyTo(g.C.AsSpan(g.COffset + i * g.Ldc, g.N));
+            Run(g with { RowBias = null, Accumulate = true }, path, maxThreads);
+            return;
+        }
         if (g.K == 0)
         {
             if (!g.Accumulate)
@@ -252,6 +286,7 @@ public static class Gemm
             RunTransposed(g, path, maxThreads);
             return;
         }
+        Debug.Assert(UsesDriver(g));
         switch (path)
         {
             case KernelPath.Avx512:
@@ -267,6 +302,11 @@ public static class Gemm
                 throw new ArgumentOutOfRangeException(nameof(path), path, "Resolve the path first.");
         }
     }
+
+    /// <summary>Whether <see cref="Run{T}"/> gives a product of nonzero depth to the blocked driver (the three tests above).</summary>
+    private static bool UsesDriver<T>(in GemmProblem<T> g) where T : unmanaged, IFloatingPointIeee754<T> =>
+        (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+        && !GemmSmall.Suits((long)g.M * g.N * g.K, g.TransB) && !NarrowTransposed(g);
 
     /// <summary>Most columns of C for which a product with a transposed A is run as its transpose
     /// (<see cref="RunTransposed{T}"/>): one column panel of the widest kernel.</summary>

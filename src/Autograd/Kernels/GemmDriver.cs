@@ -12,6 +12,16 @@ internal readonly record struct GemmProblem<T>(
 {
     /// <summary>op(B) already packed by <see cref="GemmDriver{T, TKernel}.Pack"/> for this driver's kernel, or null.</summary>
     public T[]? PackedB { get; init; }
+
+    /// <summary>
+    /// A row vector b [n] (from <see cref="RowBiasOffset"/>) that C starts from in every row, so C = op(A)·op(B) + 1·bᵀ;
+    /// null for none. Only without <see cref="Accumulate"/>. The result has the bits of writing b into every row of C and
+    /// then accumulating the product.
+    /// </summary>
+    public T[]? RowBias { get; init; }
+
+    /// <summary>Index of b's first element in <see cref="RowBias"/>.</summary>
+    public int RowBiasOffset { get; init; }
 }
 
 /// <summary>
@@ -98,9 +108,12 @@ internal static unsafe class GemmDriver<T, TKernel>
         {
             T[]? packed = g.PackedB;
             int paddedN = RoundUp(g.N, nr);
-            fixed (T* aBase = g.A, bBase = g.B, cBase = g.C, aRaw = aBuf, bRaw = bBuf, pBase = packed)
+            fixed (T* aBase = g.A, bBase = g.B, cBase = g.C, aRaw = aBuf, bRaw = bBuf, pBase = packed, biasBase = g.RowBias)
             {
                 T* a = aBase + g.AOffset, b = bBase + g.BOffset, c = cBase + g.COffset;
+                // A row bias is written into each tile of C just before the tile's first k-block adds onto it, while the
+                // tile's lines are fetched anyway, instead of in a pass over all of C beforehand.
+                T* bias = biasBase is null ? null : biasBase + g.RowBiasOffset;
                 T* ap = Align(aRaw), bp = Align(bRaw);
                 nint ldc = g.Ldc;
                 nint aRs = g.TransA ? 1 : g.Lda, aCs = g.TransA ? g.Lda : 1;
@@ -111,7 +124,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                     for (int pc = 0; pc < g.K; pc += kcMax)
                     {
                         int kc = Math.Min(kcMax, g.K - pc);
-                        bool addC = g.Accumulate || pc > 0;
+                        bool addC = g.Accumulate || pc > 0 || bias is not null;
                         if (packed is null) GemmPacking.PackB(b, g.Ldb, g.TransB, pc, kc, jc, nc, nr, bp);
                         for (int ic = i0; ic < i1; ic += TKernel.MC)
                         {
@@ -135,6 +148,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                                     T* aPanel = inPlace ? aBlock + ir * aRs : ap + (nint)ir * kc;
                                     nint rs = inPlace ? aRs : 1, cs = inPlace ? aCs : mr;
                                     T* cTile = c + (ic + ir) * ldc + jc + jr;
+                                    if (bias is not null && pc == 0) WriteRows(bias + jc + jr, cTile, ldc, rows, cols);
                                     if (rows == mr && cols == nr)
                                         TKernel.Run(kc, aPanel, rs, cs, bPanel, cTile, ldc, addC);
                                     else if (cols != nr || !TKernel.RunRows(kc, aPanel, rs, cs, bPanel, cTile, ldc, rows, addC))
@@ -186,6 +200,21 @@ internal static unsafe class GemmDriver<T, TKernel>
                 for (int j = 0; j < cols; j++) dst[j] += src[j];
             else
                 for (int j = 0; j < cols; j++) dst[j] = src[j];
+        }
+    }
+
+    /// <summary>Writes the <paramref name="cols"/> values at <paramref name="row"/> into each of <paramref name="rows"/>
+    /// rows of C.</summary>
+    private static void WriteRows(T* row, T* c, nint ldc, int rows, int cols)
+    {
+        // Vector moves: a call to copy each row of a tile cost Linear about a tenth of its time.
+        int w = Vector<T>.Count;
+        for (int i = 0; i < rows; i++)
+        {
+            T* dst = c + i * ldc;
+            int j = 0;
+            for (; j + w <= cols; j += w) Vector.Store(Vector.Load(row + j), dst + j);
+            for (; j < cols; j++) dst[j] = row[j];
         }
     }
 

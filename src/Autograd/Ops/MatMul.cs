@@ -56,8 +56,9 @@ public sealed partial class Tensor<T>
     /// ∂/∂x = G·W, ∂/∂W = Gᵀ·x (over all rows), ∂/∂b = Σ_rows G.
     /// </summary>
     /// <remarks>
-    /// Fused: the output starts as b in every row and the product is accumulated onto it by one GEMM, so there is no
-    /// separate broadcast add in the forward nor a broadcast reduction in the backward. The derivative is written in
+    /// Fused: the output starts as b in every row and the product is accumulated onto it by one GEMM (which writes b into
+    /// each tile of the output as it reaches it), so there is no separate broadcast add in the forward nor a broadcast
+    /// reduction in the backward. The derivative is written in
     /// differentiable ops, so it also serves createGraph; ∂/∂W comes out contiguous in the weight's [out, in] layout.
     /// </remarks>
     public Tensor<T> Linear(Tensor<T> weight, Tensor<T>? bias = null)
@@ -75,15 +76,9 @@ public sealed partial class Tensor<T>
         shape[^1] = outFeatures;
         bool multiply = rows > 0 && outFeatures > 0 && inFeatures > 0;
         var y = Buffers.Rent<T>(clear: !multiply && bias is null, length: rows * outFeatures);
-        if (bias is not null && outFeatures > 0)
-        {
-            // b in every row, in parallel chunks of rows for a large output (a 2048 × 1024 projection wrote 8 MB serially).
-            var (b, bOffset) = bias.RowMajor();
-            Chunks.ForItems(rows, outFeatures, (r0, r1) =>
-            {
-                for (int r = r0; r < r1; r++) b.AsSpan(bOffset, outFeatures).CopyTo(y.AsSpan(r * outFeatures, outFeatures));
-            });
-        }
+        var (b, bOffset) = bias is null ? (null, 0) : bias.RowMajor();
+        if (b is not null && !multiply)
+            for (int r = 0; r < rows; r++) b.AsSpan(bOffset, outFeatures).CopyTo(y.AsSpan(r * outFeatures, outFeatures));
         if (multiply)
         {
             // x as a [rows, in] matrix: a 2-D operand may be read transposed or row-strided; other ranks must be contiguous.
@@ -99,8 +94,12 @@ public sealed partial class Tensor<T>
             var w = weight;
             if (!MatrixLayout(w, out bool transW, out int ldw)) { w = w.ContiguousCopy(); MatrixLayout(w, out transW, out ldw); }
             // op(B) = Wᵀ [in, out]: W stored row-major is read transposed; a transposed view of W is already Wᵀ.
-            Gemm.Multiply(x.Storage, x.Offset, ldx, transX, w.Storage, w.Offset, ldw, !transW,
-                y, 0, outFeatures, rows, outFeatures, inFeatures, accumulate: bias is not null);
+            if (b is null)
+                Gemm.Multiply(x.Storage, x.Offset, ldx, transX, w.Storage, w.Offset, ldw, !transW,
+                    y, 0, outFeatures, rows, outFeatures, inFeatures, accumulate: false);
+            else
+                Gemm.MultiplyPlusRow(x.Storage, x.Offset, ldx, transX, w.Storage, w.Offset, ldw, !transW, b, bOffset,
+                    y, 0, outFeatures, rows, outFeatures, inFeatures);
         }
         var result = new Tensor<T>(y, shape);
         Tensor<T>[] inputs = bias is null ? [this, weight] : [this, weight, bias];
