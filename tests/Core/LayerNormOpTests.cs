@@ -57,6 +57,39 @@ public class LayerNormOpTests
         Assert.True(GradCheck.CheckSecondOrder(xs => xs[0].LayerNorm([3, 4], null, xs[1].Reshape(1, 4).Expand(3, 4)), [x, b]).Passed);
     }
 
+    [Theory]
+    [InlineData(37, true)]   // whole vectors at every width (8 or 16 floats, 4 or 8 doubles) and a ragged rest
+    [InlineData(37, false)]
+    [InlineData(128, true)]  // a transformer's d_model: whole vectors only
+    [InlineData(5, true)]    // shorter than one vector
+    public void AgreesWithTheCompositeInEveryPartOfARow(int size, bool affine)
+    {
+        // Oracle: the batch-norm composite (each row a channel of a [1, rows, D] batch norm, then γ and β), in double to
+        // 1e-12, and in float to a few float ulps of the values (|y| ≲ 4, gradients ≲ 30 here).
+        Agrees<double>(size, affine, 1e-12);
+        Agrees<float>(size, affine, 2e-4);
+    }
+
+    private static void Agrees<T>(int size, bool affine, double tolerance) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var g = new Generator((ulong)size);
+        T lo = T.CreateChecked(-2), hi = T.CreateChecked(2);
+        var x = Tensor.Rand<T>([6, size], g, lo, hi, requiresGrad: true);
+        var w = affine ? Tensor.Rand<T>([size], g, lo, hi, requiresGrad: true) : null;
+        var b = affine ? Tensor.Rand<T>([size], g, lo, hi, requiresGrad: true) : null;
+        var v = Tensor.Rand<T>([6, size], g, -T.One, T.One);
+        var normalised = x.Reshape(1, 6, size).BatchNorm().Reshape(6, size);
+        var composite = affine ? normalised * w! + b! : normalised;
+        var fused = x.LayerNorm([size], w, b);
+        Assert.All(fused.ToArray().Zip(composite.ToArray()), p => Assert.Equal(double.CreateChecked(p.Second), double.CreateChecked(p.First), tolerance));
+        Tensor<T>[] inputs = affine ? [x, w!, b!] : [x];
+        var expected = Tensor.Grad([(composite * v).Sum()], inputs);
+        var actual = Tensor.Grad([(fused * v).Sum()], inputs);
+        for (int i = 0; i < inputs.Length; i++)
+            Assert.All(actual[i]!.ToArray().Zip(expected[i]!.ToArray()),
+                p => Assert.Equal(double.CreateChecked(p.Second), double.CreateChecked(p.First), 10 * tolerance));
+    }
+
     [Fact]
     public void ShapesAreChecked()
     {

@@ -47,6 +47,9 @@ internal interface IVectorOps<TV, T> where TV : struct where T : unmanaged
     /// <summary>Whether some lane of the mask is set.</summary>
     static abstract bool Any(TV mask);
 
+    /// <summary>The sum of the lanes (in the platform's order).</summary>
+    static abstract T Sum(TV a);
+
     /// <summary>F(x) lane by lane, by the function's form at this width.</summary>
     static abstract TV Apply<TF>(TV x) where TF : IVectorFunction<T>;
 }
@@ -95,6 +98,8 @@ internal readonly struct VectorOps<T> : IVectorOps<Vector<T>, T> where T : unman
     public static Vector<T> Select(Vector<T> mask, Vector<T> a, Vector<T> b) => Vector.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector<T> mask) => !Vector.EqualsAll(Vector.AsVectorByte(mask), Vector<byte>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector<T> a) => Vector.Sum(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Apply<TF>(Vector<T> x) where TF : IVectorFunction<T> =>
@@ -147,6 +152,8 @@ internal readonly struct Vector512Ops<T> : IVectorOps<Vector512<T>, T> where T :
     public static Vector512<T> Select(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector512<T> mask) => mask != Vector512<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector512<T> a) => Vector512.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Apply<TF>(Vector512<T> x) where TF : IVectorFunction<T> => TF.Invoke(x);
 }
