@@ -119,6 +119,50 @@ public class WorkersTests
     }
 
     [Fact]
+    public void ThreadCount_OneAndTwoThreadsGiveTheSameBitsForRowKernels()
+    {
+        // Oracle: on one thread each row kernel runs over all rows in one call (as it did before the rows were chunked);
+        // on two the rows go in chunks fixed by size, and each value is computed alone, so no bit may differ. The shapes
+        // pass the parallel threshold: softmax and log-softmax over [2048, 65] (a character model's logits), LayerNorm
+        // over [2048, 128], forward and backward.
+        var g = new Generator(12);
+        var logits = Tensor.Randn<float>([2048, 65], g, requiresGrad: true);
+        var v = Tensor.Randn<float>([2048, 65], g);
+        var x = Tensor.Randn<float>([2048, 128], g, requiresGrad: true);
+        var w = Tensor.Randn<float>([128], g, requiresGrad: true);
+        var u = Tensor.Randn<float>([2048, 128], g);
+        float[][] Run()
+        {
+            var soft = logits.Softmax(1);
+            var logSoft = logits.LogSoftmax(1);
+            var norm = x.LayerNorm([128], w, null);
+            var grads = Tensor.Grad([(soft * v).Sum() + (logSoft * v).Sum(), (norm * u).Sum()], [logits, x, w]);
+            return [soft.ToArray(), logSoft.ToArray(), norm.ToArray(), .. grads.Select(t => t!.ToArray())];
+        }
+        AssertSameBitsOnOneAndTwoThreads(Run);
+    }
+
+    /// <summary>Runs <paramref name="run"/> on one thread and on two and asserts every array it returns is the same,
+    /// bit for bit; the thread count is restored after.</summary>
+    internal static void AssertSameBitsOnOneAndTwoThreads(Func<float[][]> run)
+    {
+        int before = Workers.ThreadCount;
+        try
+        {
+            Workers.ThreadCount = 1;
+            var one = run();
+            Workers.ThreadCount = 2;
+            var two = run();
+            Assert.Equal(one.Length, two.Length);
+            for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
+        }
+        finally
+        {
+            Workers.ThreadCount = before;
+        }
+    }
+
+    [Fact]
     public void ThreadCount_BelowOneThrowsAndKeepsTheOldValue()
     {
         int before = Workers.ThreadCount;

@@ -93,19 +93,7 @@ public class RecurrentSequenceOpTests
             var grads = Tensor.Grad([(output * output).Sum() + c.Sum() + (gru * gru).Sum()], [xg, h0, c0, w, b, xr, wr, br]);
             return [output.ToArray(), gru.ToArray(), .. grads.Select(t => t.ToArray())];
         }
-        int before = Workers.ThreadCount;
-        try
-        {
-            Workers.ThreadCount = 1;
-            var one = Run();
-            Workers.ThreadCount = 2;
-            var two = Run();
-            for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], two[i]);
-        }
-        finally
-        {
-            Workers.ThreadCount = before;
-        }
+        Tests.Kernels.WorkersTests.AssertSameBitsOnOneAndTwoThreads(Run);
     }
 
     [Fact]

@@ -11,6 +11,26 @@ internal static class Softmax
     private const int ShortRow = 32;
 
     /// <summary>
+    /// <see cref="Forward{T}(ReadOnlySpan{T}, Span{T}, int, bool)"/> over all of <paramref name="y"/> (x from
+    /// <paramref name="xOffset"/>), the rows in parallel chunks: rows are independent and every value is computed lane by
+    /// lane, so the chunking changes no bit.
+    /// </summary>
+    public static void Forward<T>(T[] x, int xOffset, T[] y, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Chunks.ForItems(y.Length / n, RowCost * n, (r0, r1) =>
+            Forward<T>(x.AsSpan(xOffset + r0 * n, (r1 - r0) * n), y.AsSpan(r0 * n, (r1 - r0) * n), n, log));
+
+    /// <summary>
+    /// <see cref="Backward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, bool)"/> over all of <paramref name="dx"/>,
+    /// the rows in parallel chunks (no bit depends on the chunking).
+    /// </summary>
+    public static void Backward<T>(T[] g, int gOffset, T[] y, int yOffset, T[] dx, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Chunks.ForItems(dx.Length / n, RowCost * n, (r0, r1) =>
+            Backward<T>(g.AsSpan(gOffset + r0 * n, (r1 - r0) * n), y.AsSpan(yOffset + r0 * n, (r1 - r0) * n), dx.AsSpan(r0 * n, (r1 - r0) * n), n, log));
+
+    /// <summary>Passes over a row, about, for sizing the parallel chunks.</summary>
+    private const long RowCost = 4;
+
+    /// <summary>
     /// y = softmax or log-softmax of each row of n values of x: the rows are shifted by their max, then exp runs over the
     /// whole block in one vectorised call (rather than once per short row), then each row is normalised by its sum s:
     /// y = e / s, or y = (x − m) − log s.

@@ -36,7 +36,7 @@ public sealed partial class Tensor<T>
         using (Tensor.NoGrad()) source = d == Rank - 1 ? Contiguous() : Transpose(d, -1).Contiguous();
         int n = source.Dims[^1];
         var data = Buffers.Rent<T>(source.NumElements, clear: false);
-        if (n > 0) Kernels.Softmax.Forward<T>(source.Storage.AsSpan(source.Offset, data.Length), data, n, log);
+        if (n > 0) Kernels.Softmax.Forward<T>(source.Storage, source.Offset, data, n, log);
         var result = new Tensor<T>(data, (int[])source.Dims.Clone());
         if (d == Rank - 1) return result;
         using (Tensor.NoGrad()) return result.Transpose(d, -1).Contiguous();
@@ -53,7 +53,7 @@ public sealed partial class Tensor<T>
             return null;
         int total = output.NumElements;
         var dx = Buffers.Rent<T>(total, clear: false);
-        Kernels.Softmax.Backward<T>(g.Storage.AsSpan(g.Offset, total), output.Storage.AsSpan(output.Offset, total), dx, output.Dims[^1], log);
+        if (total > 0) Kernels.Softmax.Backward<T>(g.Storage, g.Offset, output.Storage, output.Offset, dx, output.Dims[^1], log);
         return new Tensor<T>(dx, (int[])output.Dims.Clone());
     }
 }
