@@ -58,8 +58,8 @@ public sealed partial class Tensor<T>
     /// <remarks>
     /// Fused: the output starts as b in every row and the product is accumulated onto it by one GEMM (which writes b into
     /// each tile of the output as it reaches it), so there is no separate broadcast add in the forward nor a broadcast
-    /// reduction in the backward. The derivative is written in
-    /// differentiable ops, so it also serves createGraph; ∂/∂W comes out contiguous in the weight's [out, in] layout.
+    /// reduction in the backward. The derivative is written in differentiable ops, so it also serves createGraph; ∂/∂W
+    /// comes out contiguous in the weight's [out, in] layout.
     /// </remarks>
     public Tensor<T> Linear(Tensor<T> weight, Tensor<T>? bias = null)
     {
