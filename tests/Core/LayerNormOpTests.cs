@@ -1,4 +1,7 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using Autograd.Checking;
+using Autograd.Kernels;
 
 namespace Autograd.Tests.Core;
 
@@ -88,6 +91,42 @@ public class LayerNormOpTests
         for (int i = 0; i < inputs.Length; i++)
             Assert.All(actual[i]!.ToArray().Zip(expected[i]!.ToArray()),
                 p => Assert.Equal(double.CreateChecked(p.Second), double.CreateChecked(p.First), 10 * tolerance));
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(37)]
+    [InlineData(128)]
+    public void BothVectorWidthsMatchTheFormulaRowByRow(int size)
+    {
+        // The row kernels at Vector<T>'s width (what an AVX2 machine runs) and at 512 bits (run natively here or by the
+        // runtime's software fallback), against the formulas evaluated in double: μ, r = 1/√(σ² + ε), y = (x − μ)·r·γ + β,
+        // and with x̂ = (x − μ)·r, ĝ = g·γ: dx = r·(ĝ − Σĝ/D − x̂·Σĝx̂/D), dγ += g·x̂, dβ += g.
+        var rng = new Random(size);
+        float[] Values() => [.. Enumerable.Range(0, size).Select(_ => (float)(rng.NextDouble() * 4 - 2))];
+        float[] x = Values(), g = Values(), gamma = Values(), beta = Values();
+        const double eps = 1e-5;
+        double mu = x.Average(v => (double)v), r = 1 / Math.Sqrt(x.Average(v => (v - mu) * (v - mu)) + eps);
+        double[] xh = [.. x.Select(v => (v - mu) * r)], gh = [.. g.Select((v, i) => (double)v * gamma[i])];
+        double sumG = gh.Sum(), sumGX = gh.Select((v, i) => v * xh[i]).Sum();
+        double[] y = [.. xh.Select((v, i) => v * gamma[i] + beta[i])], dx = [.. gh.Select((v, i) => r * (v - sumG / size - xh[i] * sumGX / size))];
+        void Check(float[] actual, double[] expected, double tolerance) =>
+            Assert.All(actual.Zip(expected), p => Assert.Equal(p.Second, p.First, tolerance));
+        foreach (bool wide in new[] { false, true })
+        {
+            float[] yOut = new float[size], dxOut = new float[size], dgamma = new float[size], dbeta = new float[size];
+            var (m, inv) = wide
+                ? LayerNorm.Rows<float, Vector512<float>, Vector512Ops<float>>.Forward(x, gamma, beta, eps, yOut)
+                : LayerNorm.Rows<float, Vector<float>, VectorOps<float>>.Forward(x, gamma, beta, eps, yOut);
+            if (wide) LayerNorm.Rows<float, Vector512<float>, Vector512Ops<float>>.Backward(g, x, m, inv, gamma, dxOut, dgamma, dbeta);
+            else LayerNorm.Rows<float, Vector<float>, VectorOps<float>>.Backward(g, x, m, inv, gamma, dxOut, dgamma, dbeta);
+            Assert.Equal(mu, m, 1e-6);
+            Assert.Equal(r, inv, 1e-5 * r);
+            Check(yOut, y, 1e-5);
+            Check(dxOut, dx, 1e-4);
+            Check(dgamma, [.. g.Select((v, i) => v * xh[i])], 1e-5);
+            Check(dbeta, [.. g.Select(v => (double)v)], 0);
+        }
     }
 
     [Fact]

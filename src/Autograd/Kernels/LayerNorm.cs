@@ -94,7 +94,7 @@ internal static class LayerNorm
 
     /// <summary>One row's forward and backward at the width of <typeparamref name="TV"/>: whole vectors, then the
     /// remaining elements one by one with the same operations.</summary>
-    private static class Rows<T, TV, TW> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
+    internal static class Rows<T, TV, TW> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         /// <summary>Writes y = (x − μ)·r (·γ + β) and returns (μ, r).</summary>
         public static (double Mean, double InvStd) Forward(ReadOnlySpan<T> x, T[]? gamma, T[]? beta, double eps, Span<T> y)
