@@ -20,12 +20,14 @@ public class KillResumeTests
         // The MLP: it has dropout, so its generator's state matters as well as the loader's.
         const string model = "mlp";
         using var dir = new Autograd.Tests.NN.TempDirectory();
-        // 40 ms after each step: the run takes at least 55 · 40 ms = 2.2 s after its first checkpoint (step 5), so a kill
-        // within 0.4 s of seeing that checkpoint lands mid-run (asserted below) even when this process reads the child's
-        // line late on a loaded machine (once, 24 steps, 0.76 s after the checkpoint, were not enough).
+        // 150 ms after each step: the run takes at least 55 · 150 ms = 8.25 s after its first checkpoint (step 5), so a
+        // kill within 0.4 s of seeing that checkpoint lands mid-run (asserted below) even when this process reads the
+        // child's line late on a loaded machine. Margins that were not enough: 24 steps of 40 ms (0.76 s after the
+        // checkpoint), and later 55 steps of 40 ms (2.2 s), while the rest of the suite kept both cores busy. The kill
+        // comes within about 0.4 s of the line, so the longer steps cost the test about 0.6 s.
         int delay = Random.Shared.Next(400);
         string[] args = ["--model", model, "--steps", Steps.ToString(), "--checkpoint-dir", dir.Path];
-        using (var child = ReproChild.Start([.. args, "--checkpoint-every", "5", "--step-delay-ms", "40"]))
+        using (var child = ReproChild.Start([.. args, "--checkpoint-every", "5", "--step-delay-ms", "150"]))
         {
             Assert.True(child.WaitForLine("checkpoint "), $"no checkpoint was written: {child.Output}");
             Thread.Sleep(delay);
