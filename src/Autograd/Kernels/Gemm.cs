@@ -259,8 +259,7 @@ public static class Gemm
         if (g.RowBias is { } bias && (g.K == 0 || !UsesDriver(g)))
         {
             // Only the blocked driver writes the bias tile by tile; elsewhere it goes into C first.
-            for (int i = 0; i < g.M; i++)
-                bias.AsSpan(g.RowBiasOffset, g.N).CopyTo(g.C.AsSpan(g.COffset + i * g.Ldc, g.N));
+            FillRows(bias, g.RowBiasOffset, g.C, g.COffset, g.Ldc, g.M, g.N);
             Run(g with { RowBias = null, Accumulate = true }, path, maxThreads);
             return;
         }
@@ -301,6 +300,14 @@ public static class Gemm
             default:
                 throw new ArgumentOutOfRangeException(nameof(path), path, "Resolve the path first.");
         }
+    }
+
+    /// <summary>Writes the <paramref name="n"/> values of <paramref name="row"/> from <paramref name="rowOffset"/> into each
+    /// of the <paramref name="m"/> rows of C (row stride <paramref name="ldc"/>).</summary>
+    internal static void FillRows<T>(T[] row, int rowOffset, T[] c, int cOffset, int ldc, int m, int n)
+    {
+        var source = row.AsSpan(rowOffset, n);
+        for (int i = 0; i < m; i++) source.CopyTo(c.AsSpan(cOffset + i * ldc, n));
     }
 
     /// <summary>Whether <see cref="Run{T}"/> gives a product of nonzero depth to the blocked driver (the three tests above).</summary>

@@ -77,8 +77,7 @@ public sealed partial class Tensor<T>
         bool multiply = rows > 0 && outFeatures > 0 && inFeatures > 0;
         var y = Buffers.Rent<T>(clear: !multiply && bias is null, length: rows * outFeatures);
         var (b, bOffset) = bias is null ? (null, 0) : bias.RowMajor();
-        if (b is not null && !multiply)
-            for (int r = 0; r < rows; r++) b.AsSpan(bOffset, outFeatures).CopyTo(y.AsSpan(r * outFeatures, outFeatures));
+        if (b is not null && !multiply) Gemm.FillRows(b, bOffset, y, 0, outFeatures, rows, outFeatures);
         if (multiply)
         {
             // x as a [rows, in] matrix: a 2-D operand may be read transposed or row-strided; other ranks must be contiguous.
