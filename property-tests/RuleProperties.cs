@@ -65,6 +65,30 @@ public class RuleProperties
         Assert.Equal(FusedOps.Order(), compared.Order());
     }
 
+    /// <summary>In-place forms seen over the whole registry, by formula (the three affine forms share the name "Affine").</summary>
+    private static readonly string[] InPlaceForms =
+        ["∂(a·s + c)/∂a = s", "∂(−a + c)/∂a = −1", "∂(a/s + c)/∂a = 1/s", "∂tanh x/∂x = 1 − tanh² x = 1 − y²", "∂σ(x)/∂x = σ(x)(1 − σ(x)) = y(1 − y)"];
+
+    [Fact]
+    public void InPlaceFormsTurnTheUpstreamGradientIntoTheCompositeGradientBitForBit()
+    {
+        // The engine scales a gradient it alone holds through the op's in-place form instead of calling the rule; the
+        // user must not be able to tell which ran, so the bits must be the composite's.
+        var compared = new HashSet<string>();
+        foreach (var (what, gen, node, g, composite) in NodeCases(7927, n => n.Info.GradInPlace is not null))
+        {
+            var grad = g.Clone();
+            var input = node.Inputs[0];
+            double[] inputBefore = input.ToArray(), outputBefore = node.Output!.ToArray();
+            ((GradInPlace<double>)node.Info.GradInPlace!)(grad, node.Output!, input);
+            Assert.Equal(composite[0]!.ToArray(), grad.ToArray());
+            Assert.Equal(inputBefore, input.ToArray());
+            Assert.Equal(outputBefore, node.Output!.ToArray());
+            compared.Add(node.Info.Formula(0));
+        }
+        Assert.Equal(InPlaceForms.Order(), compared.Order());
+    }
+
     [Fact]
     public void InPlaceAccumulationAddsExactlyTheCompositeGradient()
     {

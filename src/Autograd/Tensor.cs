@@ -48,6 +48,14 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Gradient being accumulated for this tensor during one backward pass.</summary>
     internal Tensor<T>? PendingGrad;
 
+    /// <summary>
+    /// Set on a gradient while it waits as a computed tensor's <see cref="PendingGrad"/> and the backward pass alone
+    /// holds it (a sum the engine made, its own seed, or such a gradient scaled in place): the engine may then add into
+    /// it, or scale it in place, instead of allocating. Cleared when the engine hands it on; never set under
+    /// createGraph. (For float it fits in the object's padding.)
+    /// </summary>
+    internal bool OwnedByPass;
+
     /// <summary>The element array; throws when the storage went back to the pool at the end of its scope.</summary>
     internal T[] Storage => _store is { } store ? store.Array : _array;
 
@@ -190,6 +198,9 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>The storage from <see cref="Offset"/> on, <see cref="NumElements"/> long, for a contiguous tensor; empty for an
     /// empty one, whose offset may lie past the array's end (an empty Narrow at the end of a strided dim).</summary>
     private Span<T> Elements => NumElements == 0 ? Span<T>.Empty : Storage.AsSpan(Offset, NumElements);
+
+    /// <summary>The elements in row-major order, to read: the storage itself when contiguous, else a copy.</summary>
+    internal ReadOnlySpan<T> ElementsInOrder => IsContiguous ? Elements : ToArray();
 
     /// <summary>
     /// Direct access to the elements of a contiguous tensor, for optimizers and data loaders that update

@@ -7,22 +7,15 @@ namespace Autograd.Engine;
 // Grad; and the in-place accumulation that a node may offer for its leaf inputs.
 internal static partial class Graph
 {
-    /// <summary>What one backward pass needs to hand gradients out. <see cref="Owned"/> holds the pending gradients the
-    /// engine itself allocated (sums of several deliveries) while they wait: no one else holds them, so further
-    /// gradients may be added into them in place; made at the first one, and never under createGraph, where every sum
-    /// is recorded.</summary>
+    /// <summary>What one backward pass needs to hand gradients out. The pending gradients the engine alone holds while
+    /// they wait (sums it made, its own seed, and those scaled in place from one) carry
+    /// <see cref="Tensor{T}.OwnedByPass"/>: further gradients may be added into them, and an elementwise op's in-place
+    /// form may scale them, in place. Never under createGraph, where every sum is recorded.</summary>
     private sealed record Pass<T>(int Stamp, bool CreateGraph, Dictionary<Tensor<T>, int>? Targets, Tensor<T>?[]? Results)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public HashSet<Tensor<T>>? Owned { get; private set; }
-
-        public bool IsOwned(Tensor<T> t) => Owned is { Count: > 0 } owned && owned.Contains(t);
-
-        /// <summary>Marks a pending gradient the engine allocated as its own (never under createGraph).</summary>
-        public void Own(Tensor<T> t)
-        {
-            if (!CreateGraph) (Owned ??= new(ReferenceEqualityComparer.Instance)).Add(t);
-        }
+        /// <summary>Marks a pending gradient only the engine holds as its own (never under createGraph).</summary>
+        public void Own(Tensor<T> t) => t.OwnedByPass = !CreateGraph;
     }
 
     /// <summary>
@@ -36,7 +29,7 @@ internal static partial class Graph
     {
         if (input.GradFn is null || !input.RequiresGrad || pass.CreateGraph) return false;
         var pending = input.PendingGrad;
-        if (pending is null || !pass.IsOwned(pending))
+        if (pending is null || !pending.OwnedByPass)
         {
             // Rented (zeroed) from the scope's pool: a fresh array here cost a large-object allocation per sliced input
             // per step (the packed q/k/v of attention), and the full collections they bring.
@@ -100,14 +93,19 @@ internal static partial class Graph
 
     /// <summary>
     /// Hands a gradient to a tensor: pending for a non-leaf (and for a leaf with hooks, until its last consumer has
-    /// run), otherwise accumulated into .Grad (or into the result, for Grad).
+    /// run), otherwise accumulated into .Grad (or into the result, for Grad). <paramref name="owned"/>: no one but the
+    /// engine holds <paramref name="g"/>, so a computed tensor's first pending gradient stays the engine's own.
     /// </summary>
-    private static void Deliver<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Deliver<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass, bool owned = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t.GradFn is not null)
         {
-            if (t.PendingGrad is null) t.PendingGrad = g;
-            else if (pass.IsOwned(t.PendingGrad)) AddInto(t.PendingGrad, g);
+            if (t.PendingGrad is null)
+            {
+                t.PendingGrad = g;
+                if (owned) pass.Own(g);
+            }
+            else if (t.PendingGrad.OwnedByPass) AddInto(t.PendingGrad, g);
             else
             {
                 // A fresh sum that only this tensor holds: later gradients are added into it in place.

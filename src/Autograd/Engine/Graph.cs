@@ -15,6 +15,7 @@ internal static partial class Graph
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException($"Backward: tensor of shape {Shapes.Format(root.Dims)} does not require grad and has no grad_fn (did you forget RequiresGrad = true on an input, or compute it under NoGrad?)");
+        bool ownSeed = gradient is null;
         if (gradient is null)
         {
             if (root.NumElements != 1)
@@ -23,7 +24,7 @@ internal static partial class Graph
         }
         else if (!Shapes.Equal(gradient.Dims, root.Dims))
             throw new ArgumentException($"Backward: gradient has shape {Shapes.Format(gradient.Dims)} but the output has shape {Shapes.Format(root.Dims)}");
-        Run([root], [gradient], retainGraph, createGraph, null);
+        Run([root], [gradient], retainGraph, createGraph, null, ownSeed);
     }
 
     /// <summary>Functional form: d(outputs)/d(inputs) weighted by gradOutputs, without touching any .Grad.</summary>
@@ -60,7 +61,7 @@ internal static partial class Graph
                 throw new InvalidOperationException($"Grad: input {i} (shape {Shapes.Format(inputs[i].Dims)}) does not require grad");
             targets.TryAdd(inputs[i], i);
         }
-        var results = Run([.. outputs], seeds, retainGraph, createGraph, targets)!;
+        var results = Run([.. outputs], seeds, retainGraph, createGraph, targets, ownSeeds: gradOutputs is null)!;
         var grads = new Tensor<T>[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
@@ -76,8 +77,12 @@ internal static partial class Graph
         return grads;
     }
 
+    /// <summary>One backward pass from <paramref name="roots"/> seeded with <paramref name="seeds"/>; with
+    /// <paramref name="targets"/>, the gradients of those tensors are returned instead of accumulated. When
+    /// <paramref name="ownSeeds"/>, the seeds are the engine's own (ones it made where no gradient was given), so the
+    /// pass may scale them in place.</summary>
     private static Tensor<T>?[]? Run<T>(Tensor<T>[] roots, Tensor<T>[] seeds, bool retainGraph, bool createGraph,
-        Dictionary<Tensor<T>, int>? targets)
+        Dictionary<Tensor<T>, int>? targets, bool ownSeeds)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int stamp = Interlocked.Increment(ref s_stamp);
@@ -90,7 +95,7 @@ internal static partial class Graph
         try
         {
             for (int i = 0; i < roots.Length; i++)
-                Deliver(roots[i], seeds[i], pass);
+                Deliver(roots[i], seeds[i], pass, ownSeeds);
             foreach (var root in roots)
                 if (root.GradFn is null && root.Hooks is { } h && h.Visit == stamp && h.Consumers == 0) FinishLeaf(root, h, pass);
             // Kahn's order: a node runs once every node consuming it has run, so its gradient is complete.
@@ -100,14 +105,24 @@ internal static partial class Graph
                 var node = t.GradFn!;
                 var g = t.PendingGrad;
                 t.PendingGrad = null;
-                // Handed to the rule, which may pass it on: no longer the engine's to add into.
-                if (g is not null && pass.Owned is { Count: > 0 } owned) owned.Remove(g);
+                // Taken from its slot: the engine's alone still (owns), until it is handed to anything but the next slot.
+                bool owns = false;
+                if (g is not null)
+                {
+                    owns = g.OwnedByPass;
+                    g.OwnedByPass = false;
+                }
                 if (g is not null && t.Hooks is { } hooks)
                 {
                     g = hooks.RunGrad(t, g);
                     if (hooks.RetainGrad && targets is null) AccumulateGrad(t, g, createGraph);
+                    owns = false;
                 }
-                if (g is not null && targets is not null && targets.TryGetValue(t, out int k)) pass.Results![k] = g;
+                if (g is not null && targets is not null && targets.TryGetValue(t, out int k))
+                {
+                    pass.Results![k] = g;
+                    owns = false;
+                }
                 int count = node.InputCount;
                 Tensor<T>?[]? grads = null;
                 Tensor<T>? passed = null;
@@ -117,6 +132,15 @@ internal static partial class Graph
                 if (g is not null && count == 1 && ReferenceEquals(node.Derivative, Tensor<T>.PassThrough)
                     && node is not RichNode<T> && Anomaly.Open == 0)
                     passed = g;
+                // An elementwise op's in-place form scales a gradient only the engine holds: no call of the rule, no
+                // new tensor (a chain of scalar ops backpropagates without allocating).
+                else if (owns && count == 1 && node.Info.GradInPlace is GradInPlace<T> inPlace && node is not RichNode<T>
+                    && Anomaly.Open == 0 && g!.IsContiguous && (ReferenceEquals(g.Dims, t.Dims) || Shapes.Equal(g.Dims, t.Dims)))
+                {
+                    node.CheckSaved();
+                    inPlace(g, t, node.A!);
+                    passed = g;
+                }
                 else if (g is not null)
                 {
                     node.CheckSaved();
@@ -134,6 +158,7 @@ internal static partial class Graph
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
                     if (Anomaly.Open != 0) Anomaly.Backward(node, g, grads, ruleInputs);
                     scratch.Clear();
+                    owns = false;
                 }
                 Consumed:
                 for (int j = 0; j < count; j++)
@@ -148,7 +173,7 @@ internal static partial class Graph
                             AdoptLeaf(input, gi, pass);
                             gi = null;
                         }
-                        if (gi is not null) Deliver(input, gi, pass);
+                        if (gi is not null) Deliver(input, gi, pass, owns && ReferenceEquals(gi, passed));
                     }
                     if (input.GradFn is { } child)
                     {
@@ -255,6 +280,7 @@ internal static partial class Graph
         while (ready.Count > 0)
         {
             var t = ready.Pop();
+            if (t.PendingGrad is { } pending) pending.OwnedByPass = false;
             t.PendingGrad = null;
             var node = t.GradFn!;
             for (int i = 0, n = node.InputCount; i < n; i++)

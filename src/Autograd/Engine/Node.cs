@@ -31,6 +31,17 @@ namespace Autograd.Engine
     /// </summary>
     internal delegate Tensor<T> SliceOf<T>(Tensor<T> inputShaped) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// An optional first-order form of a one-input elementwise op's derivative that turns the upstream gradient into the
+    /// input's gradient in place: <c>grad[i] ← grad[i] · ∂y[i]/∂x[i]</c>, with the same operations in the same order as
+    /// the composite rule, so the same bits. The engine uses it only on a contiguous gradient of the output's shape
+    /// that the backward pass alone holds (see <see cref="Tensor{T}.OwnedByPass"/>), when the backward is not recorded,
+    /// and does not count the change as a version (nothing saved that gradient);
+    /// so a chain of such ops backpropagates without allocating. Declared on the op's <see cref="OpInfo"/>.
+    /// </summary>
+    internal delegate void GradInPlace<T>(Tensor<T> grad, Tensor<T> output, Tensor<T> input)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>Which tensors a rule reads when it runs: their versions are checked before it does.</summary>
     [Flags]
     internal enum Saved
@@ -67,6 +78,10 @@ namespace Autograd.Engine
         /// instead of copying it. The engine still copies a gradient shared between two of the node's slots.
         /// </summary>
         public bool FreshFusedGradients { get; init; }
+
+        /// <summary>The op's in-place first-order form, a <see cref="GradInPlace{T}"/> of the op's element type (an op's
+        /// info is declared per element type, as a static of the generic tensor), or null.</summary>
+        public Delegate? GradInPlace { get; init; }
     }
 }
 

@@ -86,6 +86,21 @@ internal static class Elementwise
         else UnaryChunked(x, offset, dst, kernel);
     }
 
+    /// <summary>x = kernel(x) in place over <paramref name="length"/> elements from <paramref name="offset"/>, in parallel
+    /// chunks when large (a kernel's span form accepts its destination as its source).</summary>
+    public static void UnaryInPlace<T, TKernel>(T[] x, int offset, int length, TKernel kernel)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T>
+    {
+        if (length == 0) return;
+        if (length < Chunks.ParallelWork) kernel.Invoke(x.AsSpan(offset, length), x.AsSpan(offset, length));
+        else UnaryInPlaceChunked(x, offset, length, kernel);
+    }
+
+    // Apart from the entry point, so that its closure is allocated only on this path.
+    private static void UnaryInPlaceChunked<T, TKernel>(T[] x, int offset, int length, TKernel kernel)
+        where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T> =>
+        Chunks.For(length, Chunks.Grain, (s, e) => kernel.Invoke(x.AsSpan(offset + s, e - s), x.AsSpan(offset + s, e - s)));
+
     private static void UnaryChunked<T, TKernel>(T[] src, int offset, T[] result, TKernel kernel)
         where T : unmanaged, IFloatingPointIeee754<T> where TKernel : struct, IUnaryKernel<T> =>
         Chunks.For(result.Length, Chunks.Grain, (s, e) => kernel.Invoke(src.AsSpan(offset + s, e - s), result.AsSpan(s, e - s)));

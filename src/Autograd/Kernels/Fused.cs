@@ -12,22 +12,50 @@ internal static class Fused
     {
         if (d.Length == 1)
         {
-            // One element: the span path's operations in the same order (so the same bits), without TensorPrimitives' dispatch.
-            T ys = y[0], gs = g[0];
-            d[0] = gs * (tanh ? T.One - ys * ys : ys * (T.One - ys));
+            d[0] = OutputDerivative(g[0], y[0], tanh);
             return;
         }
+        OutputFactor(y, d, tanh);
+        TensorPrimitives.Multiply(g, d, d);
+    }
+
+    /// <summary>g ← g·(1 − y²) or g·y(1 − y) in place: <see cref="OutputDerivative{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, bool)"/>'s
+    /// operations in the same order (so the same bits), the factor made a stack buffer's length at a time.</summary>
+    public static void OutputDerivativeInPlace<T>(Span<T> g, ReadOnlySpan<T> y, bool tanh) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.Length == 1)
+        {
+            g[0] = OutputDerivative(g[0], y[0], tanh);
+            return;
+        }
+        Span<T> factor = stackalloc T[Math.Min(g.Length, 256)];
+        for (int start = 0; start < g.Length; start += factor.Length)
+        {
+            int n = Math.Min(factor.Length, g.Length - start);
+            var part = g.Slice(start, n);
+            OutputFactor(y.Slice(start, n), factor[..n], tanh);
+            TensorPrimitives.Multiply(part, factor[..n], part);
+        }
+    }
+
+    /// <summary>One element: the span path's operations in the same order (so the same bits), without TensorPrimitives'
+    /// dispatch.</summary>
+    private static T OutputDerivative<T>(T g, T y, bool tanh) where T : unmanaged, IFloatingPointIeee754<T> =>
+        g * (tanh ? T.One - y * y : y * (T.One - y));
+
+    /// <summary>f = 1 − y² (tanh) or y(1 − y) (sigmoid).</summary>
+    private static void OutputFactor<T>(ReadOnlySpan<T> y, Span<T> f, bool tanh) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (tanh)
         {
-            TensorPrimitives.Multiply(y, y, d);
-            TensorPrimitives.Subtract(T.One, d, d);
+            TensorPrimitives.Multiply(y, y, f);
+            TensorPrimitives.Subtract(T.One, f, f);
         }
         else
         {
-            TensorPrimitives.Subtract(T.One, y, d);
-            TensorPrimitives.Multiply(y, d, d);
+            TensorPrimitives.Subtract(T.One, y, f);
+            TensorPrimitives.Multiply(y, f, f);
         }
-        TensorPrimitives.Multiply(g, d, d);
     }
 
     /// <summary>d[i] = g[go + i] · mask(x[xo + i]) for i &lt; d.Length, in parallel chunks when large.</summary>

@@ -13,9 +13,18 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo MulOp = new("Mul", Saved.Input0 | Saved.Input1, "∂(a·b)/∂a = b", "∂(a·b)/∂b = a");
     private static readonly OpInfo DivOp = new("Div", Saved.Input1 | Saved.Output, "∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b² = −y/b");
     private static readonly OpInfo AffineShiftOp = new("Affine", Saved.None, "∂(a + c)/∂a = 1");
-    private static readonly OpInfo AffineNegateOp = new("Affine", Saved.None, "∂(−a + c)/∂a = −1");
-    private static readonly OpInfo AffineScaleOp = new("Affine", Saved.None, "∂(a·s + c)/∂a = s");
-    private static readonly OpInfo AffineDivideOp = new("Affine", Saved.None, "∂(a/s + c)/∂a = 1/s");
+    private static readonly OpInfo AffineNegateOp = new("Affine", Saved.None, "∂(−a + c)/∂a = −1")
+    {
+        GradInPlace = (GradInPlace<T>)(static (g, _, _) => ScaleInPlace(g, new AffineKernel<T>(-T.One, T.Zero, AffineParts.Scale))),
+    };
+    private static readonly OpInfo AffineScaleOp = new("Affine", Saved.None, "∂(a·s + c)/∂a = s")
+    {
+        GradInPlace = (GradInPlace<T>)(static (g, y, _) => ScaleInPlace(g, new AffineKernel<T>(y._affineScale, T.Zero, AffineParts.Scale))),
+    };
+    private static readonly OpInfo AffineDivideOp = new("Affine", Saved.None, "∂(a/s + c)/∂a = 1/s")
+    {
+        GradInPlace = (GradInPlace<T>)(static (g, y, _) => ScaleInPlace(g, new AffineKernel<T>(y._affineScale, T.Zero, AffineParts.Divide))),
+    };
     private static readonly OpInfo PowScalarOp = new("Pow", Saved.Input0, "∂(xᵖ)/∂x = p·xᵖ⁻¹");
     private static readonly OpInfo PowOp = new("Pow", Saved.Input0 | Saved.Input1 | Saved.Output, "∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a");
 
@@ -81,6 +90,10 @@ public sealed partial class Tensor<T>
         if ((map.Parts & AffineParts.Divide) != 0) return Graph.Record(y, AffineDivideOp, a, static (g, y, _) => [g / y._affineScale]);
         return Graph.Record(y, AffineScaleOp, a, static (g, y, _) => [g * y._affineScale]);
     }
+
+    /// <summary>The affine rules' in-place form (<see cref="GradInPlace{T}"/>): the kernel their composite gradient
+    /// (g·s, −g or g/s, an affine op itself) applies, applied to g's own elements.</summary>
+    private static void ScaleInPlace(Tensor<T> g, AffineKernel<T> map) => Elementwise.UnaryInPlace(g.Storage, g.Offset, g.NumElements, map);
 
     /// <summary>The scale s of the affine node that produced this tensor (its rule's only constant), kept on the output
     /// the rule is handed, where it fits in the object's padding for float, instead of in a closure per node.</summary>

@@ -15,8 +15,14 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo AbsOp = new("Abs", Saved.Input0, "∂|x|/∂x = sign(x)");
     private static readonly OpInfo SinOp = new("Sin", Saved.Input0, "∂sin x/∂x = cos x");
     private static readonly OpInfo CosOp = new("Cos", Saved.Input0, "∂cos x/∂x = −sin x");
-    private static readonly OpInfo TanhOp = new("Tanh", Saved.Output, "∂tanh x/∂x = 1 − tanh² x = 1 − y²");
-    private static readonly OpInfo SigmoidOp = new("Sigmoid", Saved.Output, "∂σ(x)/∂x = σ(x)(1 − σ(x)) = y(1 − y)");
+    private static readonly OpInfo TanhOp = new("Tanh", Saved.Output, "∂tanh x/∂x = 1 − tanh² x = 1 − y²")
+    {
+        GradInPlace = (GradInPlace<T>)(static (g, y, _) => Fused.OutputDerivativeInPlace(g.Storage.AsSpan(g.Offset, g.NumElements), y.ElementsInOrder, tanh: true)),
+    };
+    private static readonly OpInfo SigmoidOp = new("Sigmoid", Saved.Output, "∂σ(x)/∂x = σ(x)(1 − σ(x)) = y(1 − y)")
+    {
+        GradInPlace = (GradInPlace<T>)(static (g, y, _) => Fused.OutputDerivativeInPlace(g.Storage.AsSpan(g.Offset, g.NumElements), y.ElementsInOrder, tanh: false)),
+    };
     private static readonly OpInfo TanhBackwardOp = new("TanhBackward", Saved.Input0 | Saved.Input1, "∂(g·(1 − y²))/∂g = 1 − y²", "∂(g·(1 − y²))/∂y = −2y·g");
     private static readonly OpInfo SigmoidBackwardOp = new("SigmoidBackward", Saved.Input0 | Saved.Input1, "∂(g·y(1 − y))/∂g = y(1 − y)", "∂(g·y(1 − y))/∂y = g·(1 − 2y)");
     private static readonly OpInfo ErfOp = new("Erf", Saved.Input0, "∂erf x/∂x = 2/√π · e^(−x²)");
@@ -98,7 +104,7 @@ public sealed partial class Tensor<T>
     {
         int n = y.NumElements;
         var result = Buffers.Rent<T>(n, clear: false);
-        ReadOnlySpan<T> ys = y.IsContiguous ? y.Storage.AsSpan(y.Offset, n) : y.ToArray();
+        var ys = y.ElementsInOrder;
         ReadOnlySpan<T> gs = g.IsContiguous && g.NumElements == n ? g.Storage.AsSpan(g.Offset, n) : Broadcast(g, y.Dims);
         Fused.OutputDerivative(gs, ys, result, tanh);
         var output = new Tensor<T>(result, y);
