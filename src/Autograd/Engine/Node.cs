@@ -125,6 +125,14 @@ namespace Autograd
         internal int Visit;
         /// <summary>During backward: how many reachable nodes consume this one and have not run yet.</summary>
         internal int Consumers;
+        /// <summary>
+        /// How many operand slots of recorded nodes hold this node's output: every edge into it, counted as each consumer
+        /// is made (atomically, so consumers recorded on several threads all count). A tensor's node is set once, when
+        /// the tensor is made, so no edge is ever counted on another node. An upper bound of the consumers a backward
+        /// pass will run (some may be unreachable from its root, or freed), which lets a pass start from these counts
+        /// instead of counting first (see Graph.Run).
+        /// </summary>
+        internal int Uses;
 
         internal Node(OpInfo info, Tensor<T> a, Tensor<T>? b, Derivative<T> derivative, Tensor<T> output)
         {
@@ -134,6 +142,8 @@ namespace Autograd
             Derivative = derivative;
             Output = output;
             SequenceNumber = NodeSequence.Next();
+            if (a.GradFn is { } na) Interlocked.Increment(ref na.Uses);
+            if (b?.GradFn is { } nb) Interlocked.Increment(ref nb.Uses);
         }
 
         internal Node(OpInfo info, Tensor<T>[] inputs, Derivative<T> derivative, Tensor<T> output)
@@ -143,6 +153,8 @@ namespace Autograd
             Derivative = derivative;
             Output = output;
             SequenceNumber = NodeSequence.Next();
+            foreach (var input in inputs)
+                if (input.GradFn is { } n) Interlocked.Increment(ref n.Uses);
         }
 
         /// <summary>The first inline operand (null for an array of operands, or once released).</summary>

@@ -20,6 +20,8 @@ internal sealed class TensorStack<T> where T : unmanaged, IFloatingPointIeee754<
         _items[_count++] = tensor;
     }
 
+    public Tensor<T> Peek() => _items[_count - 1];
+
     public Tensor<T> Pop()
     {
         var tensor = _items[--_count];
