@@ -1,9 +1,13 @@
+using Autograd.Engine;
+
 namespace Autograd.Tests.Engine;
 
 /// <summary>
 /// When a node runs during backward: once every consumer the root reaches has run, whatever else consumed it. Graphs
 /// whose recorded consumers are not the pass's: consumers the root does not reach, consumers recorded on other threads,
-/// leaves given hooks before and after use, a failure with a gradient pending, a node an earlier backward freed.
+/// leaves given hooks before and after use, a failure with a gradient pending, a node an earlier backward freed. A plain
+/// backward from one root starts from the uses recorded with the graph and counts only when a node is left waiting, so
+/// each of these also checks that start; the recorded uses themselves must be exact when threads record at once.
 /// </summary>
 public class ConsumerCountTests
 {
@@ -91,6 +95,25 @@ public class ConsumerCountTests
         for (int k = 0; k < parts.Length; k++) expected += 2.0 * (1.0 + k % 7);
         Tensor.Stack(parts).Sum().Backward();
         Assert.Equal(expected, x.Grad!.Item(), 9);
+    }
+
+    [Fact]
+    public void Uses_recorded_by_threads_at_once_are_all_counted()
+    {
+        // A plain backward starts from the uses recorded with the graph (Node.Uses), so a lost count would run a node
+        // before all its consumers: the count must be exact. Two threads (and more) make bare nodes consuming h as fast
+        // as they can, so their increments collide often: h's node must count every one of the edges made.
+        var h = S(1.0) * 2.0;
+        var info = new OpInfo("Probe", Saved.None, "∂p/∂h = 1");
+        const int threads = 4, each = 100_000;
+        using var start = new Barrier(threads);
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            start.SignalAndWait();
+            for (int i = 0; i < each; i++) _ = new Node<double>(info, h, h, static (g, _, _) => [g, g], h);
+        });
+        // Each node holds h in two slots: two edges. Plus none from anything else (h was just made).
+        Assert.Equal(2 * threads * each, h.GradFn!.Uses);
     }
 
     [Fact]
