@@ -65,7 +65,8 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
             output = new Tensor<T>(output.Store, output.Offset, output.Dims, output.Strides);
         ctx.Output = output;
         var info = new OpInfo(Name, Saved.None, Name);
-        output.GradFn = new RichNode<T>(info, inputs, (g, _, _) => RunBackward(ctx, g), output, null, null, ctx);
+        // The node keeps its own array of inputs: a caller reusing its array afterwards cannot change the graph.
+        output.GradFn = new RichNode<T>(info, (Tensor<T>[])inputs.Clone(), (g, _, _) => RunBackward(ctx, g), output, null, null, ctx);
         if (Anomaly.Open != 0) Anomaly.Remember(output.GradFn);
         return output;
     }

@@ -62,6 +62,23 @@ public class FunctionTests
     private static Tensor<double> Vec(params double[] v) => Tensor.FromArray(v, requiresGrad: true);
 
     [Fact]
+    public void ReusingTheInputArrayAfterApplyDoesNotChangeTheGraph()
+    {
+        // y = a·b recorded from an array the caller then fills with other tensors (c = 2a and d, computed ones): the
+        // graph keeps a and b, so ∂y/∂a = b and ∂y/∂b = a, and c's node gets nothing (its consumers were not this node).
+        var (a, b, d) = (Vec(2, 3), Vec(5, 7), Vec(1, 1));
+        var c = a * 2.0;
+        var operands = new[] { a, b };
+        var y = new RawProduct().Apply(operands);
+        operands[0] = c;
+        operands[1] = d * 1.0;
+        y.Sum().Backward();
+        Assert.Equal([5.0, 7.0], a.Grad!.ToArray());
+        Assert.Equal([2.0, 3.0], b.Grad!.ToArray());
+        Assert.Null(d.Grad);
+    }
+
+    [Fact]
     public void SoftplusMatchesItsDefinitionAndPassesFirstAndSecondOrderGradCheck()
     {
         var x = Vec(-30, -1.5, 0, 0.7, 40);

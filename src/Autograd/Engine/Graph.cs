@@ -168,7 +168,7 @@ internal static partial class Graph
                     && Anomaly.Open == 0 && g!.IsContiguous && (ReferenceEquals(g.Dims, t.Dims) || Shapes.Equal(g.Dims, t.Dims)))
                 {
                     node.CheckSaved();
-                    inPlace(g, t, node.A!);
+                    inPlace(g, t, node.Input(0));
                     passed = g;
                 }
                 else if (g is not null)
