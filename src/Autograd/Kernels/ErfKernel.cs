@@ -52,6 +52,8 @@ internal static class ErfKernel
     // the same continued fraction as the tail above). Q(0) = 1/(p√π) and Q(1) = 1; smooth between, and its Chebyshev
     // coefficients fall to 10⁻⁹ by the 12th. erfcx comes from F for z ≥ 1 (erfcx z = F(1/z)/z) and from the series for
     // z < 1 (erfc = 1 − z·A(z²) ≥ 0.15, so without cancellation), both in double.
+    private static readonly double[] DoubleSeries = SeriesTerms(19);
+
     private static double GeluTailFunction(double t)
     {
         if (t == 0) return 1 / (GeluTailP * Math.Sqrt(Math.PI));
@@ -59,9 +61,8 @@ internal static class ErfKernel
         if (z >= 1) erfcx = TailFunction(1 / z) / z;
         else
         {
-            double[] a = SeriesTerms(19);
             double z2 = z * z, sum = 0;
-            for (int n = a.Length - 1; n >= 0; n--) sum = sum * z2 + a[n];
+            for (int n = DoubleSeries.Length - 1; n >= 0; n--) sum = sum * z2 + DoubleSeries[n];
             erfcx = (1 - z * sum) * Math.Exp(z2);
         }
         return erfcx / t;
@@ -228,10 +229,12 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
         TV t0 = GeluTailArgument<TV, TW>(x0), t1 = GeluTailArgument<TV, TW>(x1), t2 = GeluTailArgument<TV, TW>(x2), t3 = GeluTailArgument<TV, TW>(x3);
         TV q0 = t0, q1 = t1, q2 = t2, q3 = t3;
         Clenshaw<TV, TW>(GeluTail, ref q0, ref q1, ref q2, ref q3);
-        FinishGelu<TMode, TV, TW>(x0, e0, TW.Mul(TW.Mul(t0, e0), q0), ref d, ref slope, i);
-        FinishGelu<TMode, TV, TW>(x1, e1, TW.Mul(TW.Mul(t1, e1), q1), ref d, ref slope, i + w);
-        FinishGelu<TMode, TV, TW>(x2, e2, TW.Mul(TW.Mul(t2, e2), q2), ref d, ref slope, i + 2 * w);
-        FinishGelu<TMode, TV, TW>(x3, e3, TW.Mul(TW.Mul(t3, e3), q3), ref d, ref slope, i + 3 * w);
+        // erfc |z| = t·e·Q(t); Φ and the stores as in Finish.
+        var zero = TW.Splat(T.Zero);
+        StoreGelu<TMode, TV, TW>(x0, e0, TailCdf<TV, TW>(TW.LessThan(x0, zero), TW.Mul(TW.Mul(t0, e0), q0)), ref d, ref slope, i);
+        StoreGelu<TMode, TV, TW>(x1, e1, TailCdf<TV, TW>(TW.LessThan(x1, zero), TW.Mul(TW.Mul(t1, e1), q1)), ref d, ref slope, i + w);
+        StoreGelu<TMode, TV, TW>(x2, e2, TailCdf<TV, TW>(TW.LessThan(x2, zero), TW.Mul(TW.Mul(t2, e2), q2)), ref d, ref slope, i + 2 * w);
+        StoreGelu<TMode, TV, TW>(x3, e3, TailCdf<TV, TW>(TW.LessThan(x3, zero), TW.Mul(TW.Mul(t3, e3), q3)), ref d, ref slope, i + 3 * w);
     }
 
     /// <summary>t = 1/(1 + (p/√2)·|x|) ∈ [0, 1] (0 at ±∞, NaN for NaN).</summary>
@@ -240,21 +243,6 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var one = TW.Splat(T.One);
         return TW.Div(one, TW.Fma(TW.Abs(x), TW.Splat(GeluTailScale), one));
-    }
-
-    /// <summary>GELU x·Φ(x) from erfc |z| (<paramref name="tail"/>) stored at element <paramref name="i"/>, and for
-    /// <see cref="ErfMode.GeluAndSlope"/> the slope Φ(x) + x·φ(x), φ = e/√(2π), as <see cref="Finish{TMode, TV, TW}"/>
-    /// forms them from its blend.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FinishGelu<TMode, TV, TW>(TV x, TV e, TV tail, ref T d, ref T slope, nuint i)
-        where TMode : struct, IErfMode
-        where TV : struct where TW : struct, IVectorOps<TV, T>
-    {
-        var half = TW.Splat(T.CreateTruncating(0.5));
-        var halfTail = TW.Mul(half, tail);
-        var cdf = TW.Select(TW.LessThan(x, TW.Splat(T.Zero)), halfTail, TW.Sub(TW.Splat(T.One), halfTail));
-        TW.Store(TW.Mul(x, cdf), ref d, i);
-        if (TMode.Mode == ErfMode.GeluAndSlope) TW.Store(TW.Fma(TW.Mul(Capped<TV, TW>(x), e), TW.Splat(InvSqrtTwoPi), cdf), ref slope, i);
     }
 
     /// <summary>
@@ -400,8 +388,25 @@ internal static class ErfCore<T> where T : unmanaged, IFloatingPointIeee754<T>
             return;
         }
         var half = TW.Splat(T.CreateTruncating(0.5));
-        var outer = TW.Select(negative, TW.Mul(half, tail), TW.Sub(one, TW.Mul(half, tail)));
-        var cdf = TW.Select(inner, TW.Fma(half, small, half), outer);
+        StoreGelu<TMode, TV, TW>(x, e, TW.Select(inner, TW.Fma(half, small, half), TailCdf<TV, TW>(negative, tail)), ref d, ref slope, i);
+    }
+
+    /// <summary>Φ(x) from erfc |z| (<paramref name="tail"/>): ½·erfc |z| where <paramref name="negative"/>, else
+    /// 1 − ½·erfc |z|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV TailCdf<TV, TW>(TV negative, TV tail) where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
+        var halfTail = TW.Mul(TW.Splat(T.CreateTruncating(0.5)), tail);
+        return TW.Select(negative, halfTail, TW.Sub(TW.Splat(T.One), halfTail));
+    }
+
+    /// <summary>GELU x·Φ(x) stored at element <paramref name="i"/> and, for <see cref="ErfMode.GeluAndSlope"/>, the slope
+    /// Φ(x) + x·φ(x) with φ = e/√(2π).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreGelu<TMode, TV, TW>(TV x, TV e, TV cdf, ref T d, ref T slope, nuint i)
+        where TMode : struct, IErfMode
+        where TV : struct where TW : struct, IVectorOps<TV, T>
+    {
         TW.Store(TW.Mul(x, cdf), ref d, i);
         // Φ(x) + x·φ(x) with x capped (φ is already 0 beyond 40), so ±∞ gives Φ and not ∞·0.
         if (TMode.Mode == ErfMode.GeluAndSlope) TW.Store(TW.Fma(TW.Mul(Capped<TV, TW>(x), e), TW.Splat(InvSqrtTwoPi), cdf), ref slope, i);
