@@ -165,7 +165,7 @@ internal static partial class Graph
                 // An elementwise op's in-place form scales a gradient only the engine holds: no call of the rule, no
                 // new tensor (a chain of scalar ops backpropagates without allocating).
                 else if (owns && count == 1 && node.Info.GradInPlace is GradInPlace<T> inPlace && node is not RichNode<T>
-                    && Anomaly.Open == 0 && g!.IsContiguous && (ReferenceEquals(g.Dims, t.Dims) || Shapes.Equal(g.Dims, t.Dims)))
+                    && Anomaly.Open == 0 && g!.IsContiguous && SameShape(g, t))
                 {
                     node.CheckSaved();
                     inPlace(g, t, node.Input(0));
@@ -197,7 +197,7 @@ internal static partial class Graph
                     var gi = passed ?? grads?[j];
                     if (gi is not null && input.RequiresGrad && (accumulated is null || !accumulated[j]))
                     {
-                        if (!ReferenceEquals(gi.Dims, input.Dims) && !Shapes.Equal(gi.Dims, input.Dims)) gi = SumToInput(node.Name, gi, input);
+                        if (!SameShape(gi, input)) gi = SumToInput(node.Name, gi, input);
                         else if (fresh && input.GradFn is null && input.Grad is null && Unshared(gi, j, grads!, g!, node))
                         {
                             AdoptLeaf(input, gi, pass);
@@ -241,6 +241,10 @@ internal static partial class Graph
         }
         return pass.Results;
     }
+
+    /// <summary>Whether a gradient has its tensor's shape (the same array, the usual case, or equal dims).</summary>
+    private static bool SameShape<T>(Tensor<T> g, Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ReferenceEquals(g.Dims, t.Dims) || Shapes.Equal(g.Dims, t.Dims);
 
     /// <summary>Whether an input of <paramref name="node"/> is a leaf with hooks, which must see its whole gradient once
     /// its last consumer has run, so its consumers must be counted.</summary>
