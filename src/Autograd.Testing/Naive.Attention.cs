@@ -32,6 +32,39 @@ public static partial class Naive
         return new(data, [.. q.Shape[..^1], ev]);
     }
 
+    /// <summary>
+    /// Multi-head self-attention from a packed projection qkv [N, L, 3·h·d] (or [L, N, 3·h·d] when not
+    /// <paramref name="batchFirst"/>): each head's q, k, v [L, d] copied out element by element, <see cref="Attention"/>
+    /// per sample and head with the mask's [h, L, L] part, and the heads' outputs side by side as [N, L, h·d].
+    /// </summary>
+    public static Nd PackedSelfAttention(Nd qkv, Nd? mask, int heads, bool causal, double scale, bool batchFirst)
+    {
+        int n = batchFirst ? qkv.Shape[0] : qkv.Shape[1], l = batchFirst ? qkv.Shape[1] : qkv.Shape[0];
+        int e = qkv.Shape[2] / 3, d = e / heads;
+        int Row(int sample, int i) => (batchFirst ? sample * l + i : i * n + sample) * 3 * e;
+        // The mask broadcast to [N, h, L, L], then one [h, L, L] slab per sample.
+        Nd? full = mask is null ? null : Expand(mask, [n, heads, l, l]);
+        var data = new double[n * l * e];
+        for (int sample = 0; sample < n; sample++)
+        {
+            var parts = new double[3][];
+            for (int part = 0; part < 3; part++)
+            {
+                parts[part] = new double[heads * l * d];
+                for (int h = 0; h < heads; h++)
+                    for (int i = 0; i < l; i++)
+                        for (int c = 0; c < d; c++) parts[part][(h * l + i) * d + c] = qkv.Data[Row(sample, i) + part * e + h * d + c];
+            }
+            Nd? slab = full is null ? null : new(full.Data[(sample * heads * l * l)..((sample + 1) * heads * l * l)], [heads, l, l]);
+            var y = Attention(new(parts[0], [heads, l, d]), new(parts[1], [heads, l, d]), new(parts[2], [heads, l, d]), slab, causal, scale);
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < l; i++)
+                    for (int c = 0; c < d; c++)
+                        data[(batchFirst ? sample * l + i : i * n + sample) * e + h * d + c] = y.Data[(h * l + i) * d + c];
+        }
+        return new(data, batchFirst ? [n, l, e] : [l, n, e]);
+    }
+
     /// <summary>The mask's value at the flat index <paramref name="flat"/> of the scores' shape, broadcasting.</summary>
     private static double MaskAt(Nd mask, int[] scoreShape, int flat)
     {

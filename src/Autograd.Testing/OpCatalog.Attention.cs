@@ -22,7 +22,31 @@ public static partial class OpCatalog
             x => x[0].MT.ScaledDotProductAttention(x[1].MT, x[2], x[3], true, C<T>(0.8)),
             g => AttentionCase(mask: 2)(g) is var c ? [Transposed(c[0]), Transposed(c[1]), c[2], c[3]] : [],
             x => Attention(x[0].MT, x[1].MT, x[2], x[3], true, 0.8)),
+        new("PackedSelfAttention", PackedMember, x => x[0].PackedSelfAttention(2, null, false, C<T>(0.6)),
+            PackedCase(mask: 0), x => PackedSelfAttention(x[0], null, 2, false, 0.6, batchFirst: true)),
+        new("PackedSelfAttention(causal, shared mask, sequence first)", PackedMember, x => x[0].PackedSelfAttention(2, x[1], true, C<T>(0.9), batchFirst: false),
+            PackedCase(mask: 1), x => PackedSelfAttention(x[0], x[1], 2, true, 0.9, batchFirst: false)),
+        new("PackedSelfAttention(per-sample mask)", PackedMember, x => x[0].PackedSelfAttention(2, x[1], false, C<T>(1)),
+            PackedCase(mask: 2), x => PackedSelfAttention(x[0], x[1], 2, false, 1, batchFirst: true)),
     ];
+
+    private const string PackedMember = "PackedSelfAttention(int, Tensor, bool, T, bool)";
+
+    /// <summary>
+    /// qkv [N, L, 3·2·d] (N, L from 1 to 3, d 1 or 2; its first two dims read as [L, N] by the sequence-first row), then
+    /// with <paramref name="mask"/> 1 a constant mask [L, L], with 2 one per sample and head [N, 2, L, L] (batch first).
+    /// </summary>
+    private static Func<Choices, Tensor<double>[]> PackedCase(int mask) => g =>
+    {
+        int n = 1 + g.NextInt(3), l = 1 + g.NextInt(3), d = 1 + g.NextInt(2);
+        var qkv = Uniform(g, [n, l, 3 * 2 * d]);
+        return mask switch
+        {
+            1 => [qkv, Uniform(g, [n, n], -1, 1, grad: false)],
+            2 => [qkv, Uniform(g, [n, 2, l, l], -1, 1, grad: false)],
+            _ => [qkv],
+        };
+    };
 
     /// <summary>
     /// Q [*, L, E], K [*, S, E], V [*, S, Ev] (L, S, E, Ev from 1 to 3, * of rank 0 to 2), then with

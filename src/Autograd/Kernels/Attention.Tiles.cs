@@ -106,11 +106,11 @@ internal static partial class Attention
         c4.Store(c + 4 * ldc); c5.Store(c + 5 * ldc); c6.Store(c + 6 * ldc); c7.Store(c + 7 * ldc);
     }
 
-    /// <summary>dst[cols×rows] = srcᵀ for a row-major src [rows×cols] (one head's K or V into Kᵀ or Vᵀ), eight source
-    /// rows at a time so that each store run is eight consecutive elements.</summary>
-    private static unsafe void Transpose<T>(T[] source, int offset, T[] destination, int rows, int cols) where T : unmanaged
+    /// <summary>dst[cols×rows] = srcᵀ for a row-major src [rows×cols] with row stride <paramref name="ld"/> (one head's K
+    /// or V into Kᵀ or Vᵀ), eight source rows at a time so that each store run is eight consecutive elements.</summary>
+    private static unsafe void Transpose<T>(T[] source, int offset, int ld, T[] destination, int rows, int cols) where T : unmanaged
     {
-        if ((long)rows * cols > destination.Length || offset + (long)rows * cols > source.Length)
+        if ((long)rows * cols > destination.Length || rows > 0 && offset + (long)(rows - 1) * ld + cols > source.Length)
             throw new ArgumentException("internal: transpose out of range");
         fixed (T* src0 = source, dst = destination)
         {
@@ -118,16 +118,16 @@ internal static partial class Attention
             int r = 0;
             for (; r + 8 <= rows; r += 8)
             {
-                T* s0 = src + r * cols;
+                T* s0 = src + (nint)r * ld;
                 for (int j = 0; j < cols; j++)
                 {
                     T* d = dst + j * rows + r;
-                    d[0] = s0[j]; d[1] = s0[cols + j]; d[2] = s0[2 * cols + j]; d[3] = s0[3 * cols + j];
-                    d[4] = s0[4 * cols + j]; d[5] = s0[5 * cols + j]; d[6] = s0[6 * cols + j]; d[7] = s0[7 * cols + j];
+                    d[0] = s0[j]; d[1] = s0[ld + j]; d[2] = s0[2 * ld + j]; d[3] = s0[3 * ld + j];
+                    d[4] = s0[4 * ld + j]; d[5] = s0[5 * ld + j]; d[6] = s0[6 * ld + j]; d[7] = s0[7 * ld + j];
                 }
             }
             for (; r < rows; r++)
-                for (int j = 0; j < cols; j++) dst[j * rows + r] = src[r * cols + j];
+                for (int j = 0; j < cols; j++) dst[j * rows + r] = src[(nint)r * ld + j];
         }
     }
 }

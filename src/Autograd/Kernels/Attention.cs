@@ -4,8 +4,9 @@ using System.Numerics.Tensors;
 namespace Autograd.Kernels;
 
 /// <summary>
-/// Scaled dot-product attention over a batch of B independent heads, every operand contiguous: Q [B, L, E],
-/// K [B, S, E], V [B, S, Ev]. The forward is P = softmax(s·Q·Kᵀ + M), O = P·V, with Kᵀ read transposed by the GEMM
+/// Scaled dot-product attention over a batch of B independent heads: Q [B, L, E], K [B, S, E], V [B, S, Ev], each head's
+/// matrix row-major with unit-stride rows where its <see cref="HeadLayout"/> puts it (contiguous by default; heads
+/// interleaved in one projection's rows, [N, L, 3, h, d], for the packed self-attention). The forward is P = softmax(s·Q·Kᵀ + M), O = P·V, with Kᵀ read transposed by the GEMM
 /// (never copied), the scale and the additive mask applied by the row pass, and the causal mask written there as −∞
 /// on each row's blocked tail (key j &gt; query i) rather than added from a mask tensor; for sequences longer than
 /// <see cref="Block"/> the products above the diagonal blocks are skipped. The backward is the first-order rule
@@ -13,18 +14,52 @@ namespace Autograd.Kernels;
 /// </summary>
 internal static partial class Attention
 {
-    /// <summary>The operands of one call: sizes, the contiguous buffers with their offsets, and the mask (null, one
-    /// [L, S] matrix for every head when <see cref="MaskStride"/> is 0, or one per head when it is L·S).</summary>
+    /// <summary>The operands of one call: sizes, the buffers with their offsets, and the mask (null, one [L, S] matrix
+    /// for every head when <see cref="MaskStride"/> is 0, or one per head when it is L·S). Q, K, V and the output O are
+    /// contiguous [B, rows, cols] unless their layout is given; the gradients dQ, dK, dV take Q's, K's and V's layouts.</summary>
     public readonly record struct Problem<T>(int Batch, int L, int S, int E, int Ev,
         T[] Q, int QOffset, T[] K, int KOffset, T[] V, int VOffset,
-        T[]? Mask, int MaskOffset, int MaskStride, bool Causal, T Scale);
+        T[]? Mask, int MaskOffset, int MaskStride, bool Causal, T Scale)
+    {
+        /// <summary>Where Q's heads lie; unset (default), contiguous [B, L, E].</summary>
+        public HeadLayout QLayout { get; init; }
+
+        /// <summary>Where K's heads lie; unset, contiguous [B, S, E].</summary>
+        public HeadLayout KLayout { get; init; }
+
+        /// <summary>Where V's heads lie; unset, contiguous [B, S, Ev].</summary>
+        public HeadLayout VLayout { get; init; }
+
+        /// <summary>Where the output's heads go; unset, contiguous [B, L, Ev].</summary>
+        public HeadLayout OLayout { get; init; }
+
+        internal HeadLayout Lq => QLayout.Heads == 0 ? HeadLayout.Contiguous(L, E) : QLayout;
+        internal HeadLayout Lk => KLayout.Heads == 0 ? HeadLayout.Contiguous(S, E) : KLayout;
+        internal HeadLayout Lv => VLayout.Heads == 0 ? HeadLayout.Contiguous(S, Ev) : VLayout;
+        internal HeadLayout Lo => OLayout.Heads == 0 ? HeadLayout.Contiguous(L, Ev) : OLayout;
+    }
+
+    /// <summary>
+    /// Where each head's matrix of one operand lies in its buffer: batch entry b = n·<see cref="Heads"/> + i starts at
+    /// n·<see cref="Outer"/> + i·<see cref="Inner"/> (from the operand's offset), its rows <see cref="Ld"/> apart, each row
+    /// unit-stride.
+    /// </summary>
+    public readonly record struct HeadLayout(int Heads, int Outer, int Inner, int Ld)
+    {
+        /// <summary>Offset of batch entry <paramref name="b"/>'s first element.</summary>
+        public int Of(int b) => b / Heads * Outer + b % Heads * Inner;
+
+        /// <summary>One matrix [rows, cols] after another.</summary>
+        public static HeadLayout Contiguous(int rows, int cols) => new(1, rows * cols, 0, cols);
+    }
 
     /// <summary>Rows (queries) or columns (keys) per block of a causal product: the blocks above the diagonal are skipped.
     /// Blocks smaller than a head cost more in GEMM calls than the skipped products save at the sizes measured (L = 64),
     /// so only longer sequences are cut.</summary>
     private const int Block = 128;
 
-    /// <summary>Writes P [B, L, S] (the attention weights) and O [B, L, Ev]; heads split over the workers, each in cache.
+    /// <summary>Writes P [B, L, S] (the attention weights) and O (laid out by <see cref="Problem{T}.OLayout"/>); heads split
+    /// over the workers, each in cache.
     /// <paramref name="path"/> picks the products: AVX-512 tiles (Attention.Tiles.cs), or GEMM calls on any other path.</summary>
     public static void Forward<T>(in Problem<T> p, T[] weights, T[] output, KernelPath path = KernelPath.Auto)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -48,9 +83,12 @@ internal static partial class Attention
     /// e.g. the stride-0 gradient Sum hands back, is gathered per head into scratch rather than copied whole) and the saved
     /// weights P: fills those of dQ, dK, dV that are not null.
     /// </summary>
+    /// <remarks>dQ, dK and dV are laid out as Q, K and V, from <paramref name="dqOffset"/>, <paramref name="dkOffset"/> and
+    /// <paramref name="dvOffset"/> (one buffer may hold all three, as the packed self-attention's gradient does).</remarks>
     public static void Backward<T>(in Problem<T> p, T[] weights, T[] grad, in Layout gradLayout, T[]? dq, T[]? dk, T[]? dv,
-        KernelPath path = KernelPath.Auto) where T : unmanaged, IFloatingPointIeee754<T>
+        KernelPath path = KernelPath.Auto, int dqOffset = 0, int dkOffset = 0, int dvOffset = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var offsets = (dqOffset, dkOffset, dvOffset);
         Problem<T> q = p;
         Layout g = gradLayout;
         bool tiled = Tiled(path);
@@ -64,7 +102,7 @@ internal static partial class Attention
             for (int h = h0; h < h1; h++)
             {
                 var (ga, go, ldg) = GradHead(q, g, grad, h, ref gathered);
-                BackwardHead(q, h, weights, ga, go, ldg, scores, vt, dq, dk, dv);
+                BackwardHead(q, h, weights, ga, go, ldg, scores, vt, dq, dk, dv, offsets);
             }
             Scratch.Return(scores);
             if (vt is not null) Scratch.Return(vt);
@@ -101,19 +139,20 @@ internal static partial class Attention
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S, e = p.E, ev = p.Ev, block = p.Causal ? Block : l;
-        int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s, oo = h * l * ev;
+        int qo = p.QOffset + p.Lq.Of(h), ko = p.KOffset + p.Lk.Of(h), vo = p.VOffset + p.Lv.Of(h), po = h * l * s, oo = p.Lo.Of(h);
+        int ldq = p.Lq.Ld, ldk = p.Lk.Ld, ldv = p.Lv.Ld, ldo = p.Lo.Ld;
         // Scores: a causal block of queries [i0, i1) sees keys [0, i1) only.
         if (kt is not null)
         {
-            Transpose(p.K, ko, kt, s, e);
+            Transpose(p.K, ko, ldk, kt, s, e);
             fixed (T* qp = p.Q, ktp = kt, wp = weights)
-                Product(qp + qo, e, 1, ktp, s, wp + po, s, l, s, e, p.Causal ? Cut.Columns : Cut.None);
+                Product(qp + qo, ldq, 1, ktp, s, wp + po, s, l, s, e, p.Causal ? Cut.Columns : Cut.None);
         }
         else
             for (int i0 = 0; i0 < l; i0 += block)
             {
                 int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
-                Gemm.MultiplyOnThisThread(p.Q, qo + i0 * e, e, false, p.K, ko, e, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
+                Gemm.MultiplyOnThisThread(p.Q, qo + i0 * ldq, ldq, false, p.K, ko, ldk, true, weights, po + i0 * s, s, rows, cols, e, accumulate: false);
             }
         // The scale and mask over the whole head, then −∞ on the causal cut (written last, so that no scale or mask
         // value turns it into NaN), then one max-shifted softmax over the rows (an all −∞ row gives 0/0 = NaN, as the
@@ -127,34 +166,36 @@ internal static partial class Attention
         if (kt is not null)
         {
             fixed (T* wp = weights, vp = p.V, op = output)
-                Product(wp + po, s, 1, vp + vo, ev, op + oo, ev, l, ev, s, p.Causal ? Cut.DepthEnd : Cut.None);
+                Product(wp + po, s, 1, vp + vo, ldv, op + oo, ldo, l, ev, s, p.Causal ? Cut.DepthEnd : Cut.None);
             return;
         }
         for (int i0 = 0; i0 < l; i0 += block)
         {
             int rows = Math.Min(block, l - i0), cols = Columns(p, i0 + rows);
-            Gemm.MultiplyOnThisThread(weights, po + i0 * s, s, false, p.V, vo, ev, false, output, oo + i0 * ev, ev, rows, ev, cols, accumulate: false);
+            Gemm.MultiplyOnThisThread(weights, po + i0 * s, s, false, p.V, vo, ldv, false, output, oo + i0 * ldo, ldo, rows, ev, cols, accumulate: false);
         }
     }
 
     /// <summary>One head's backward; <paramref name="vt"/> is scratch for Vᵀ on the tiled path, null on the GEMM path.</summary>
     private static unsafe void BackwardHead<T>(in Problem<T> p, int h, T[] weights, T[] grad, int go, int ldg, T[] scores, T[]? vt,
-        T[]? dq, T[]? dk, T[]? dv) where T : unmanaged, IFloatingPointIeee754<T>
+        T[]? dq, T[]? dk, T[]? dv, (int Q, int K, int V) gradOffsets) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S, e = p.E, ev = p.Ev, rowBlock = p.Causal ? Block : l, colBlock = p.Causal ? Block : s;
-        int qo = p.QOffset + h * l * e, ko = p.KOffset + h * s * e, vo = p.VOffset + h * s * ev, po = h * l * s;
+        int qo = p.QOffset + p.Lq.Of(h), ko = p.KOffset + p.Lk.Of(h), vo = p.VOffset + p.Lv.Of(h), po = h * l * s;
+        int ldq = p.Lq.Ld, ldk = p.Lk.Ld, ldv = p.Lv.Ld;
+        int dqo = gradOffsets.Q + p.Lq.Of(h), dko = gradOffsets.K + p.Lk.Of(h), dvo = gradOffsets.V + p.Lv.Of(h);
         bool tiled = vt is not null;
         // dV = Pᵀ·G: causal, key j gets weight only from queries i ≥ j.
         if (dv is not null && tiled)
             fixed (T* wp = weights, gp = grad, dvp = dv)
-                Product(wp + po, 1, s, gp + go, ldg, dvp + h * s * ev, ev, s, ev, l, p.Causal ? Cut.DepthStart : Cut.None);
+                Product(wp + po, 1, s, gp + go, ldg, dvp + dvo, ldv, s, ev, l, p.Causal ? Cut.DepthStart : Cut.None);
         else if (dv is not null)
-            ColumnProducts(p, weights, po, grad, go, ldg, ev, dv, h * s * ev, colBlock);
+            ColumnProducts(p, weights, po, grad, go, ldg, ev, dv, dvo, ldv, colBlock);
         if (dq is null && dk is null) return;
         // dP = G·Vᵀ (causal: keys j ≤ i), then dS = s·P ⊙ (dP − Σ dP ⊙ P) row by row, zero where P is cut.
         if (tiled)
         {
-            Transpose(p.V, vo, vt!, s, ev);
+            Transpose(p.V, vo, ldv, vt!, s, ev);
             fixed (T* gp = grad, vtp = vt, sp = scores)
                 Product(gp + go, ldg, 1, vtp, s, sp, s, l, s, ev, p.Causal ? Cut.Columns : Cut.None);
         }
@@ -162,7 +203,7 @@ internal static partial class Attention
             for (int i0 = 0; i0 < l; i0 += rowBlock)
             {
                 int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
-                Gemm.MultiplyOnThisThread(grad, go + i0 * ldg, ldg, false, p.V, vo, ev, true, scores, i0 * s, s, rows, cols, ev, accumulate: false);
+                Gemm.MultiplyOnThisThread(grad, go + i0 * ldg, ldg, false, p.V, vo, ldv, true, scores, i0 * s, s, rows, cols, ev, accumulate: false);
             }
         Span<T> ds = scores.AsSpan(0, l * s);
         if (p.Causal)
@@ -174,8 +215,8 @@ internal static partial class Attention
             // dQ = dS·K (causal: keys p ≤ i), dK = dSᵀ·Q (causal: queries i ≥ j).
             fixed (T* sp = scores, kp = p.K, qp = p.Q, dqp = dq, dkp = dk)
             {
-                if (dq is not null) Product(sp, s, 1, kp + ko, e, dqp + qo - p.QOffset, e, l, e, s, p.Causal ? Cut.DepthEnd : Cut.None);
-                if (dk is not null) Product(sp, 1, s, qp + qo, e, dkp + h * s * e, e, s, e, l, p.Causal ? Cut.DepthStart : Cut.None);
+                if (dq is not null) Product(sp, s, 1, kp + ko, ldk, dqp + dqo, ldq, l, e, s, p.Causal ? Cut.DepthEnd : Cut.None);
+                if (dk is not null) Product(sp, 1, s, qp + qo, ldq, dkp + dko, ldk, s, e, l, p.Causal ? Cut.DepthStart : Cut.None);
             }
             return;
         }
@@ -183,19 +224,19 @@ internal static partial class Attention
             for (int i0 = 0; i0 < l; i0 += rowBlock)
             {
                 int rows = Math.Min(rowBlock, l - i0), cols = Columns(p, i0 + rows);
-                Gemm.MultiplyOnThisThread(scores, i0 * s, s, false, p.K, ko, e, false, dq, qo - p.QOffset + i0 * e, e, rows, e, cols, accumulate: false);
+                Gemm.MultiplyOnThisThread(scores, i0 * s, s, false, p.K, ko, ldk, false, dq, dqo + i0 * ldq, ldq, rows, e, cols, accumulate: false);
             }
         if (dk is not null)
-            ColumnProducts(p, scores, 0, p.Q, qo, e, e, dk, h * s * e, colBlock);
+            ColumnProducts(p, scores, 0, p.Q, qo, ldq, e, dk, dko, ldk, colBlock);
     }
 
     /// <summary>
     /// D = Aᵀ·X for one head, A [L, S] at <paramref name="ao"/> (P or dS), X [L, width] at <paramref name="xo"/> with row
     /// stride <paramref name="ldx"/>,
-    /// D [S, width] at <paramref name="dOffset"/>, by blocks of keys [j0, j1); causal, rows i &lt; j0 of A are zero and
-    /// skipped (a key no query sees gets a zero row).
+    /// D [S, width] at <paramref name="dOffset"/> with row stride <paramref name="ldd"/>, by blocks of keys [j0, j1); causal,
+    /// rows i &lt; j0 of A are zero and skipped (a key no query sees gets a zero row).
     /// </summary>
-    private static void ColumnProducts<T>(in Problem<T> p, T[] a, int ao, T[] x, int xo, int ldx, int width, T[] d, int dOffset, int colBlock)
+    private static void ColumnProducts<T>(in Problem<T> p, T[] a, int ao, T[] x, int xo, int ldx, int width, T[] d, int dOffset, int ldd, int colBlock)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = p.L, s = p.S;
@@ -204,11 +245,11 @@ internal static partial class Attention
             int cols = Math.Min(colBlock, s - j0), from = p.Causal ? Math.Min(j0, l) : 0;
             if (from == l)
             {
-                d.AsSpan(dOffset + j0 * width, cols * width).Clear();
+                for (int j = j0; j < j0 + cols; j++) d.AsSpan(dOffset + j * ldd, width).Clear();
                 continue;
             }
             Gemm.MultiplyOnThisThread(a, ao + from * s + j0, s, true, x, xo + from * ldx, ldx, false,
-                d, dOffset + j0 * width, width, cols, width, l - from, accumulate: false);
+                d, dOffset + j0 * ldd, ldd, cols, width, l - from, accumulate: false);
         }
     }
 

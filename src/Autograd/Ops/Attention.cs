@@ -72,7 +72,13 @@ public sealed partial class Tensor<T>
 
     /// <summary>The rule in differentiable ops: P recomputed from Q and K, then the gradients of
     /// <see cref="ScaledDotProductAttention"/>'s summary.</summary>
-    private static Tensor<T>?[] AttentionGradComposite(Tensor<T> g, Tensor<T>[] xs, Tensor<T>? mask, bool isCausal, T scale)
+    private static Tensor<T>?[] AttentionGradComposite(Tensor<T> g, Tensor<T>[] xs, Tensor<T>? mask, bool isCausal, T scale) =>
+        AttentionGradComposite(g, xs, mask, isCausal, scale, xs[0].RequiresGrad, xs[1].RequiresGrad, xs[2].RequiresGrad);
+
+    /// <summary>The composite rule for the gradients asked for (<paramref name="wantQ"/>, <paramref name="wantK"/>,
+    /// <paramref name="wantV"/>); the others are null.</summary>
+    private static Tensor<T>?[] AttentionGradComposite(Tensor<T> g, Tensor<T>[] xs, Tensor<T>? mask, bool isCausal, T scale,
+        bool wantQ, bool wantK, bool wantV)
     {
         Tensor<T> q = xs[0], k = xs[1], v = xs[2];
         var scores = (q * scale).MatMul(k.MT);
@@ -80,12 +86,12 @@ public sealed partial class Tensor<T>
         if (isCausal) scores += Tensor.CausalMask<T>(q.Dims[^2], k.Dims[^2]);
         var p = scores.Softmax(-1);
         var grads = new Tensor<T>?[3];
-        if (v.RequiresGrad) grads[2] = p.MT.MatMul(g);
-        if (!q.RequiresGrad && !k.RequiresGrad) return grads;
+        if (wantV) grads[2] = p.MT.MatMul(g);
+        if (!wantQ && !wantK) return grads;
         var dp = g.MatMul(v.MT);
         var ds = p * (dp - (dp * p).Sum(-1, keepDim: true)) * scale;
-        if (q.RequiresGrad) grads[0] = ds.MatMul(k);
-        if (k.RequiresGrad) grads[1] = ds.MT.MatMul(q);
+        if (wantQ) grads[0] = ds.MatMul(k);
+        if (wantK) grads[1] = ds.MT.MatMul(q);
         return grads;
     }
 

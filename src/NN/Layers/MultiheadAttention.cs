@@ -153,6 +153,17 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
         }
         int n = query.Shape[batchDim], l = query.Shape[1 - batchDim], s = key.Shape[1 - batchDim];
         var mask = Functional.CombineMasks(AttnMask(attnMask, n, l, s, batched), KeyPaddingMask(keyPaddingMask, n, s, batched));
+        int extra = (BiasK is null ? 0 : 1) + (AddZeroAttn ? 1 : 0);
+        double dropoutP = IsTraining ? DropoutP : 0;
+        Tensor<T> output;
+        if (SamePacked && selfAttention && !needWeights && extra == 0 && dropoutP == 0 && mask is not { RequiresGrad: true })
+        {
+            // Self-attention without weights: one op reads the heads from the packed projection and writes them joined.
+            var joined = Functional.Linear(query, InProjWeight!, InProjBias)
+                .PackedSelfAttention(NumHeads, mask, isCausal, T.CreateChecked(1 / Math.Sqrt(HeadDim)), BatchFirst);
+            output = OutProj.Forward(joined);
+            return (batched ? output : output.Squeeze(batchDim), null);
+        }
         // Heads as batch dims: q [N, h, L, d], k and v [N, h, S, d]; one projection (one GEMM) for each distinct input.
         Tensor<T> q, k, v;
         if (!SamePacked)
@@ -173,7 +184,6 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
             else (k, v) = (Project(key, 1, 1).Select(0, 0), Project(value, 2, 1).Select(0, 0));
         }
         // Extra key positions (a learned bias row, a zero row) are appended to every head; the masks keep them.
-        int extra = (BiasK is null ? 0 : 1) + (AddZeroAttn ? 1 : 0);
         if (extra > 0)
         {
             if (isCausal) (mask, isCausal) = (Functional.CombineMasks(mask, Functional.CausalMask<T>(l, s)), false);
@@ -184,12 +194,11 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
         // Without the weights, the fused attention op serves where it applies.
         Tensor<T> heads;
         Tensor<T>? weights = null;
-        double dropoutP = IsTraining ? DropoutP : 0;
         if (needWeights) (heads, weights) = Functional.Attention("MultiheadAttention", q, k, v, mask, isCausal, dropoutP, _generator, scale: null);
         else heads = Functional.AttentionOutput("MultiheadAttention", q, k, v, mask, isCausal, dropoutP, _generator, scale: null);
         // [N, h, L, d] → [N, L, h·d] (or [L, N, h·d]): head i fills features i·d..(i+1)·d−1, then the output projection.
         var concat = BatchFirst ? heads.Permute(0, 2, 1, 3).Reshape(n, l, EmbedDim) : heads.Permute(2, 0, 1, 3).Reshape(l, n, EmbedDim);
-        var output = OutProj.Forward(concat);
+        output = OutProj.Forward(concat);
         if (!batched) output = output.Squeeze(batchDim);
         if (!needWeights) return (output, null);
         if (averageAttnWeights) weights = weights!.Mean(1);
