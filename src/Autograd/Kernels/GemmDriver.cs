@@ -63,15 +63,17 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
 
-        // Splitting rows makes every thread pack all of op(B) (k×n), splitting columns all of op(A) (m×k): split so
-        // the duplicated packing costs less, unless a side has too few tiles to give every thread one. Packing A is a
+        // Splitting rows makes every thread pack all of op(B) (k×n), splitting columns read all of op(A) (m×k): split so
+        // the duplicated work costs less, unless a side has too few tiles to give every thread one. Packing A is a
         // scalar scatter, packing B mostly vector moves (8×8 transposes for a transposed float B), so an element of A
-        // is weighted as about three of B. Ranges are whole tiles so only the last one has ragged edges.
+        // is weighted as about three of B; where the column ranges are narrow enough to read A in place, an element of A
+        // read again weighs as one of B. (Reading a large A in place twice lost to splitting rows: at [2048, 128]·[128, 128]
+        // the rows split ran 12% faster, each thread reading only its own rows of A.) Ranges are whole tiles so only the
+        // last one has ragged edges.
         GemmProblem<T> p = g;
-        // When the column ranges are narrow enough to read A in place, splitting columns duplicates no packing at all.
-        bool aInPlace = ReadAInPlace(g, (tilesN + threads - 1) / threads * nr);
+        long costA = ReadAInPlace(g, g.M, (tilesN + threads - 1) / threads * nr) ? 1 : 3;
         long costB = g.TransB && typeof(T) != typeof(float) ? 3 : 1;
-        bool splitN = tilesN >= threads && (aInPlace || tilesM < threads || 3L * g.M <= costB * g.N);
+        bool splitN = tilesN >= threads && (tilesM < threads || costA * g.M <= costB * g.N);
         int tiles = splitN ? tilesN : tilesM;
         int perThread = (tiles + threads - 1) / threads;
         int chunks = (tiles + perThread - 1) / perThread;
@@ -118,7 +120,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                 T* ap = Align(aRaw), bp = Align(bRaw);
                 nint ldc = g.Ldc;
                 nint aRs = g.TransA ? 1 : g.Lda, aCs = g.TransA ? g.Lda : 1;
-                bool directA = ReadAInPlace(g, j1 - j0);
+                bool directA = ReadAInPlace(g, i1 - i0, j1 - j0);
                 for (int jc = j0; jc < j1; jc += TKernel.NC)
                 {
                     int nc = Math.Min(TKernel.NC, j1 - jc);
@@ -231,12 +233,19 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
-    /// Whether to read A in place instead of packing it: packing pays off only when each packed row tile is reused
-    /// across many column tiles; with few columns per thread (narrow outputs, small products) it is mostly overhead.
+    /// Whether a thread computing <paramref name="rows"/> × <paramref name="columns"/> of C reads A in place instead of
+    /// packing it: packing pays off only when each packed row tile is reused across many column tiles; with few columns
+    /// per thread (narrow outputs, small products) it is mostly overhead.
     /// </summary>
-    private static bool ReadAInPlace(in GemmProblem<T> g, int columns) =>
-        (columns <= DirectAColumns || (long)g.M * BlockDepth(g.K) * sizeof(T) <= SmallABytes)
-        && (long)g.M * BlockDepth(g.K) * sizeof(T) <= DirectABytes;
+    private static bool ReadAInPlace(in GemmProblem<T> g, int rows, int columns)
+    {
+        long block = (long)rows * BlockDepth(g.K) * sizeof(T);
+        // A transposed is read a stored row per step of k; past 2 KiB apart (Intel's L1 stride prefetcher stops at 2 KiB,
+        // and 4 KiB puts every row in one L1 set) each read waits on L2: ∂W_hh of a 1024-gate LSTM (dGatesᵀ, rows 4 KiB
+        // apart) ran 18% slower in place than packed, ∂W of a transformer's qkv (1.5 KiB apart) 24% faster in place.
+        long limit = g.TransA && (long)g.Lda * sizeof(T) > 2048 ? SmallABytes : DirectABytes;
+        return (columns <= DirectAColumns || block <= SmallABytes) && block <= limit;
+    }
 
     /// <summary>
     /// A block of A this small (a recurrent step's batch rows, e.g. 16 × 256 floats) stays in L1 however many column panels
@@ -246,12 +255,14 @@ internal static unsafe class GemmDriver<T, TKernel>
     private const long SmallABytes = 16 * 1024;
 
     /// <summary>
-    /// Largest k-block of A (rows × depth) read in place: every column panel re-reads it, so it has to stay in the
-    /// core's L2 (512 KiB on Zen 3). Square n = 512 (a 512 KiB block) packs A instead: in side-by-side sittings its
-    /// Tensor.MatMul rate was 165 GFLOP/s packed against 108–135 read in place; n = 256 (256 KiB) stays in place, where
-    /// packing (a scalar loop) measured 100 against 116–162.
+    /// Largest k-block of A (a thread's rows × depth) read in place: every column panel re-reads it, so it has to stay
+    /// in the core's L2 beside B's panels: three quarters of it. On Zen 3 (512 KiB, 384 KiB here) square n = 512 (a
+    /// 512 KiB block) packs A: in side-by-side sittings its Tensor.MatMul rate was 165 GFLOP/s packed against 108–135
+    /// read in place; n = 256 (256 KiB) stays in place, where packing (a scalar loop) measured 100 against 116–162. With
+    /// a 2 MiB L2 (this project's Xeon), 1 MiB blocks in place ran a transformer's products with a depth of 384 or 512 and
+    /// 128 columns 9–11% faster than packed ([2048, 512]·[512, 128]: 307 against 281 GFLOP/s, alternating calls).
     /// </summary>
-    private const long DirectABytes = 384 * 1024;
+    private static readonly long DirectABytes = CacheSizes.L2 * 3 / 4;
 
     /// <summary>
     /// Most columns per thread for which A is read in place (measured on Zen 3: at 512 and more, e.g. n = 1024 split
