@@ -19,6 +19,31 @@ public class WorkersTests
     }
 
     [Fact]
+    public void For_AThreadStuckInItsBlockHasTheRestOfItTakenByTheOthers()
+    {
+        // Each thread owns a contiguous block of indices (the caller 0–3 of 8 with two threads) but must not keep it:
+        // index 0 waits until every other index has run, which can only happen if another thread takes 1–3 as well.
+        int old = Workers.ThreadCount;
+        Workers.ThreadCount = 2;
+        try
+        {
+            const int count = 8;
+            int done = 0;
+            bool othersFinished = false;
+            Workers.For(count, i =>
+            {
+                if (i == 0) othersFinished = SpinWait.SpinUntil(() => Volatile.Read(ref done) == count - 1, TimeSpan.FromSeconds(20));
+                else Interlocked.Increment(ref done);
+            });
+            Assert.True(othersFinished);
+        }
+        finally
+        {
+            Workers.ThreadCount = old;
+        }
+    }
+
+    [Fact]
     public void For_RethrowsTheBodysExceptionAfterTheOtherIndicesFinish()
     {
         var hits = new int[64];

