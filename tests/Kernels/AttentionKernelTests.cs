@@ -22,6 +22,10 @@ public class AttentionKernelTests
             cases.Add(path, true, false, 40, 13, 16, 32);
             cases.Add(path, false, true, 24, 40, 32, 16);
             cases.Add(path, true, false, 64, 64, 32, 32);
+            // Rows of whole vectors (S a multiple of 8 doubles), which the tiled path's fused row passes take: causal
+            // with a mask and fewer queries than keys, and causal with more queries than keys.
+            cases.Add(path, true, true, 21, 32, 5, 3);
+            cases.Add(path, true, false, 40, 16, 16, 32);
         }
         return cases;
     }

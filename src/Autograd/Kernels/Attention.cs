@@ -156,13 +156,19 @@ internal static partial class Attention
             }
         // The scale and mask over the whole head, then −∞ on the causal cut (written last, so that no scale or mask
         // value turns it into NaN), then one max-shifted softmax over the rows (an all −∞ row gives 0/0 = NaN, as the
-        // composite does).
+        // composite does); the tiled path does it row by row in registers where rows are whole vectors (SoftmaxRows).
         Span<T> head = weights.AsSpan(po, l * s);
-        TensorPrimitives.Multiply(head, p.Scale, head);
-        if (p.Mask is not null) TensorPrimitives.Add(head, p.Mask.AsSpan(p.MaskOffset + h * p.MaskStride, l * s), head);
-        if (p.Causal)
-            for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
-        Softmax.Forward<T>(head, head, s, log: false);
+        ReadOnlySpan<T> mask = p.Mask is null ? default : p.Mask.AsSpan(p.MaskOffset + h * p.MaskStride, l * s);
+        if (kt is not null && FusedRows<T>(s))
+            SoftmaxRows(head, l, s, p.Scale, mask, p.Causal);
+        else
+        {
+            TensorPrimitives.Multiply(head, p.Scale, head);
+            if (p.Mask is not null) TensorPrimitives.Add(head, mask, head);
+            if (p.Causal)
+                for (int i = 0; i + 1 < s && i < l; i++) head.Slice(i * s + i + 1, s - i - 1).Fill(T.NegativeInfinity);
+            Softmax.Forward<T>(head, head, s, log: false);
+        }
         if (kt is not null)
         {
             fixed (T* wp = weights, vp = p.V, op = output)
@@ -206,10 +212,15 @@ internal static partial class Attention
                 Gemm.MultiplyOnThisThread(grad, go + i0 * ldg, ldg, false, p.V, vo, ldv, true, scores, i0 * s, s, rows, cols, ev, accumulate: false);
             }
         Span<T> ds = scores.AsSpan(0, l * s);
-        if (p.Causal)
-            for (int i = 0; i + 1 < s && i < l; i++) ds.Slice(i * s + i + 1, s - i - 1).Clear();
-        Softmax.Backward<T>(ds, weights.AsSpan(po, l * s), ds, s, log: false);
-        TensorPrimitives.Multiply(ds, p.Scale, ds);
+        if (tiled && FusedRows<T>(s))
+            SoftmaxGradRows(ds, weights.AsSpan(po, l * s), l, s, p.Scale, p.Causal);
+        else
+        {
+            if (p.Causal)
+                for (int i = 0; i + 1 < s && i < l; i++) ds.Slice(i * s + i + 1, s - i - 1).Clear();
+            Softmax.Backward<T>(ds, weights.AsSpan(po, l * s), ds, s, log: false);
+            TensorPrimitives.Multiply(ds, p.Scale, ds);
+        }
         if (tiled)
         {
             // dQ = dS·K (causal: keys p ≤ i), dK = dSᵀ·Q (causal: queries i ≥ j).
