@@ -110,6 +110,43 @@ public class AttentionKernelTests
     }
 
     [Fact]
+    public void FloatInterleavedHeadsAgreeWithDoubleLoops()
+    {
+        // Float on the tiled path with heads interleaved in a packed projection (K and V read with a row stride of 3E,
+        // whole 8 × 8 blocks transposed in registers): forward and backward against the double loops on the same values.
+        // Float rounds each of the ≈ S + d terms of a sum to ε/2 relative, so 10⁻⁵ absolute on values of order 1.
+        const int n = 2, heads = 2, l = 64, d = 32;
+        int e = heads * d, width = 3 * e;
+        var r = new Random(11);
+        double[] qkv = [.. Enumerable.Range(0, n * l * width).Select(_ => r.NextDouble() * 2 - 1)];
+        double[] g = [.. Enumerable.Range(0, n * l * e).Select(_ => r.NextDouble() * 2 - 1)];
+        static float[] F(double[] x) => [.. x.Select(v => (float)v)];
+        float[] qkvF = F(qkv), gF = F(g);
+        var inputs = new Attention.HeadLayout(heads, l * width, d, width);
+        var problem = new Attention.Problem<float>(n * heads, l, l, d, d, qkvF, 0, qkvF, e, qkvF, 2 * e, null, 0, 0, true, 0.2f)
+        {
+            QLayout = inputs, KLayout = inputs, VLayout = inputs, OLayout = new(heads, l * e, d, e),
+        };
+        float[] weights = new float[n * heads * l * l], output = new float[n * l * e], dqkv = new float[qkv.Length];
+        Attention.Forward(problem, weights, output, KernelPath.Avx512);
+        Attention.Backward(problem, weights, gF, new Layout([n, heads, l, d], [l * e, d, e, 1], 0, g.Length, isContiguous: false),
+            dqkv, dqkv, dqkv, KernelPath.Avx512, dqOffset: 0, dkOffset: e, dvOffset: 2 * e);
+        for (int b = 0; b < n * heads; b++)
+        {
+            int sample = b / heads, head = b % heads;
+            double[] Head(double[] a, int ld, int from) =>
+                [.. Enumerable.Range(0, l * d).Select(x => a[sample * l * ld + x / d * ld + from + head * d + x % d])];
+            double[] Got(float[] a, int ld, int from) =>
+                [.. Enumerable.Range(0, l * d).Select(x => (double)a[sample * l * ld + x / d * ld + from + head * d + x % d])];
+            double[] qh = Head(qkv, width, 0), kh = Head(qkv, width, e), vh = Head(qkv, width, 2 * e);
+            var (o, p) = AttentionReference.Head(qh, kh, vh, l, l, d, d, null, true, 0.2);
+            var (eq, ek, ev) = Gradients(qh, kh, vh, Head(g, e, 0), p, l, l, d, d, 0.2);
+            foreach (var (expected, got) in new[] { (o, Got(output, e, 0)), (eq, Got(dqkv, width, 0)), (ek, Got(dqkv, width, e)), (ev, Got(dqkv, width, 2 * e)) })
+                for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], got[i], 1e-5);
+        }
+    }
+
+    [Fact]
     public void FloatTilesAgreeWithDoubleLoops()
     {
         // Oracle: the double loops on the same values; float rounds each of the ≈ S + E terms of a sum to ε/2 relative.

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Autograd.Kernels;
 
@@ -115,6 +116,14 @@ internal static partial class Attention
         fixed (T* src0 = source, dst = destination)
         {
             T* src = src0 + offset;
+            if (typeof(T) == typeof(float) && Avx.IsSupported && rows % 8 == 0 && cols % 8 == 0)
+            {
+                // Whole 8×8 blocks through register transposes (a head's K or V is 64 × 32 in the transformer step).
+                for (int r8 = 0; r8 < rows; r8 += 8)
+                    for (int c8 = 0; c8 < cols; c8 += 8)
+                        GemmPacking.Transpose8((float*)src + (nint)r8 * ld + c8, ld, (float*)dst + (nint)c8 * rows + r8, rows);
+                return;
+            }
             int r = 0;
             for (; r + 8 <= rows; r += 8)
             {

@@ -168,7 +168,7 @@ internal static unsafe class GemmPacking
     /// <see cref="Transpose"/>, eight row stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(float* src, nint lds, float* dst, nint ldd)
+    internal static void Transpose8(float* src, nint lds, float* dst, nint ldd)
     {
         Transpose(Avx.LoadVector256(src), Avx.LoadVector256(src + lds), Avx.LoadVector256(src + 2 * lds), Avx.LoadVector256(src + 3 * lds),
             Avx.LoadVector256(src + 4 * lds), Avx.LoadVector256(src + 5 * lds), Avx.LoadVector256(src + 6 * lds), Avx.LoadVector256(src + 7 * lds),
