@@ -134,8 +134,8 @@ public static class Workers
         /// <summary>Ints between two blocks' counters, so that they sit on different cache lines.</summary>
         private const int Pad = 16;
         private readonly Action<int> _body;
-        private readonly int _helpers, _slots;
-        private readonly int[] _next, _end;
+        private readonly int _count, _helpers, _slots;
+        private readonly int[] _next;
         public int Finished;
         public Exception? Error;
         private int _joined;
@@ -143,16 +143,15 @@ public static class Workers
         public Job(Action<int> body, int count, int helpers)
         {
             _body = body;
+            _count = count;
             _helpers = helpers;
             _slots = Math.Min(helpers + 1, count);
             _next = new int[_slots * Pad];
-            _end = new int[_slots];
-            for (int s = 0; s < _slots; s++)
-            {
-                _next[s * Pad] = (int)((long)count * s / _slots);
-                _end[s] = (int)((long)count * (s + 1) / _slots);
-            }
+            for (int s = 0; s < _slots; s++) _next[s * Pad] = Start(s);
         }
+
+        /// <summary>The first index of block <paramref name="s"/> (block s ends where block s + 1 starts).</summary>
+        private int Start(int s) => (int)((long)_count * s / _slots);
 
         /// <summary>Whether one more helper may work on this job.</summary>
         public bool Join() => Interlocked.Increment(ref _joined) <= _helpers;
@@ -163,11 +162,11 @@ public static class Workers
         {
             for (int k = 0; k < _slots; k++)
             {
-                int s = (slot + k) % _slots;
+                int s = (slot + k) % _slots, end = Start(s + 1);
                 while (true)
                 {
                     int i = Interlocked.Increment(ref _next[s * Pad]) - 1;
-                    if (i >= _end[s]) break;
+                    if (i >= end) break;
                     try { _body(i); }
                     catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
                     Interlocked.Increment(ref Finished);
