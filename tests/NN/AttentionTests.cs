@@ -166,4 +166,24 @@ public class AttentionTests
         Assert.Equal("ScaledDotProductAttention: attention mask of shape [6, 3] does not broadcast to the scores' shape [*, L, S] = [2, 3, 6]",
             Assert.Throws<ArgumentException>(() => Functional.ScaledDotProductAttention(q, Tensor.Zeros<double>(2, 6, 4), Tensor.Zeros<double>(2, 6, 4), Tensor.Zeros<double>(6, 3))).Message);
     }
+
+    [Fact]
+    public void PackedSelfAttentionRejectsBadShapesByName()
+    {
+        // Oracle: qkv must be 3-D with 3·h·d features, h positive, and the mask must broadcast to [N, h, L, L].
+        var qkv = Tensor.Zeros<double>(2, 3, 12);
+        Assert.Equal("PackedSelfAttention: qkv must be [N, L, 3·E] (batch first) or [L, N, 3·E] with E a multiple of 3 heads, got shape [2, 3, 12]",
+            Assert.Throws<ArgumentException>(() => qkv.PackedSelfAttention(3, null, false, 1.0)).Message);
+        Assert.Equal("PackedSelfAttention: qkv must be [N, L, 3·E] (batch first) or [L, N, 3·E] with E a multiple of 2 heads, got shape [6, 12]",
+            Assert.Throws<ArgumentException>(() => Tensor.Zeros<double>(6, 12).PackedSelfAttention(2, null, false, 1.0)).Message);
+        Assert.StartsWith("PackedSelfAttention: heads must be positive, got 0",
+            Assert.Throws<ArgumentOutOfRangeException>(() => qkv.PackedSelfAttention(0, null, false, 1.0)).Message);
+        Assert.Equal("PackedSelfAttention: attention mask of shape [3, 2] does not broadcast to the scores' shape [N, h, L, L] = [2, 2, 3, 3]",
+            Assert.Throws<ArgumentException>(() => qkv.PackedSelfAttention(2, Tensor.Zeros<double>(3, 2), false, 1.0)).Message);
+        Assert.Equal("PackedSelfAttention: attention mask of shape [2, 1, 3, 3, 3] does not broadcast to the scores' shape [N, h, L, L] = [2, 2, 3, 3]",
+            Assert.Throws<ArgumentException>(() => qkv.PackedSelfAttention(2, Tensor.Zeros<double>(2, 1, 3, 3, 3), false, 1.0)).Message);
+        // Sequence first: [L, N, 3E] = [2, 3, 12] is L = 2, N = 3, so an [L, L] = [2, 2] mask fits and a [3, 3] one does not.
+        Assert.Equal([2, 3, 4], qkv.PackedSelfAttention(2, Tensor.Zeros<double>(2, 2), false, 1.0, batchFirst: false).Shape.ToArray());
+        Assert.Throws<ArgumentException>(() => qkv.PackedSelfAttention(2, Tensor.Zeros<double>(3, 3), false, 1.0, batchFirst: false));
+    }
 }
