@@ -6,9 +6,11 @@ namespace Autograd.Kernels;
 /// <summary>
 /// Scaled dot-product attention over a batch of B independent heads: Q [B, L, E], K [B, S, E], V [B, S, Ev], each head's
 /// matrix row-major with unit-stride rows where its <see cref="HeadLayout"/> puts it (contiguous by default; heads
-/// interleaved in one projection's rows, [N, L, 3, h, d], for the packed self-attention). The forward is P = softmax(s·Q·Kᵀ + M), O = P·V, with Kᵀ read transposed by the GEMM
-/// (never copied), the scale and the additive mask applied by the row pass, and the causal mask written there as −∞
-/// on each row's blocked tail (key j &gt; query i) rather than added from a mask tensor; for sequences longer than
+/// interleaved in one projection's rows, [N, L, 3, h, d], for the packed self-attention). The forward is
+/// P = softmax(s·Q·Kᵀ + M), O = P·V, with Kᵀ read transposed by the GEMM (a transposed copy per head on the AVX-512
+/// tiles), the scale and the additive mask applied by the row pass, and the causal mask written there as −∞ on each
+/// row's blocked tail (key j &gt; query i; the tiles' row pass skips those keys) rather than added from a mask tensor;
+/// for sequences longer than
 /// <see cref="Block"/> the products above the diagonal blocks are skipped. The backward is the first-order rule
 /// dV = Pᵀ·G, dP = G·Vᵀ, dS = s·P ⊙ (dP − Σⱼ dPⱼPⱼ), dQ = dS·K, dK = dSᵀ·Q.
 /// </summary>
