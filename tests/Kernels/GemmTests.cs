@@ -22,6 +22,8 @@ public class GemmTests
         (1, 1, 1), (1, 5, 3), (4, 1, 9), (7, 13, 5), (6, 16, 8), (12, 32, 17), (13, 33, 1),
         (129, 67, 300), (200, 9, 40), (300, 5, 200), (2, 4100, 3), (65, 70, 66), (20, 400, 30),
         (30, 1000, 203), (28, 96, 300), (260, 28, 600),
+        // Deep with a small result (a weight gradient): split along k at a block boundary, the halves added.
+        (33, 41, 1500),
     ];
 
     /// <summary>
@@ -91,6 +93,33 @@ public class GemmTests
             Gemm.Run(single, path, maxThreads: 1);
             Assert.Equal(c1, c2);
             Assert.Equal(c1, c3);
+        }
+    }
+
+    [Fact]
+    public void DeepProductSplitAlongK_SameBitsForOneTwoAndFourThreads()
+    {
+        // Oracle: the single-threaded result. A deep product with a small result (here Gᵀ·x over 2500 rows, accumulating
+        // onto C) is split into two halves of k by its shape alone, so no thread count may change a bit.
+        var rng = new Random(17);
+        const int m = 70, n = 45, k = 2500;
+        float[] a = RandomArray<float>(k * m, rng), b = RandomArray<float>(k * n, rng), c0 = RandomArray<float>(m * n, rng);
+        int threads = Workers.ThreadCount;
+        try
+        {
+            float[]? reference = null;
+            foreach (int t in new[] { 1, 2, 4 })
+            {
+                Workers.ThreadCount = t;
+                float[] c = (float[])c0.Clone();
+                Gemm.Multiply(a, 0, m, true, b, 0, n, false, c, 0, n, m, n, k, accumulate: true);
+                reference ??= c;
+                Assert.Equal(reference, c);
+            }
+        }
+        finally
+        {
+            Workers.ThreadCount = threads;
         }
     }
 
