@@ -50,6 +50,16 @@ internal static class Shapes
         return d;
     }
 
+    /// <summary>Whether <paramref name="shape"/> broadcasts to <paramref name="target"/> one way (it has no more dims, and
+    /// each of its dims, aligned at the trailing end, is 1 or the target's).</summary>
+    public static bool BroadcastsTo(ReadOnlySpan<int> shape, ReadOnlySpan<int> target)
+    {
+        if (shape.Length > target.Length) return false;
+        for (int i = 1; i <= shape.Length; i++)
+            if (shape[^i] != 1 && shape[^i] != target[^i]) return false;
+        return true;
+    }
+
     /// <summary>NumPy broadcasting of two shapes; throws naming the op and both shapes.</summary>
     public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {

@@ -26,4 +26,16 @@ public static class TensorShape
     /// shapes and the first dim that disagrees.
     /// </summary>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Shapes.Broadcast("Broadcast", a, b);
+
+    /// <summary>
+    /// Whether a tensor of <paramref name="shape"/> broadcasts to <paramref name="target"/> without changing it (as
+    /// <c>Expand</c> requires): no more dims than the target, and each dim, aligned at the trailing end, 1 or the
+    /// target's. [1, 4] and [4] broadcast to [3, 4]; [3, 4] does not broadcast to [4].
+    /// </summary>
+    public static bool BroadcastsTo(IReadOnlyList<int> shape, IReadOnlyList<int> target)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Shapes.BroadcastsTo([.. shape], [.. target]);
+    }
 }

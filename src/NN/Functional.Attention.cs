@@ -49,7 +49,7 @@ public static partial class Functional
         if (query.NumElements == 0 || key.NumElements == 0 || value.NumElements == 0) return false;
         if (attnMask is null) return true;
         int[] scores = [.. query.Shape.Take(rank - 1), key.Shape[^2]];
-        return !attnMask.RequiresGrad && BroadcastsTo(attnMask.Shape, scores);
+        return !attnMask.RequiresGrad && TensorShape.BroadcastsTo(attnMask.Shape, scores);
     }
 
     /// <summary>
@@ -116,22 +116,13 @@ public static partial class Functional
         var mask = CombineMasks(attnMask, isCausal ? CausalMask<T>(l, s) : null);
         if (mask is not null)
         {
-            if (!BroadcastsTo(mask.Shape, scores.Shape))
+            if (!TensorShape.BroadcastsTo(mask.Shape, scores.Shape))
                 throw new ArgumentException($"{op}: attention mask of shape {Format(mask)} does not broadcast to the scores' shape [*, L, S] = {Format(scores)}");
             scores = scores + mask;
         }
         var weights = scores.Softmax(-1);
         if (dropoutP > 0) weights = Dropout(weights, dropoutP, training: true, generator!);
         return (weights.MatMul(value), weights);
-    }
-
-    /// <summary>Whether <paramref name="shape"/> broadcasts to <paramref name="target"/> without changing it.</summary>
-    internal static bool BroadcastsTo(IReadOnlyList<int> shape, IReadOnlyList<int> target)
-    {
-        if (shape.Count > target.Count) return false;
-        for (int i = 1; i <= shape.Count; i++)
-            if (shape[^i] != 1 && shape[^i] != target[^i]) return false;
-        return true;
     }
 
     private static string Format<T>(Tensor<T> t) where T : unmanaged, IFloatingPointIeee754<T> => TensorShape.Format(t.Shape);

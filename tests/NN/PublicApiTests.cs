@@ -27,6 +27,11 @@ public class PublicApiTests
         Assert.Equal(1, TensorShape.NumElements([]));
         Assert.Equal([3, 4], TensorShape.Broadcast([3, 1], [4]));
         Assert.Contains("[2, 3] and [4]", Assert.Throws<ArgumentException>(() => TensorShape.Broadcast([2, 3], [4])).Message);
+        // One-way broadcasting (Expand's rule): trailing dims equal or 1, no more dims than the target.
+        Assert.True(TensorShape.BroadcastsTo([1, 4], [3, 4]));
+        Assert.True(TensorShape.BroadcastsTo([4], [2, 3, 4]));
+        Assert.False(TensorShape.BroadcastsTo([3, 4], [4]));
+        Assert.False(TensorShape.BroadcastsTo([2, 4], [3, 4]));
     }
 
     [Fact]

@@ -39,10 +39,7 @@ public sealed partial class Tensor<T>
         Tensor<T>? mask = null;
         if (attnMask is not null)
         {
-            bool broadcasts = attnMask.Rank <= 4;
-            for (int d = 1; broadcasts && d <= attnMask.Rank; d++)
-                broadcasts = attnMask.Dims[^d] == 1 || attnMask.Dims[^d] == scoreShape[^d];
-            if (!broadcasts)
+            if (!Shapes.BroadcastsTo(attnMask.Dims, scoreShape))
                 throw new ArgumentException($"{op}: attention mask of shape {Shapes.Format(attnMask.Dims)} does not broadcast to the scores' shape [N, h, L, L] = {Shapes.Format(scoreShape)}");
             using (Tensor.NoGrad())
                 mask = attnMask.Rank == 2 && attnMask.Dims[0] == g.L && attnMask.Dims[1] == g.L ? attnMask.Contiguous() : attnMask.Expand(scoreShape).Contiguous();

@@ -282,7 +282,7 @@ public sealed class MultiheadAttention<T> : Module<T> where T : unmanaged, IFloa
         int[] full = [n, NumHeads, l, s];
         if (mask.Rank == 3 && mask.Shape[0] == n * NumHeads && mask.Shape[1] == l && mask.Shape[2] == s)
             return mask.Reshape(full);
-        if (mask.Rank == 2 ? mask.Shape[0] == l && mask.Shape[1] == s : mask.Rank == 4 && Functional.BroadcastsTo(mask.Shape, full))
+        if (mask.Rank == 2 ? mask.Shape[0] == l && mask.Shape[1] == s : mask.Rank == 4 && TensorShape.BroadcastsTo(mask.Shape, full))
             return mask;
         string nh = batched ? $"[N·numHeads, L, S] = [{n * NumHeads}, {l}, {s}]" : $"[numHeads, L, S] = [{NumHeads}, {l}, {s}]";
         throw new ArgumentException($"MultiheadAttention: attnMask has shape {Shape(mask)}, expected [L, S] = [{l}, {s}], {nh} or a 4-D shape broadcasting to [N, numHeads, L, S] = {TensorShape.Format(full)}");
