@@ -228,6 +228,10 @@ public static partial class Naive
         return b is null ? y : Zip(y, b, (p, q) => p + q);
     }
 
+    /// <summary>The position-wise feed-forward block: Linear(act(Linear(x, W₁, b₁)), W₂, b₂), act GELU or ReLU.</summary>
+    public static Nd FeedForward(Nd x, Nd w1, Nd? b1, Nd w2, Nd? b2, bool gelu) =>
+        Linear(Map(Linear(x, w1, b1), gelu ? Gelu : v => Math.Max(v, 0)), w2, b2);
+
     /// <summary>Per channel c (dim 1 of x [N, C, *]): y = (x − μ_c)/√(σ²_c + 10⁻⁵)·γ_c + β_c, μ and σ² the mean and
     /// biased variance of the channel's values.</summary>
     public static Nd BatchNorm(Nd x, Nd? gamma = null, Nd? beta = null)

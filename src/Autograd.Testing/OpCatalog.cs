@@ -253,6 +253,7 @@ public static partial class OpCatalog
             .. RecurrentRows<T>(),
             .. SequenceRows<T>(),
             .. AttentionRows<T>(),
+            .. FeedForwardRows<T>(),
         ];
     }
 

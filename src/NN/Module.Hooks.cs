@@ -24,6 +24,10 @@ public abstract partial class Module<T>
         return _hasHooks ? ForwardWithHooks(input) : ForwardCore(input);
     }
 
+    /// <summary>Whether a hook was ever registered on this module (then a layer that fuses it with its neighbours calls it
+    /// through <see cref="Forward"/> instead, so that its hooks run).</summary>
+    internal bool HasHooks => _hasHooks;
+
     /// <summary>
     /// The module's computation, implemented by each module. Call it only through <see cref="Forward"/>, which runs the
     /// hooks around it.

@@ -139,4 +139,25 @@ public class InPlaceGradientTests
         Assert.Contains("Tanh", e.Message);
         Assert.Contains("modified in place", e.Message);
     }
+
+    [Theory]
+    [InlineData(2, "input 2")]
+    [InlineData(3, "input 3")]
+    public void AnOpReadingAllItsInputsChecksEveryOne(int changed, string named)
+    {
+        // FeedForward reads all five of its operands (x, W₁, W₂, b₁, b₂): W₂ by its first-order rule, b₁ when the
+        // pre-activation is recomputed for second order. Changing either in place after the forward fails by name.
+        var x = Tensor.FromArray([0.5, -1.0], [1, 2], requiresGrad: true);
+        var w1 = Tensor.FromArray([1.0, 2.0, -1.0, 0.5], [2, 2], requiresGrad: true);
+        var w2 = Tensor.FromArray([0.3, -0.7], [1, 2], requiresGrad: true);
+        var b1 = Tensor.FromArray([0.1, 0.2], [2], requiresGrad: true);
+        var b2 = Tensor.FromArray([0.4], [1], requiresGrad: true);
+        var y = x.FeedForward(w1, b1, w2, b2).Sum();
+        Tensor<double>[] operands = [x, w1, w2, b1, b2];
+        using (Tensor.NoGrad()) operands[changed].AddInPlace(Tensor.OnesLike(operands[changed]));
+        var e = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("FeedForward", e.Message);
+        Assert.Contains(named, e.Message);
+        Assert.Contains("modified in place", e.Message);
+    }
 }

@@ -317,6 +317,57 @@ public class GemmTests
         Assert.Equal(expected, actual);
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Epilogue_GivesTheBitsOfTheWholeProductFollowedByTheEpilogue(KernelPath path) => OnPath(path, () =>
+    {
+        // Oracle: the product (with a row bias or without) computed on the same path, then the epilogue applied once over
+        // all of C. The driver applies it per block as each completes: after the last of several k-blocks, at edge tiles,
+        // over a product split along k (after its halves are added), and on the small and transposed forms. GELU with its
+        // slope and a scaling by S each change an element differently when applied twice or not at all, so equal bits
+        // mean every element was finished exactly once, complete. One thread or several, float and double.
+        var rng = new Random(59);
+        int threads = Workers.ThreadCount;
+        try
+        {
+            foreach (var (m, n, k) in Shapes.Append((40, 9, 0)))
+                foreach (bool transA in new[] { false, true })
+                    foreach (int t in new[] { 1, Math.Max(2, threads), 3 })
+                    {
+                        Workers.ThreadCount = t;
+                        EpilogueAgrees<float>(rng, path, m, n, k, transA, bias: t == 1);
+                        EpilogueAgrees<double>(rng, path, m, n, k, transA, bias: t != 1);
+                    }
+        }
+        finally
+        {
+            Workers.ThreadCount = threads;
+        }
+    });
+
+    private static void EpilogueAgrees<T>(Random rng, KernelPath path, int m, int n, int k, bool transA, bool bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => T.CreateChecked(rng.NextDouble() - 0.5))];
+        int lda = (transA ? m : k) + 1, ldb = n + 2, ldc = n + 3;
+        T[] a = Values((transA ? k : m) * lda + 1), b = Values(k * ldb + 1), row = Values(n + 1), scale = Values(m * n);
+        foreach (bool gelu in new[] { true, false })
+        {
+            T[] expected = Values(m * ldc), actual = (T[])expected.Clone(), slopeExpected = new T[m * n], slopeActual = new T[m * n];
+            if (bias)
+            {
+                for (int i = 0; i < m; i++) Array.Copy(row, 1, expected, i * ldc, n);
+                MultiplyOn(path, a, 1, lda, transA, b, 1, ldb, false, expected, 0, ldc, m, n, k, accumulate: true);
+            }
+            else MultiplyOn(path, a, 1, lda, transA, b, 1, ldb, false, expected, 0, ldc, m, n, k, accumulate: false);
+            GemmEpilogue<T> Epilogue(T[] slope) => gelu ? new ActivationEpilogue<T>(true, slope, n) : new ScaleEpilogue<T>(scale, n);
+            Epilogue(slopeExpected).Apply(expected, 0, ldc, 0, m, 0, n);
+            Gemm.MultiplyThen(a, 1, lda, transA, b, 1, ldb, false, bias ? row : null, 1, actual, 0, ldc, m, n, k, Epilogue(slopeActual), path);
+            Assert.Equal(expected, actual);
+            Assert.Equal(slopeExpected, slopeActual);
+        }
+    }
+
     [Fact]
     public void RowBias_TooShort_IsRefusedByName()
     {

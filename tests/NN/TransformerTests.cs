@@ -109,6 +109,33 @@ public class TransformerTests
     }
 
     [Fact]
+    public void HooksOnTheFeedForwardLayersStillRun()
+    {
+        // The layer runs linear1 → GELU → linear2 as one FeedForward op only when nothing observes the middle. Oracle: with
+        // a forward hook on linear1 that doubles its output, the layer equals x₁ + linear2(gelu(2·linear1(norm2(x₁)))),
+        // x₁ = x + SA(norm1(x)), written with the submodules (the hook removed); the hook ran once per forward. Removed,
+        // the layer is again the plain composition.
+        var layer = new TransformerEncoderLayer<double>(8, 2, new Generator(12), dimFeedforward: 16, dropout: 0, activation: "gelu",
+            batchFirst: true, normFirst: true);
+        var x = Rand(13, 2, 3, 8);
+        Tensor<double> Expected(double scale)
+        {
+            var sa = layer.SelfAttn.Forward(layer.Norm1.Forward(x), layer.Norm1.Forward(x), layer.Norm1.Forward(x), needWeights: false).Output;
+            var x1 = x + sa;
+            return x1 + layer.Linear2.Forward((layer.Linear1.Forward(layer.Norm2.Forward(x1)) * scale).Gelu());
+        }
+        var plain = Expected(1).ToArray();
+        var doubled = Expected(2).ToArray();
+        int calls = 0;
+        var handle = layer.Linear1.RegisterForwardHook((_, _, output) => { calls++; return output * 2.0; });
+        AttentionReference.Close(doubled, layer.Forward(x).ToArray(), 1e-12);
+        Assert.Equal(1, calls);
+        handle.Dispose();
+        AttentionReference.Close(plain, layer.Forward(x).ToArray(), 1e-12);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public void DropoutIsOffInEvaluation()
     {
         // Oracle: in evaluation every dropout is the identity, so a block with dropout 0.5 equals the same parameters with

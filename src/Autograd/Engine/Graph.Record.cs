@@ -61,12 +61,26 @@ internal static partial class Graph
         Derivative<T>? fused, Accumulate<T>? accumulate, SliceOf<T>? slice = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var versions = Versions(op.Saved, inputs.Length > 0 ? inputs[0] : null, inputs.Length > 1 ? inputs[1] : null, result);
+        if ((op.Saved & Saved.AllInputs) == Saved.AllInputs && inputs.Length > 2)
+        {
+            // Inputs 2 on follow the three slots of the usual pair and the output.
+            bool any = versions is not null;
+            for (int i = 2; i < inputs.Length; i++) any |= inputs[i].Version != 0;
+            if (any)
+            {
+                var all = new int[inputs.Length + 1];
+                versions?.CopyTo(all, 0);
+                for (int i = 2; i < inputs.Length; i++) all[i + 1] = inputs[i].Version;
+                versions = all;
+            }
+        }
         return fused is null && accumulate is null && slice is null && versions is null
             ? new Node<T>(op, inputs, derivative, result)
             : new RichNode<T>(op, inputs, derivative, result, fused, accumulate, null, versions, slice);
     }
 
-    /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null.</summary>
+    /// <summary>The versions of the tensors a rule saves (input 0, input 1, output) when not all are 0, else null; inputs
+    /// 2 on of <see cref="Saved.AllInputs"/> follow in <see cref="Make"/>.</summary>
     private static int[]? Versions<T>(Saved saved, Tensor<T>? a, Tensor<T>? b, Tensor<T> output) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (saved == Saved.None) return null;

@@ -56,6 +56,8 @@ namespace Autograd.Engine
         Inputs = Input0 | Input1,
         /// <summary>The output.</summary>
         Output = 8,
+        /// <summary>Every input, however many (an op of more than two operands whose rule reads them all).</summary>
+        AllInputs = 16 | Inputs,
     }
 
     /// <summary>
@@ -201,9 +203,10 @@ namespace Autograd
         /// <summary>The context of a <see cref="Function{T}"/> node, or null for a built-in op.</summary>
         internal FunctionContext<T>? Context => (this as RichNode<T>)?.FunctionContext;
 
-        /// <summary>The version a saved tensor had when recorded (slot 0 or 1 for inputs, 2 for the output): 0 here,
-        /// the usual case; a node made when one was not 0 keeps them (<see cref="RichNode{T}"/>).</summary>
-        private int SavedVersion(int slot) => (this as RichNode<T>)?.Versions?[slot] ?? 0;
+        /// <summary>The version a saved tensor had when recorded (slot 0 or 1 for inputs, 2 for the output, 3 on for
+        /// inputs 2 on of <see cref="Saved.AllInputs"/>): 0 here, the usual case; a node made when one was not 0 keeps
+        /// them (<see cref="RichNode{T}"/>).</summary>
+        private int SavedVersion(int slot) => (this as RichNode<T>)?.Versions is { } v && slot < v.Length ? v[slot] : 0;
 
         /// <summary>The op's name, e.g. "Mul", or the <see cref="Function{T}"/>'s name.</summary>
         public string Name => Info.Name;
@@ -242,8 +245,8 @@ namespace Autograd
                 if (Context is { } ctx) return ctx.SavedUnchecked;
                 var list = new List<Tensor<T>>();
                 var saved = Info.Saved;
-                for (int i = 0; i < Math.Min(2, InputCount); i++)
-                    if (((int)saved & (1 << i)) != 0) list.Add(Input(i));
+                for (int i = 0; i < InputCount; i++)
+                    if (i < 2 ? ((int)saved & (1 << i)) != 0 : (saved & Saved.AllInputs) == Saved.AllInputs) list.Add(Input(i));
                 if ((saved & Saved.Output) != 0 && Output is not null) list.Add(Output);
                 return new ReadOnlyCollection<Tensor<T>>(list);
             }
@@ -261,6 +264,8 @@ namespace Autograd
             if ((saved & Saved.Input0) != 0 && InputCount > 0) Check(Input(0), SavedVersion(0), "input 0");
             if ((saved & Saved.Input1) != 0 && InputCount > 1) Check(Input(1), SavedVersion(1), "input 1");
             if ((saved & Saved.Output) != 0) Check(Output!, SavedVersion(2), "its output");
+            if ((saved & Saved.AllInputs) == Saved.AllInputs)
+                for (int i = 2; i < InputCount; i++) Check(Input(i), SavedVersion(i + 1), $"input {i}");
         }
 
         internal void Check(Tensor<T> tensor, int version, string what)

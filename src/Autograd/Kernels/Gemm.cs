@@ -80,13 +80,34 @@ public static class Gemm
         int m, int n, int k, KernelPath path = KernelPath.Auto)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(bias);
+        MultiplyThen(a, aOffset, lda, transA, b, bOffset, ldb, transB, bias, biasOffset, c, cOffset, ldc, m, n, k, null, path);
+    }
+
+    /// <summary>
+    /// C = op(A)·op(B) (+ 1·bᵀ when <paramref name="bias"/> is given, as <see cref="MultiplyPlusRow{T}"/>), then
+    /// <paramref name="epilogue"/> on every element of C: the blocked kernels run it on each block of C as soon as the
+    /// block is complete, while it is in cache, instead of in a pass over all of C afterwards. The same bits as the
+    /// product followed by the epilogue over C. An explicit <paramref name="path"/> runs even where this CPU lacks it
+    /// (tests).
+    /// </summary>
+    internal static void MultiplyThen<T>(
+        T[] a, int aOffset, int lda, bool transA,
+        T[] b, int bOffset, int ldb, bool transB,
+        T[]? bias, int biasOffset,
+        T[] c, int cOffset, int ldc,
+        int m, int n, int k, GemmEpilogue<T>? epilogue, KernelPath path = KernelPath.Auto)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         var g = new GemmProblem<T>(a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, m, n, k, false)
         {
             RowBias = bias,
             RowBiasOffset = biasOffset,
+            Epilogue = epilogue,
         };
-        Validate(g, nameof(MultiplyPlusRow));
-        CheckOperand(nameof(MultiplyPlusRow), "bias", bias, biasOffset, Math.Max(n, 1), 1, n);
+        string op = bias is null ? nameof(MultiplyThen) : nameof(MultiplyPlusRow);
+        Validate(g, op);
+        if (bias is not null) CheckOperand(op, "bias", bias, biasOffset, Math.Max(n, 1), 1, n);
         Run(g, path == KernelPath.Auto ? KernelPaths.Best : path, Workers.ThreadCount);
     }
 
@@ -256,6 +277,13 @@ public static class Gemm
     {
         if (g.M == 0 || g.N == 0)
             return;
+        if (g.Epilogue is { } epilogue && (g.K == 0 || !UsesDriver(g)))
+        {
+            // Only the blocked driver finishes C block by block; elsewhere the epilogue takes all of C afterwards.
+            Run(g with { Epilogue = null }, path, maxThreads);
+            epilogue.Apply(g.C, g.COffset, g.Ldc, 0, g.M, 0, g.N);
+            return;
+        }
         if (g.RowBias is { } bias && (g.K == 0 || !UsesDriver(g)))
         {
             // Only the blocked driver writes the bias tile by tile; elsewhere it goes into C first.

@@ -31,6 +31,9 @@ internal readonly record struct GemmProblem<T>(
 
     /// <summary>Where this product's k starts in <see cref="PackedB"/> (the second half of a split product).</summary>
     public int PackedDepthOffset { get; init; }
+
+    /// <summary>Elementwise work applied to each finished block of C while it is in cache, or null.</summary>
+    public GemmEpilogue<T>? Epilogue { get; init; }
 }
 
 /// <summary>
@@ -132,7 +135,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static void RunDepthHalves(GemmProblem<T> g, int maxThreads)
     {
         int kc = Depth(g), blocks = (g.K + kc - 1) / kc, first = (blocks + 1) / 2 * kc;
-        var head = g with { K = first, KBlock = kc };
+        var head = g with { K = first, KBlock = kc, Epilogue = null };
         T[] part = Scratch.Rent<T>(g.M * g.N);
         var tail = g with
         {
@@ -146,6 +149,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             Ldc = g.N,
             Accumulate = false,
             RowBias = null,
+            Epilogue = null,
         };
         try
         {
@@ -163,6 +167,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                 var row = g.C.AsSpan(g.COffset + i * g.Ldc, g.N);
                 TensorPrimitives.Add(row, part.AsSpan(i * g.N, g.N), row);
             }
+            g.Epilogue?.Apply(g.C, g.COffset, g.Ldc, 0, g.M, 0, g.N); // (the sum is complete only now)
         }
         finally
         {
@@ -235,6 +240,8 @@ internal static unsafe class GemmDriver<T, TKernel>
                                         EdgeTile(kc, aPanel, rs, cs, bPanel, cTile, ldc, rows, cols, addC, edge);
                                 }
                             }
+                            // The block [ic, +mc) × [jc, +nc) is complete after its last k-block, and still in L2.
+                            if (pc + kc == g.K) g.Epilogue?.Apply(g.C, g.COffset, g.Ldc, ic, mc, jc, nc);
                         }
                     }
                 }

@@ -14,8 +14,10 @@ public sealed partial class Tensor<T>
     private static readonly OpInfo SoftplusOp = new("Softplus", Saved.Input0, "∂softplus(x)/∂x = σ(βx), 1 where βx > threshold");
 
     /// <summary>Rectified linear unit max(x, 0). d/dx = 1 for x &gt; 0, else 0.</summary>
-    public Tensor<T> Relu() => MapMasked(ReluOp, new ClampKernel<T>(T.Zero, T.PositiveInfinity),
-        new RangeMask<T>(T.Zero, T.PositiveInfinity, false, T.One, T.Zero));
+    public Tensor<T> Relu() => MapMasked(ReluOp, new ClampKernel<T>(T.Zero, T.PositiveInfinity), ReluMask);
+
+    /// <summary>ReLU's slope as a mask of x: 1 where x &gt; 0, else 0.</summary>
+    private static readonly RangeMask<T> ReluMask = new(T.Zero, T.PositiveInfinity, false, T.One, T.Zero);
 
     /// <summary>Leaky ReLU: x for x &gt; 0, slope·x otherwise. d/dx = 1 or slope.</summary>
     public Tensor<T> LeakyRelu(T negativeSlope)

@@ -80,18 +80,8 @@ public sealed partial class Tensor<T>
         if (b is not null && !multiply) Gemm.FillRows(b, bOffset, y, 0, outFeatures, rows, outFeatures);
         if (multiply)
         {
-            // x as a [rows, in] matrix: a 2-D operand may be read transposed or row-strided; other ranks must be contiguous.
-            var x = this;
-            bool transX = false;
-            int ldx = inFeatures;
-            if (Rank == 2 ? !MatrixLayout(x, out transX, out ldx) : !x.IsContiguous)
-            {
-                x = ContiguousCopy();
-                transX = false;
-                ldx = inFeatures;
-            }
-            var w = weight;
-            if (!MatrixLayout(w, out bool transW, out int ldw)) { w = w.ContiguousCopy(); MatrixLayout(w, out transW, out ldw); }
+            var (x, transX, ldx) = RowsOperand(this, inFeatures);
+            var (w, transW, ldw) = GemmOperand(weight);
             // op(B) = Wᵀ [in, out]: W stored row-major is read transposed; a transposed view of W is already Wᵀ.
             if (b is null)
                 Gemm.Multiply(x.Storage, x.Offset, ldx, transX, w.Storage, w.Offset, ldw, !transW,
@@ -135,8 +125,8 @@ public sealed partial class Tensor<T>
     {
         int m = a.Dims[0], k = a.Dims[1], n = b.Dims[1];
         if (m == 0 || n == 0 || k == 0) return;
-        if (!MatrixLayout(a, out bool transA, out int lda)) { a = a.ContiguousCopy(); MatrixLayout(a, out transA, out lda); }
-        if (!MatrixLayout(b, out bool transB, out int ldb)) { b = b.ContiguousCopy(); MatrixLayout(b, out transB, out ldb); }
+        (a, bool transA, int lda) = GemmOperand(a);
+        (b, bool transB, int ldb) = GemmOperand(b);
         Gemm.Multiply(a.Storage, a.Offset, lda, transA, b.Storage, b.Offset, ldb, transB, c.Storage, c.Offset, n, m, n, k, accumulate: true);
     }
 
@@ -153,8 +143,8 @@ public sealed partial class Tensor<T>
         var c = Buffers.Rent<T>(Shapes.Size(shape), clear: false); // every product below overwrites its block of C
         var result = new Tensor<T>(c, shape);
         if (c.Length == 0) return result;
-        if (!MatrixLayout(a, out bool transA, out int lda)) { a = a.ContiguousCopy(); MatrixLayout(a, out transA, out lda); }
-        if (!MatrixLayout(b, out bool transB, out int ldb)) { b = b.ContiguousCopy(); MatrixLayout(b, out transB, out ldb); }
+        (a, bool transA, int lda) = GemmOperand(a);
+        (b, bool transB, int ldb) = GemmOperand(b);
         var aBatch = Shapes.BroadcastStrides(a.Dims.AsSpan(0, a.Rank - 2), a.Strides.AsSpan(0, a.Rank - 2), batch);
         var bBatch = Shapes.BroadcastStrides(b.Dims.AsSpan(0, b.Rank - 2), b.Strides.AsSpan(0, b.Rank - 2), batch);
         int count = Shapes.Size(batch);
@@ -197,6 +187,23 @@ public sealed partial class Tensor<T>
     /// <summary>True when the last two dims are a row-major matrix read transposed (its MT is contiguous).</summary>
     private static bool IsTransposedView(Tensor<T> t) =>
         !t.IsContiguous && t.Dims[^2] > 1 && t.Dims[^1] > 1 && t.Strides[^2] == 1 && t.Strides[^1] == t.Dims[^2];
+
+    /// <summary>The last two dims of <paramref name="t"/> as GEMM reads them (row-major or transposed, with the row
+    /// stride), or of a contiguous copy where their strides fit neither.</summary>
+    private static (Tensor<T> Matrix, bool Transposed, int Ld) GemmOperand(Tensor<T> t)
+    {
+        if (!MatrixLayout(t, out bool transposed, out int ld))
+        {
+            t = t.ContiguousCopy();
+            MatrixLayout(t, out transposed, out ld);
+        }
+        return (t, transposed, ld);
+    }
+
+    /// <summary><paramref name="x"/> [*, features] as a [rows, features] GEMM operand: a 2-D tensor may be read
+    /// transposed or row-strided, other ranks must be contiguous (else copied).</summary>
+    private static (Tensor<T> Matrix, bool Transposed, int Ld) RowsOperand(Tensor<T> x, int features) =>
+        x.Rank == 2 ? GemmOperand(x) : (x.IsContiguous ? x : x.ContiguousCopy(), false, features);
 
     /// <summary>Whether the last two dims can be read directly by GEMM, as a row-major or a transposed matrix.</summary>
     private static bool MatrixLayout(Tensor<T> t, out bool transposed, out int ld)

@@ -138,6 +138,11 @@ public sealed class TransformerEncoderLayer<T> : Module<T> where T : unmanaged, 
 
     private Tensor<T> FeedForwardBlock(Tensor<T> x)
     {
+        // Linear → activation → Linear as one op (Tensor.FeedForward: the activation and its slope on each block of the
+        // products while in cache) when nothing observes the middle: no dropout there and no hooks on the three modules.
+        if (!Linear1.HasHooks && !Linear2.HasHooks && !Dropout.HasHooks && (Dropout.P == 0 || !Dropout.IsTraining))
+            return Dropout2.Forward(x.FeedForward(Linear1.Weight, Linear1.Bias, Linear2.Weight, Linear2.Bias,
+                Activation == "gelu" ? FeedForwardActivation.Gelu : FeedForwardActivation.Relu));
         var h = Linear1.Forward(x);
         h = Activation == "gelu" ? h.Gelu() : h.Relu();
         return Dropout2.Forward(Linear2.Forward(Dropout.Forward(h)));
