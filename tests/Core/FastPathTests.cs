@@ -90,6 +90,16 @@ public class FastPathTests
             Assert.Equal(want, cols[j], 1e-2);
         }
         Assert.Equal(cols, m.Sum(0).ToArray());
+        // A tall narrow slab (a bias gradient's shape) is summed in row chunks whose partials are added in order.
+        var tall = T(9, 4099, 130);
+        var tallCols = tall.Sum(0).ToArray();
+        var ts = tall.ToArray();
+        for (int j = 0; j < 130; j++)
+        {
+            double want = 0;
+            for (int i = 0; i < 4099; i++) want += ts[i * 130 + j];
+            Assert.Equal(want, tallCols[j], 1e-2);
+        }
     }
 
     [Fact]

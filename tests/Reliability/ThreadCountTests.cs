@@ -15,6 +15,7 @@ public class ThreadCountTests
         ("sin·tanh + exp, 2¹⁹ + 7 elements", [(1 << 19) + 7], x => x.Sin() * x.Tanh() + (x * 0.1).Exp()),
         ("sigmoid of a strided view", [512, 1031], x => x.Transpose(0, 1).Sigmoid()),
         ("matmul 256 × 256, then sums over each dim", [256, 256], x => x.MatMul(x.Transpose(0, 1)).Sum(0) + x.Sum(1)),
+        ("column sums of a tall narrow slab (row chunks, partials added in order)", [4099, 130], x => x.Sum(0) + x.Sum(0) * x.Sum(0)),
         ("conv 3×3 then max-pool", [16, 8, 32, 32], x => x.Conv2d(Tensor.Randn<double>([8, 8, 3, 3], new Generator(3)), padding: 1).MaxPool2d(2).Gelu()),
     ];
 

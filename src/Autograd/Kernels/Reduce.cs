@@ -31,11 +31,46 @@ internal static class Reduce
             return;
         }
         int blocks = (inner + ColumnBlock - 1) / ColumnBlock;
+        if (blocks < 4 && (long)n * inner >= Chunks.ParallelWork)
+        {
+            SumRowChunks(src, offset, n, inner, dst);
+            return;
+        }
         Chunks.ForItems(blocks, (long)n * ColumnBlock, (b0, b1) =>
         {
             int i0 = b0 * ColumnBlock, i1 = Math.Min(inner, b1 * ColumnBlock);
             SumRows(src, offset, n, inner, i0, i1, dst.AsSpan(i0, i1 - i0));
         });
+    }
+
+    /// <summary>
+    /// A tall slab with few columns (a bias gradient Σ_rows G over [2048, 128]): its column blocks alone would leave
+    /// cores idle, so the rows are cut into chunks of <see cref="Chunks.Grain"/> elements or more, each summed in order
+    /// into its own partial row on any core, and the partials added in chunk order. The chunks depend on the shape
+    /// alone, so the bits do not depend on the thread count.
+    /// </summary>
+    private static void SumRowChunks<T>(T[] src, int offset, int n, int inner, T[] dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rowsPer = Math.Max(1, Chunks.Grain / inner), chunks = (n + rowsPer - 1) / rowsPer;
+        T[] partial = Scratch.Rent<T>(chunks * inner);
+        try
+        {
+            Chunks.ForItems(chunks, (long)rowsPer * inner, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    int j0 = c * rowsPer, rows = Math.Min(n, j0 + rowsPer) - j0;
+                    SumRows(src, offset + j0 * inner, rows, inner, 0, inner, partial.AsSpan(c * inner, inner));
+                }
+            });
+            var acc = dst.AsSpan(0, inner);
+            partial.AsSpan(0, inner).CopyTo(acc);
+            for (int c = 1; c < chunks; c++) TensorPrimitives.Add(acc, partial.AsSpan(c * inner, inner), acc);
+        }
+        finally
+        {
+            Scratch.Return(partial);
+        }
     }
 
     /// <summary>
