@@ -231,4 +231,32 @@ public class LinearOpTests
         Assert.Equal("Linear: input has 0 features, weight expects 3 (input shape [])",
             Assert.Throws<ArgumentException>(() => Tensor.Scalar(1f).Linear(Tensor.Zeros<float>(2, 3))).Message);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FeedForwardHasTheBitsOfTheThreeOpsForward(bool gelu)
+    {
+        // Oracle: x.Linear(W₁, b₁), then Gelu() or Relu(), then .Linear(W₂, b₂): the fused op runs the same products and
+        // the same elementwise arithmetic (the activation per block of the first product), so its output has the same
+        // bits, recorded or not. [300, 40] → 200 → 30 spans several row and column tiles and both threads.
+        var x = Leaf(41, 3, 100, 40);
+        var w1 = Leaf(42, 200, 40);
+        var b1 = Leaf(43, 200);
+        var w2 = Leaf(44, 30, 200);
+        var b2 = Leaf(45, 30);
+        var activation = gelu ? FeedForwardActivation.Gelu : FeedForwardActivation.Relu;
+        Tensor<float> Composite()
+        {
+            var a = x.Linear(w1, b1);
+            return (gelu ? a.Gelu() : a.Relu()).Linear(w2, b2);
+        }
+        var expected = Composite().ToArray();
+        Assert.Equal(expected, x.FeedForward(w1, b1, w2, b2, activation).ToArray());
+        using (Tensor.NoGrad())
+        {
+            Assert.Equal(Composite().ToArray(), x.FeedForward(w1, b1, w2, b2, activation).ToArray());
+            Assert.Equal(expected, x.FeedForward(w1, b1, w2, b2, activation).ToArray());
+        }
+    }
 }
