@@ -21,6 +21,13 @@ internal static class SequenceWorkloads
     /// <summary>Least untimed time before a workload's timed passes (see <see cref="BestPass"/>).</summary>
     private const double WarmUpSeconds = 3;
 
+    /// <summary>Warm-up goes on past <see cref="WarmUpSeconds"/> while a pass still has the runtime compile this many
+    /// methods or more (tiered compilation still at work), up to <see cref="MaxWarmUpSeconds"/>.</summary>
+    private const int SettledCompilations = 5;
+
+    /// <summary>Most untimed time before a workload's timed passes.</summary>
+    private const double MaxWarmUpSeconds = 15;
+
     /// <summary>Runs the workloads named in <paramref name="only"/> (all when null), in the anchor's order.</summary>
     public static void Run(QuickResults r, TextWriter log, IReadOnlyCollection<string>? only = null)
     {
@@ -150,7 +157,10 @@ internal static class SequenceWorkloads
     /// the scalar chain and attention are warmed up: a training step calls hundreds of methods, and the runtime's
     /// tiered compilation takes about three seconds of steps to bring them all to optimised code (the LSTM step ran
     /// 30, 13–14, 10–15, 10–17, 13–16, 11–15 ms/step in its first six passes, then 7–11, in three fresh processes).
-    /// The anchor's libtorch code is compiled ahead of time and needs no such warm-up.</summary>
+    /// The transformer's step takes longer: the runtime's count of compiled methods went 2468, 2544, 2655, 2659 at 2.8,
+    /// 3.7, 4.8 and 5.7 s, then rose by 0–2 a pass; so warm-up lasts until a pass compiles fewer than
+    /// <see cref="SettledCompilations"/> methods. The anchor's libtorch code is compiled ahead of time and needs no such
+    /// warm-up.</summary>
     private static double BestPass(string name, TextWriter log, int steps, Action<int> beforePass, Action<int> step)
     {
         void Pass()
@@ -164,13 +174,17 @@ internal static class SequenceWorkloads
 
         var warm = System.Diagnostics.Stopwatch.StartNew();
         int warmPasses = 0;
+        long compiled;
         do
         {
             beforePass(0);
+            long before = System.Runtime.JitInfo.GetCompiledMethodCount();
             Pass();
+            compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
             warmPasses++;
-        } while (warm.Elapsed.TotalSeconds < WarmUpSeconds);
-        log.WriteLine($"{name}: {warmPasses} warm-up passes ({warm.Elapsed.TotalSeconds:F1} s)");
+        } while (warm.Elapsed.TotalSeconds < WarmUpSeconds
+            || (compiled >= SettledCompilations && warm.Elapsed.TotalSeconds < MaxWarmUpSeconds));
+        log.WriteLine($"{name}: {warmPasses} warm-up passes ({warm.Elapsed.TotalSeconds:F1} s; the last compiled {compiled} methods)");
         double best = double.MaxValue;
         for (int pass = 0; pass < Passes; pass++)
         {
