@@ -276,7 +276,7 @@ internal static partial class ErfCore<T> where T : unmanaged, IFloatingPointIeee
     private static TV Reciprocal<TV, TW>(TV z) where TV : struct where TW : struct, IVectorOps<TV, T>
     {
         var one = TW.Splat(T.One);
-        return TW.Div(one, TW.Max(TW.Abs(z), one));
+        return TW.Div(one, TW.MaxNative(one, TW.Abs(z))); // (NaN kept: it is the second operand)
     }
 
     /// <summary>
@@ -296,10 +296,10 @@ internal static partial class ErfCore<T> where T : unmanaged, IFloatingPointIeee
         return TW.Fma(TW.Mul(l, e), minusC, e);
     }
 
-    /// <summary>x clamped to [−40, 40] (NaN stays NaN).</summary>
+    /// <summary>x clamped to [−40, 40] (NaN stays NaN: x is the second operand of each one-instruction min and max).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Capped<TV, TW>(TV x) where TV : struct where TW : struct, IVectorOps<TV, T> =>
-        TW.Min(TW.Max(x, TW.Splat(-Cap)), TW.Splat(Cap));
+        TW.MinNative(TW.Splat(Cap), TW.MaxNative(TW.Splat(-Cap), x));
 
     /// <summary>
     /// One vector's results from its series, stored at element <paramref name="i"/>: A = the Maclaurin sum at t = z²
