@@ -130,6 +130,28 @@ public class ErfGeluTests
     }
 
     [Fact]
+    public void GeluKeepsNaNAndTheInfinities()
+    {
+        // IEEE: NaN in gives NaN out; gelu(+∞) = +∞·Φ(+∞) = +∞, and the slope Φ(x) + x·φ(x) at +∞ is 1. The kernel clamps
+        // x to [−40, 40] with the hardware's min and max, which return their second operand when either is NaN: x has
+        // to be that operand, or NaN would come out as a number. Float and double, with and without the slope.
+        foreach (bool slope in new[] { false, true })
+        {
+            var f = Tensor.FromArray([float.NaN, float.PositiveInfinity, 3f], [3], requiresGrad: slope).Gelu().ToArray();
+            Assert.True(float.IsNaN(f[0]), $"gelu(NaN) = {f[0]} (slope {slope})");
+            Assert.Equal(float.PositiveInfinity, f[1]);
+            var d = Tensor.FromArray([double.NaN, double.PositiveInfinity], [2], requiresGrad: slope).Gelu().ToArray();
+            Assert.True(double.IsNaN(d[0]), $"gelu(NaN) = {d[0]} (slope {slope})");
+            Assert.Equal(double.PositiveInfinity, d[1]);
+        }
+        var x = Tensor.FromArray([float.NaN, float.PositiveInfinity], [2], requiresGrad: true);
+        x.Gelu().Sum().Backward();
+        Assert.True(float.IsNaN(x.Grad!.ToArray()[0]));
+        Assert.Equal(1f, x.Grad!.ToArray()[1]);
+        Assert.True(float.IsNaN(Tensor.FromArray([float.NaN], [1]).Erf().Item()));
+    }
+
+    [Fact]
     public void GeluGradientIsPhiPlusXTimesPhiDensity()
     {
         var x = Tensor.FromArray([-1.0, 0, 2], [3], requiresGrad: true);
