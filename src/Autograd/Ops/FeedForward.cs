@@ -106,25 +106,22 @@ public sealed partial class Tensor<T>
     /// <summary><paramref name="t"/> [*, n] as a [rows, n] matrix (a view where it can be).</summary>
     private static Tensor<T> Rows(Tensor<T> t, int rows) => t.Rank == 2 ? t : t.Reshape(rows, t.Dims[^1]);
 
-    /// <summary>The first-order rule over the kept h and slope: dA = G·W₂ ⊙ slope, written by one GEMM that scales each block
-    /// as it finishes it, then the four products and the bias sums.</summary>
-    private static Tensor<T>?[] FeedForwardFused(Tensor<T> g, Tensor<T>[] xs, bool hasB1, Tensor<T> h, T[] slope)
+    /// <summary>The operands of a FeedForward node: x, W₁, W₂, then b₁ and b₂ where given.</summary>
+    private static (Tensor<T> X, Tensor<T> W1, Tensor<T> W2, Tensor<T>? B1, Tensor<T>? B2) FeedForwardOperands(Tensor<T>[] xs, bool hasB1) =>
+        (xs[0], xs[1], xs[2], hasB1 ? xs[3] : null, xs.Length > (hasB1 ? 4 : 3) ? xs[^1] : null);
+
+    /// <summary>
+    /// The gradients from dA (the pre-activation's, [rows, hidden]; null when x, W₁ and b₁ need none), G as [rows, out]
+    /// and h = act(a): ∂/∂x = dA·W₁, ∂/∂W₁ = dAᵀ·x, ∂/∂b₁ = Σ_rows dA, ∂/∂W₂ = Gᵀ·h, ∂/∂b₂ = Σ_rows G. Both rules end here.
+    /// </summary>
+    private static Tensor<T>?[] FeedForwardGrads(Tensor<T>[] xs, bool hasB1, Tensor<T> g2, Tensor<T>? da, Tensor<T> h)
     {
-        Tensor<T> x = xs[0], w1 = xs[1], w2 = xs[2];
-        Tensor<T>? b1 = hasB1 ? xs[3] : null, b2 = xs.Length > (hasB1 ? 4 : 3) ? xs[^1] : null;
-        int rows = h.Dims[0], hidden = h.Dims[1];
-        var g2 = Rows(g, rows);
+        var (x, w1, w2, b1, b2) = FeedForwardOperands(xs, hasB1);
         var grads = new Tensor<T>?[xs.Length];
-        if (x.RequiresGrad || w1.RequiresGrad || b1 is { RequiresGrad: true })
+        if (da is not null)
         {
-            var dA = Buffers.Rent<T>(rows * hidden, clear: false);
-            var (gm, transG, ldg) = GemmOperand(g2);
-            var (w, transW, ldw) = GemmOperand(w2);
-            Gemm.MultiplyThen(gm.Storage, gm.Offset, ldg, transG, w.Storage, w.Offset, ldw, transW, null, 0,
-                dA, 0, hidden, rows, hidden, w2.Dims[0], new ScaleEpilogue<T>(slope, hidden));
-            var da = new Tensor<T>(dA, [rows, hidden]);
             if (x.RequiresGrad) grads[0] = x.Rank == 2 ? da.MatMul(w1) : da.MatMul(w1).Reshape(x.Dims);
-            if (w1.RequiresGrad) grads[1] = da.MT.MatMul(Rows(x, rows));
+            if (w1.RequiresGrad) grads[1] = da.MT.MatMul(Rows(x, g2.Dims[0]));
             if (b1 is { RequiresGrad: true }) grads[3] = da.Sum(0);
         }
         if (w2.RequiresGrad) grads[2] = g2.MT.MatMul(h);
@@ -132,25 +129,37 @@ public sealed partial class Tensor<T>
         return grads;
     }
 
+    /// <summary>The first-order rule over the kept h and slope: dA = G·W₂ ⊙ slope, written by one GEMM that scales each block
+    /// as it finishes it, then the four products and the bias sums.</summary>
+    private static Tensor<T>?[] FeedForwardFused(Tensor<T> g, Tensor<T>[] xs, bool hasB1, Tensor<T> h, T[] slope)
+    {
+        var (x, w1, w2, b1, _) = FeedForwardOperands(xs, hasB1);
+        int rows = h.Dims[0], hidden = h.Dims[1];
+        var g2 = Rows(g, rows);
+        Tensor<T>? da = null;
+        if (x.RequiresGrad || w1.RequiresGrad || b1 is { RequiresGrad: true })
+        {
+            var dA = Buffers.Rent<T>(rows * hidden, clear: false);
+            var (gm, transG, ldg) = GemmOperand(g2);
+            var (w, transW, ldw) = GemmOperand(w2);
+            Gemm.MultiplyThen(gm.Storage, gm.Offset, ldg, transG, w.Storage, w.Offset, ldw, transW, null, 0,
+                dA, 0, hidden, rows, hidden, w2.Dims[0], new ScaleEpilogue<T>(slope, hidden));
+            da = new Tensor<T>(dA, [rows, hidden]);
+        }
+        return FeedForwardGrads(xs, hasB1, g2, da, h);
+    }
+
     /// <summary>The rule in differentiable ops: a = x·W₁ᵀ + b₁ and h = act(a) recomputed from the inputs, then the chain
     /// rule through the second Linear, the activation (its own rule) and the first.</summary>
     private static Tensor<T>?[] FeedForwardComposite(Tensor<T> g, Tensor<T>[] xs, bool hasB1, bool gelu)
     {
-        Tensor<T> x = xs[0], w1 = xs[1], w2 = xs[2];
-        Tensor<T>? b1 = hasB1 ? xs[3] : null, b2 = xs.Length > (hasB1 ? 4 : 3) ? xs[^1] : null;
+        var (x, w1, w2, b1, _) = FeedForwardOperands(xs, hasB1);
         int rows = Shapes.Size(x.Dims.AsSpan(0, x.Rank - 1));
-        var x2 = Rows(x, rows);
         var g2 = Rows(g, rows);
-        var a = x2.Linear(w1, b1);
+        var a = Rows(x, rows).Linear(w1, b1);
         var h = gelu ? a.Gelu() : a.Relu();
         var gh = g2.MatMul(w2);
         var da = gelu ? GeluRule(gh, h, [a])[0]! : gh.MaskedBy(a, ReluMask);
-        var grads = new Tensor<T>?[xs.Length];
-        if (x.RequiresGrad) grads[0] = x.Rank == 2 ? da.MatMul(w1) : da.MatMul(w1).Reshape(x.Dims);
-        if (w1.RequiresGrad) grads[1] = da.MT.MatMul(x2);
-        if (w2.RequiresGrad) grads[2] = g2.MT.MatMul(h);
-        if (b1 is { RequiresGrad: true }) grads[3] = da.Sum(0);
-        if (b2 is { RequiresGrad: true }) grads[^1] = g2.Sum(0);
-        return grads;
+        return FeedForwardGrads(xs, hasB1, g2, da, h);
     }
 }
