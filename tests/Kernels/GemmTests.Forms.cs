@@ -37,10 +37,9 @@ public partial class GemmTests
     private static void RowBiasAgrees<T>(Random rng, KernelPath path, int m, int n, int k, bool transA, bool transB)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => T.CreateChecked(rng.NextDouble() - 0.5))];
         int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
-        T[] a = Values((transA ? k : m) * lda + 1), b = Values((transB ? n : k) * ldb + 1), bias = Values(n + 2);
-        T[] expected = Values(m * ldc), actual = (T[])expected.Clone();
+        T[] a = RandomArray<T>((transA ? k : m) * lda + 1, rng), b = RandomArray<T>((transB ? n : k) * ldb + 1, rng), bias = RandomArray<T>(n + 2, rng);
+        T[] expected = RandomArray<T>(m * ldc, rng), actual = (T[])expected.Clone();
         for (int i = 0; i < m; i++) Array.Copy(bias, 2, expected, i * ldc, n);
         MultiplyOn(path, a, 1, lda, transA, b, 1, ldb, transB, expected, 0, ldc, m, n, k, accumulate: true);
         Gemm.MultiplyPlusRow(a, 1, lda, transA, b, 1, ldb, transB, bias, 2, actual, 0, ldc, m, n, k, path);
@@ -78,12 +77,11 @@ public partial class GemmTests
     private static void EpilogueAgrees<T>(Random rng, KernelPath path, int m, int n, int k, bool transA, bool bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => T.CreateChecked(rng.NextDouble() - 0.5))];
         int lda = (transA ? m : k) + 1, ldb = n + 2, ldc = n + 3;
-        T[] a = Values((transA ? k : m) * lda + 1), b = Values(k * ldb + 1), row = Values(n + 1), scale = Values(m * n);
+        T[] a = RandomArray<T>((transA ? k : m) * lda + 1, rng), b = RandomArray<T>(k * ldb + 1, rng), row = RandomArray<T>(n + 1, rng), scale = RandomArray<T>(m * n, rng);
         foreach (bool gelu in new[] { true, false })
         {
-            T[] expected = Values(m * ldc), actual = (T[])expected.Clone(), slopeExpected = new T[m * n], slopeActual = new T[m * n];
+            T[] expected = RandomArray<T>(m * ldc, rng), actual = (T[])expected.Clone(), slopeExpected = new T[m * n], slopeActual = new T[m * n];
             if (bias)
             {
                 for (int i = 0; i < m; i++) Array.Copy(row, 1, expected, i * ldc, n);
@@ -125,9 +123,8 @@ public partial class GemmTests
     private static void PackedAgrees<T>(Random rng, KernelPath path, int m, int n, int k, bool transB)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => T.CreateChecked(rng.NextDouble() - 0.5))];
         int lda = k + 2, ldb = (transB ? k : n) + 1, ldc = n + 3;
-        T[] a = Values(m * lda), b = Values((transB ? n : k) * ldb + 1), start = Values(m * ldc);
+        T[] a = RandomArray<T>(m * lda, rng), b = RandomArray<T>((transB ? n : k) * ldb + 1, rng), start = RandomArray<T>(m * ldc, rng);
         var packed = Gemm.PackB(b, 1, ldb, transB, k, n, path);
         foreach (bool accumulate in new[] { false, true })
             foreach (bool oneThread in new[] { false, true })
