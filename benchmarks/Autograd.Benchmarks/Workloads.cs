@@ -50,14 +50,15 @@ internal static class Workloads
         [.. Enumerable.Range(0, labels.Length / batch).Select(b => labels.AsSpan(b * batch, batch).ToArray())];
 
     /// <summary>
-    /// One training step: zero the gradients in place, forward, cross-entropy, backward, Adam update, inside a
-    /// <see cref="Tensor.Scope"/> so the step's buffers are recycled (as the anchor's NewDisposeScope frees its tensors).
+    /// One training step: clear the gradients to null (as the anchor's zero_grad(); ZeroGrad takes the engine's gradient
+    /// buffers back for the backward, so nothing is reallocated), forward, cross-entropy, backward, Adam update, inside
+    /// a <see cref="Tensor.Scope"/> so the step's buffers are recycled (as the anchor's NewDisposeScope frees its tensors).
     /// Returns the loss.
     /// </summary>
     public static float TrainStep(Module<float> model, Adam<float> optimizer, Tensor<float> inputs, int[] labels)
     {
         using var scope = Tensor.Scope();
-        optimizer.ZeroGrad(setToNull: false);
+        optimizer.ZeroGrad();
         var loss = Losses.CrossEntropy(model.Forward(inputs), labels);
         loss.Backward();
         optimizer.Step();

@@ -142,8 +142,47 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Size of one dimension (negative dims count from the end).</summary>
     public int Size(int dim) => Dims[Shapes.NormalizeDim("Size", dim, Dims.Length)];
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Backward()"/>; null until then.</summary>
-    public Tensor<T>? Grad { get; set; }
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward()"/>; null until then. Setting it to null
+    /// drops the reference (a tensor read from it stays usable); <see cref="ZeroGrad"/> also hands the engine's buffer
+    /// back for the next backward.</summary>
+    public Tensor<T>? Grad
+    {
+        get => _grad;
+        set
+        {
+            // A gradient assigned by hand may be held elsewhere (another leaf's .Grad, say): never release it.
+            if (value?._store is { EngineGrad: true } store) store.EngineGrad = false;
+            _grad = value;
+        }
+    }
+
+    private Tensor<T>? _grad;
+
+    /// <summary>The array of this leaf's last engine-written gradient, taken back by <see cref="ZeroGrad"/>: the next
+    /// backward writes this leaf's gradient into it instead of a fresh array (see <see cref="AdoptGrad"/>).</summary>
+    private T[]? _spareGrad;
+
+    /// <summary>Makes <paramref name="grad"/>, a gradient the engine made and nothing else holds, this leaf's .Grad and
+    /// marks its storage releasable by <see cref="ZeroGrad"/>. It is kept past the scope it was made in; when its array
+    /// was rented from that scope's pool, the spare array from the last ZeroGrad goes to the pool in its place, so a
+    /// training step that clears gradients to null allocates none.</summary>
+    internal void AdoptGrad(Tensor<T> grad)
+    {
+        var store = grad.Keep().Store;
+        var spare = TakeSpareGrad(grad.NumElements);
+        if (spare is not null && store.Pooled) ExactPool<T>.Instance.Return(spare);
+        store.EngineGrad = true;
+        _grad = grad;
+    }
+
+    /// <summary>The spare array from the last <see cref="ZeroGrad"/> when it has <paramref name="length"/> elements
+    /// (else null); the leaf no longer holds it.</summary>
+    internal T[]? TakeSpareGrad(int length)
+    {
+        var spare = _spareGrad;
+        _spareGrad = null;
+        return spare?.Length == length ? spare : null;
+    }
 
     /// <summary>Whether operations on this tensor are recorded for differentiation.
     /// Settable on leaves only; results of recorded ops require grad automatically.</summary>
@@ -237,8 +276,21 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
 
 
-    /// <summary>Sets <see cref="Grad"/> to null.</summary>
-    public void ZeroGrad() => Grad = null;
+    /// <summary>
+    /// Sets <see cref="Grad"/> to null, as PyTorch's <c>zero_grad()</c> does, and takes back the gradient's buffer when the
+    /// engine wrote it (not a tensor assigned to .Grad by hand, nor one recorded under createGraph): the next backward
+    /// writes this leaf's gradient there instead of into a fresh array, so a training loop that clears gradients every step
+    /// stops allocating them (on the .NET heap each would be a large object, collected only with generation 2). The old
+    /// gradient, and any view of it, can no longer be read after this: reading it throws. Clone() it first to keep it.
+    /// </summary>
+    public void ZeroGrad()
+    {
+        var grad = _grad;
+        _grad = null;
+        if (grad is null || grad.GradFn is not null || grad._store is not { EngineGrad: true, IsAlive: true } store) return;
+        _spareGrad = store.ArrayUnchecked;
+        store.Release();
+    }
 
     /// <summary>Back-propagates from this one-element tensor: accumulates d(this)/d(leaf) into every leaf's <see cref="Grad"/>, then frees the graph.</summary>
     public void Backward() => Graph.Backward(this, null, false, false);

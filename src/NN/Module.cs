@@ -138,10 +138,12 @@ public abstract partial class Module<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Evaluation mode for this module and all descendants: same as <c>Train(false)</c>.</summary>
     public Module<T> Eval() => Train(false);
 
-    /// <summary>Clears <see cref="Tensor{T}.Grad"/> of every parameter.</summary>
+    /// <summary>Clears <see cref="Tensor{T}.Grad"/> of every parameter to null (<see cref="Tensor{T}.ZeroGrad"/>: the
+    /// engine's gradient buffers are taken back for the next backward, so a gradient read before this can no longer be
+    /// read; Clone() it to keep it).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.ZeroGrad();
     }
 
     /// <summary>Stops training this module's parameters (and its descendants'): sets their RequiresGrad to false. They stay

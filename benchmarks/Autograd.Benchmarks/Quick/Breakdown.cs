@@ -45,9 +45,9 @@ internal static class Breakdown
             var sum = new double[4];
             for (int b = 0; b < steps; b++)
             {
-                // As Workloads.TrainStep runs a step: in a scope, gradients zeroed in place (not dropped and reallocated).
+                // As Workloads.TrainStep runs a step: in a scope, gradients cleared to null (their buffers taken back).
                 using var scope = Tensor.Scope();
-                optimizer.ZeroGrad(setToNull: false);
+                optimizer.ZeroGrad();
                 Tensor<float> logits = null!, loss = null!;
                 int batch = b % trainer.Batches;
                 Run(0, () => logits = model.Forward(trainer.Inputs(batch)));

@@ -113,12 +113,13 @@ public sealed class TensorScope : IDisposable
     /// <summary>
     /// Ties a tensor storage to the pooled array it wraps, so that the end of this scope marks it returned. The array
     /// is looked for among the last arrays rented on this thread's current scope (ops wrap their result right after
-    /// renting it); an array not found there was not rented from this scope and is left alone.
+    /// renting it); an array not found there was not rented from this scope and is left alone. Returns whether it was
+    /// found (the array came from the pool and goes back to it at the scope's end unless kept).
     /// </summary>
-    internal static void Bind(Array array, IReturnable storage)
+    internal static bool Bind(Array array, IReturnable storage)
     {
         var scope = t_current;
-        if (scope is null) return;
+        if (scope is null) return false;
         var owned = scope._owned;
         for (int i = owned.Count - 1, stop = Math.Max(0, owned.Count - BindWindow); i >= stop; i--)
         {
@@ -129,8 +130,9 @@ public sealed class TensorScope : IDisposable
                 entry.Storage = storage;
                 owned[i] = entry;
             }
-            return;
+            return true;
         }
+        return false;
     }
 
     /// <summary>Stops the scopes on this thread from recycling <paramref name="array"/>.</summary>

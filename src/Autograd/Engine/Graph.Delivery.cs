@@ -169,7 +169,7 @@ internal static partial class Graph
     private static void AdoptLeaf<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t.Hooks is { } h && h.Visit == pass.Stamp) Deliver(t, g, pass);
-        else t.Grad = g.Keep();
+        else t.AdoptGrad(g);
     }
 
     /// <summary>Adds <paramref name="g"/> into <paramref name="t"/>.Grad: a fresh copy the first time (a gradient outlives
@@ -179,7 +179,12 @@ internal static partial class Graph
         if (createGraph || (t.Grad is not null && (t.Grad.GradFn is not null || !t.Grad.IsContiguous)))
             t.Grad = (t.Grad is null ? g : t.Grad + g).Keep();
         else if (t.Grad is null)
-            t.Grad = new Tensor<T>(g.ToArray(), (int[])t.Dims.Clone());
+        {
+            // Into the array the last ZeroGrad took back, if it has the size, else a fresh one.
+            var copy = t.TakeSpareGrad(g.NumElements) ?? GC.AllocateUninitializedArray<T>(g.NumElements);
+            Kernels.Strided.CopyTo<T>(g.Storage, g.Layout, copy);
+            t.AdoptGrad(new Tensor<T>(copy, (int[])t.Dims.Clone()));
+        }
         else
         {
             Kernels.Strided.AddInto<T>(g.Storage, g.Layout, t.Grad.Storage, t.Grad.Offset, t.Grad.NumElements);

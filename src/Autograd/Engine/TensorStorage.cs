@@ -3,12 +3,15 @@ namespace Autograd.Engine;
 /// <summary>
 /// The memory behind a tensor and every view of it: the element array, a version counter that every in-place change
 /// bumps (so a backward that reads a saved tensor can tell it was modified), and, for pooled storage, the scope whose
-/// end returned the array to the pool (after which every read throws instead of seeing another tensor's data).
+/// end returned the array to the pool (after which every read throws instead of seeing another tensor's data). A leaf's
+/// gradient that the engine wrote is marked <see cref="EngineGrad"/>: ZeroGrad hands its array back for the next
+/// backward (<see cref="Release"/>), after which reads throw the same way.
 /// </summary>
 internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
 {
     private T[]? _array;
     private TensorScope? _returnedBy;
+    private bool _releasedByZeroGrad;
 
     /// <summary>Storage over <paramref name="array"/> at <paramref name="version"/>; a pooled array rented from the
     /// current scope is tied to it, so that the scope's end marks it returned.</summary>
@@ -17,8 +20,12 @@ internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
         _array = array;
         ArrayUnchecked = array;
         Version = version;
-        if (array.Length >= Buffers.MinPooled) TensorScope.Bind(array, this);
+        if (array.Length >= Buffers.MinPooled) Pooled = TensorScope.Bind(array, this);
     }
+
+    /// <summary>True when the array was rented from the current scope's pool as this storage was made (so the pool
+    /// counts on getting it back).</summary>
+    public bool Pooled { get; }
 
     /// <summary>The array even after it was returned (to keep a reference in a view; never read through it).</summary>
     public T[] ArrayUnchecked { get; private init; } = [];
@@ -32,6 +39,11 @@ internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
     /// <summary>True while the elements may be read.</summary>
     public bool IsAlive => _array is not null;
 
+    /// <summary>True while this storage is a leaf's gradient as the engine wrote it, held by nothing the engine did not
+    /// make (the leaf's .Grad and views of it): set when the engine gives a leaf its first gradient, cleared when the
+    /// gradient is assigned to a .Grad by hand. Only such a storage may be released by ZeroGrad.</summary>
+    public bool EngineGrad;
+
     /// <summary>Called by the owning scope when it hands the array back to the pool.</summary>
     public void Return(TensorScope scope)
     {
@@ -39,7 +51,19 @@ internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
         _returnedBy = scope;
     }
 
-    private InvalidOperationException Returned() => new(
-        $"Tensor: its storage was created inside {_returnedBy?.Describe() ?? "a TensorScope"} and went back to the buffer pool when that " +
-        "scope ended, so the tensor can no longer be read or used. Call Keep() on it inside the scope (or copy it with Clone()) to use it afterwards.");
+    /// <summary>Called by ZeroGrad when it takes back the array of an engine-written gradient for the next backward:
+    /// every tensor over this storage can no longer be read.</summary>
+    public void Release()
+    {
+        _array = null;
+        _releasedByZeroGrad = true;
+        EngineGrad = false;
+    }
+
+    private InvalidOperationException Returned() => new(_releasedByZeroGrad
+        ? "Tensor: it is a gradient that ZeroGrad() cleared, and its storage went back to the engine to hold the next backward " +
+          "pass's gradient, so it can no longer be read or used. Clone() a gradient before ZeroGrad() to keep it."
+        : $"Tensor: its storage was created inside {_returnedBy?.Describe() ?? "a TensorScope"} and went back to the buffer pool " +
+          "when that scope ended, so the tensor can no longer be read or used. Call Keep() on it inside the scope (or copy it " +
+          "with Clone()) to use it afterwards.");
 }

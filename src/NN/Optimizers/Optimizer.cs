@@ -102,14 +102,16 @@ public abstract partial class Optimizer<T> : IOptimizer where T : unmanaged, IFl
         _groups.Add(group);
     }
 
-    /// <summary>Clears every parameter's gradient: sets it to null (default, like PyTorch), or fills it with zeros in place.</summary>
+    /// <summary>Clears every parameter's gradient: sets it to null (default, like PyTorch), or fills it with zeros in place.
+    /// Set to null, an engine-written gradient's buffer is taken back for the next backward (<see cref="Tensor{T}.ZeroGrad"/>),
+    /// so the step allocates no new gradients; a gradient read before this can no longer be read (Clone() it to keep it).</summary>
     public void ZeroGrad(bool setToNull)
     {
         foreach (var group in _groups)
             for (int i = 0; i < group.Parameters.Count; i++)
             {
                 var p = group.Parameters[i];
-                if (setToNull) p.Grad = null;
+                if (setToNull) p.ZeroGrad();
                 else if (p.Grad is { IsContiguous: true } g) g.AsSpan().Clear();
                 else if (p.Grad is not null) p.Grad = Tensor.ZerosLike(p);
             }
