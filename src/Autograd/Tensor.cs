@@ -163,14 +163,18 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     private T[]? _spareGrad;
 
     /// <summary>Makes <paramref name="grad"/>, a gradient the engine made and nothing else holds, this leaf's .Grad and
-    /// marks its storage releasable by <see cref="ZeroGrad"/>. It is kept past the scope it was made in; when its array
-    /// was rented from that scope's pool, the spare array from the last ZeroGrad goes to the pool in its place, so a
-    /// training step that clears gradients to null allocates none.</summary>
-    internal void AdoptGrad(Tensor<T> grad)
+    /// marks its storage releasable by <see cref="ZeroGrad"/>. A gradient an op computed (<paramref name="opResult"/>)
+    /// is kept past the scope it was made in; when its array was rented from that scope's pool, the spare array from the
+    /// last ZeroGrad goes to the pool in its place, so a training step that clears gradients to null allocates none. (A
+    /// copy the engine made into the spare or a fresh array belongs to no scope.)</summary>
+    internal void AdoptGrad(Tensor<T> grad, bool opResult)
     {
-        var store = grad.Keep().Store;
-        var spare = TakeSpareGrad(grad.NumElements);
-        if (spare is not null && store.Pooled) ExactPool<T>.Instance.Return(spare);
+        var store = grad.Store;
+        if (opResult)
+        {
+            grad.Keep();
+            if (TakeSpareGrad(grad.NumElements) is { } spare && store.Pooled) ExactPool<T>.Instance.Return(spare);
+        }
         store.EngineGrad = true;
         _grad = grad;
     }

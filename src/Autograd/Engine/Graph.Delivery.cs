@@ -169,7 +169,7 @@ internal static partial class Graph
     private static void AdoptLeaf<T>(Tensor<T> t, Tensor<T> g, Pass<T> pass) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t.Hooks is { } h && h.Visit == pass.Stamp) Deliver(t, g, pass);
-        else t.AdoptGrad(g);
+        else t.AdoptGrad(g, opResult: true);
     }
 
     /// <summary>Adds <paramref name="g"/> into <paramref name="t"/>.Grad: a fresh copy the first time (a gradient outlives
@@ -183,7 +183,7 @@ internal static partial class Graph
             // Into the array the last ZeroGrad took back, if it has the size, else a fresh one.
             var copy = t.TakeSpareGrad(g.NumElements) ?? GC.AllocateUninitializedArray<T>(g.NumElements);
             Kernels.Strided.CopyTo<T>(g.Storage, g.Layout, copy);
-            t.AdoptGrad(new Tensor<T>(copy, (int[])t.Dims.Clone()));
+            t.AdoptGrad(new Tensor<T>(copy, (int[])t.Dims.Clone()), opResult: false);
         }
         else
         {
