@@ -150,8 +150,11 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         get => _grad;
         set
         {
-            // A gradient assigned by hand may be held elsewhere (another leaf's .Grad, say): never release it.
+            // A gradient assigned by hand may be held elsewhere (another leaf's .Grad, say): never release it. Nor keep
+            // a spare array for this leaf any longer: the next backward adds into the assigned gradient, or, when this
+            // is null, into a fresh one.
             if (value?._store is { EngineGrad: true } store) store.EngineGrad = false;
+            _spareGrad = null;
             _grad = value;
         }
     }
@@ -286,6 +289,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
     /// writes this leaf's gradient there instead of into a fresh array, so a training loop that clears gradients every step
     /// stops allocating them (on the .NET heap each would be a large object, collected only with generation 2). The old
     /// gradient, and any view of it, can no longer be read after this: reading it throws. Clone() it first to keep it.
+    /// The leaf holds the buffer until its next gradient; to let the memory go instead, set <see cref="Grad"/> to null.
     /// </summary>
     public void ZeroGrad()
     {

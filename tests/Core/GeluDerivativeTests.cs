@@ -8,6 +8,7 @@ namespace Autograd.Tests.Core;
 /// gelu(x)/x from the forward kernel (within 10⁻¹⁴ relative of a decimal reference, <see cref="ErfGeluTests"/>) and
 /// φ(x) = e^(−x²/2)/√(2π) from Math.Exp with x² split exactly.
 /// </summary>
+[Collection(nameof(ProcessSettings))]
 public class GeluDerivativeTests
 {
     private static double[] Grid(double lo, double hi, int n) => [.. Enumerable.Range(0, n).Select(i => lo + (hi - lo) * i / (n - 1))];

@@ -143,6 +143,13 @@ public class GradRecyclingTests
         (w.Reshape([48]) * c).Sum().Backward();
         Assert.Same(array, w.Grad!.Store.ArrayUnchecked);
         Assert.Equal(c.ToArray(), w.Grad.ToArray());
+
+        // Setting .Grad to null after ZeroGrad lets the taken-back array go: the next gradient is a fresh array.
+        w.ZeroGrad();
+        w.Grad = null;
+        (w.Reshape([48]) * c).Sum().Backward();
+        Assert.NotSame(array, w.Grad!.Store.ArrayUnchecked);
+        Assert.Equal(c.ToArray(), w.Grad.ToArray());
     }
 
     [Fact]

@@ -6,6 +6,7 @@ namespace Autograd.Tests.Core;
 /// LayerNorm's fused backward on inputs large enough to run in several parallel chunks, whose γ and β gradients are
 /// summed per chunk and then in chunk order.
 /// </summary>
+[Collection(nameof(ProcessSettings))]
 public class LayerNormChunkTests
 {
     private static (Tensor<float> X, Tensor<float> Gamma, Tensor<float> Beta, Tensor<float> G) Case()

@@ -97,4 +97,43 @@ public sealed partial class HtmlBrowserTests : IDisposable
         Assert.Equal(Expected(f), cells["step-term-1-accumulated"]);
         Assert.Equal("n2", Highlighted(dom, "current"));
     }
+
+    [ChromiumFact]
+    public void HoveringABoxShowsItsFormulasAndLeavingItHidesThem()
+    {
+        // e = a·b, L = (e + c)·f. The oracle is the engine's own graph view: every input's formula of a node, as
+        // Node.Edges gives it, must be in the box's hover text, and the node's name and op in its first line.
+        var a = Tensor.Scalar(2.0, requiresGrad: true);
+        var b = Tensor.Scalar(-3.0, requiresGrad: true);
+        var c = Tensor.Scalar(10.0, requiresGrad: true);
+        var f = Tensor.Scalar(-2.0, requiresGrad: true);
+        var e = a * b;
+        var loss = (e + c) * f;
+        string file = Path.Combine(_dir, "graph.html");
+        File.WriteAllText(file, loss.ToHtml());
+        using var browser = new DevToolsSession(Path.Combine(_dir, "devtools-profile"));
+        browser.Navigate(new Uri(file).AbsoluteUri);
+        bool TipHidden() => browser.Evaluate("document.getElementById('tooltip').hidden").GetBoolean();
+        string Tip() => browser.Evaluate("document.getElementById('tooltip').textContent").GetString()!;
+        (double X, double Y) Centre(string id)
+        {
+            var r = browser.Evaluate(
+                $"(function () {{ var r = document.getElementById('{id}').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()");
+            return (r[0].GetDouble(), r[1].GetDouble());
+        }
+
+        Assert.True(TipHidden());
+        foreach (var (box, node) in new[] { ("ag-n0", e.GradFn!), ("ag-n2", loss.GradFn!) })
+        {
+            var (x, y) = Centre(box);
+            browser.MoveMouse(x, y);
+            Assert.False(TipHidden(), $"hovering {box} at ({x}, {y}) left the tooltip hidden");
+            string tip = Tip();
+            Assert.Contains(node.Name, tip);
+            Assert.All(node.Edges, edge => Assert.Contains(edge.Formula, tip));
+            // Away from every box (the page's top-left corner, in its header): hidden again.
+            browser.MoveMouse(2, 2);
+            Assert.True(TipHidden(), $"leaving {box} did not hide the tooltip");
+        }
+    }
 }

@@ -3,6 +3,7 @@ using Autograd.Kernels;
 
 namespace Autograd.Tests.Kernels;
 
+[Collection(nameof(ProcessSettings))]
 public partial class GemmTests
 {
     /// <summary>Every explicit kernel path; each test skips nothing silently (see <see cref="Supported"/>).</summary>

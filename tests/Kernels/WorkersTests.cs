@@ -3,6 +3,7 @@ using Xunit;
 
 namespace Autograd.Tests.Kernels;
 
+[Collection(nameof(ProcessSettings))]
 public class WorkersTests
 {
     [Theory]

@@ -7,6 +7,7 @@ namespace Autograd.Tests.Reliability;
 /// (Workers.ThreadCount). The oracle is the one-thread run. Elementwise chunks start at multiples of Chunks.Grain,
 /// which must stay a multiple of every vector width for VectorMap's blocks not to move; the sweep checks that too.
 /// </summary>
+[Collection(nameof(ProcessSettings))]
 public class ThreadCountTests
 {
     /// <summary>Each case: a leaf's values, then the scalar Σ w ⊙ f(x) to differentiate.</summary>

@@ -88,13 +88,16 @@ internal static partial class Graph
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int stamp = Interlocked.Increment(ref s_stamp);
+        // Anomaly mode is per thread: read once for the pass, so another thread's open scope does not send this pass
+        // down the checked path (it allocated a gradient per node of a scalar chain that otherwise allocates none).
+        bool anomaly = Anomaly.IsEnabled;
         // Counted start: every reachable node's consumers are counted first (a pass over the graph). Recorded start: one
         // root, a plain first-order backward: each node's count starts, when the pass first reaches it, at its recorded
         // uses (Node.Uses), an upper bound, so no node can run early; a node whose count never reaches 0 (a consumer
         // unreachable from the root, or freed) stops the pass, which then counts what is left and goes on counted, as it
         // does before a node with a hooked leaf among its inputs (whose consumers must be counted). A chain of scalar ops
         // spent a fifth of its time in the counting pass.
-        bool recorded = roots.Length == 1 && targets is null && !createGraph && Anomaly.Open == 0 && roots[0].GradFn is not null;
+        bool recorded = roots.Length == 1 && targets is null && !createGraph && !anomaly && roots[0].GradFn is not null;
         TensorStack<T> ready;
         TensorStack<T>? waiting = null; // reached nodes with more than one use (only they can be left waiting)
         int stillWaiting = 0;
@@ -160,12 +163,12 @@ internal static partial class Graph
                 bool fresh = false;
                 // An identity rule (a + c, Clone, Contiguous) hands g on as it is: no call, no array of one.
                 if (g is not null && count == 1 && ReferenceEquals(node.Derivative, Tensor<T>.PassThrough)
-                    && node is not RichNode<T> && Anomaly.Open == 0)
+                    && node is not RichNode<T> && !anomaly)
                     passed = g;
                 // An elementwise op's in-place form scales a gradient only the engine holds: no call of the rule, no
                 // new tensor (a chain of scalar ops backpropagates without allocating).
                 else if (owns && count == 1 && node.Info.GradInPlace is GradInPlace<T> inPlace && node is not RichNode<T>
-                    && Anomaly.Open == 0 && g!.IsContiguous && SameShape(g, t))
+                    && !anomaly && g!.IsContiguous && SameShape(g, t))
                 {
                     node.CheckSaved();
                     inPlace(g, t, node.Input(0));
@@ -183,10 +186,10 @@ internal static partial class Graph
                     // The fused first-order form when the backward is not itself recorded; the composite rule otherwise.
                     var rule = !createGraph && rich?.FusedForm is { } fused ? fused : node.Derivative!;
                     fresh = !ReferenceEquals(rule, node.Derivative) && targets is null && node.Info.FreshFusedGradients;
-                    grads = Anomaly.Open == 0 ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
+                    grads = !anomaly ? rule(g, t, ruleInputs) : Anomaly.RunRule(rule, g, t, ruleInputs);
                     if (grads.Length != count)
                         throw new InvalidOperationException($"Backward of '{node.Name}': its rule returned {grads.Length} gradients for {count} inputs");
-                    if (Anomaly.Open != 0) Anomaly.Backward(node, g, grads, ruleInputs);
+                    if (anomaly) Anomaly.Backward(node, g, grads, ruleInputs);
                     scratch.Clear();
                     owns = false;
                 }
