@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 namespace Autograd.Tests.Inspection;
@@ -88,12 +87,14 @@ internal sealed class DevToolsSession : IDisposable
         return result.TryGetProperty("value", out var value) ? value.Clone() : default;
     }
 
-    /// <summary>Opens <paramref name="url"/> and waits until the document and its scripts have loaded.</summary>
+    /// <summary>Opens <paramref name="url"/> and waits until that document (not the one before it, also complete) and its
+    /// scripts have loaded.</summary>
     public void Navigate(string url)
     {
         Send("Page.navigate", new { url });
         var clock = Stopwatch.StartNew();
-        while (Evaluate("document.readyState").GetString() != "complete")
+        string loaded = $"document.readyState === 'complete' && location.href === {JsonSerializer.Serialize(url)}";
+        while (!Evaluate(loaded).GetBoolean())
         {
             if (clock.Elapsed > Timeout) throw new TimeoutException($"{url} did not load within 60 s");
             Thread.Sleep(20);
