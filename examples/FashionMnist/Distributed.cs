@@ -57,7 +57,8 @@ internal static class Distributed
         {
             model.Train();
             sampler.SetEpoch(epoch);
-            var loader = new DataLoader<float>(sampler.Shard(train), localBatch, generator: generator, transforms: augment);
+            var loader = new DataLoader<float>(sampler.Shard(train), localBatch, generator: generator, transforms: augment,
+                reuseBuffers: true);
             double lossSum = 0, correct = 0, seen = 0;
             int steps = 0;
             var communication = ddp.CommunicationTime;
@@ -103,7 +104,7 @@ internal static class Distributed
         var mine = Enumerable.Range(0, test.Count).Where(i => i % world.Size == world.Rank).ToArray();
         double correct = 0;
         using (Tensor.NoGrad())
-            foreach (var batch in new DataLoader<float>(new Subset<float>(test, mine), 1000, transforms: [normalize]))
+            foreach (var batch in new DataLoader<float>(new Subset<float>(test, mine), 1000, transforms: [normalize], reuseBuffers: true))
             {
                 using var scope = Tensor.Scope();
                 correct += Matches(model.Forward(batch.Inputs).ArgmaxIndices(1), batch.Labels());

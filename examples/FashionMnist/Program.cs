@@ -41,9 +41,12 @@ var (train, validation) = Dataset.TrainValidationSplit(all, 1.0 / 12, generator)
 // Fashion-MNIST pixel statistics (mean 0.2860, std 0.3530 over the training set).
 var normalize = new Normalize<float>(0.2860f, 0.3530f);
 ITransform<float>[] augment = options.Model == "cnn" ? [new RandomHorizontalFlip<float>(), normalize] : [normalize];
-var trainLoader = new DataLoader<float>(train, options.BatchSize, shuffle: true, generator: generator, transforms: augment);
-var validationLoader = new DataLoader<float>(validation, 1000, transforms: [normalize]);
-var testLoader = new DataLoader<float>(test, 1000, transforms: [normalize]);
+// Each loop below is done with a batch when it asks for the next, so the loaders assemble every batch in the arrays of
+// the one before it (reuseBuffers) instead of allocating two large arrays per batch.
+var trainLoader = new DataLoader<float>(train, options.BatchSize, shuffle: true, generator: generator, transforms: augment,
+    reuseBuffers: true);
+var validationLoader = new DataLoader<float>(validation, 1000, transforms: [normalize], reuseBuffers: true);
+var testLoader = new DataLoader<float>(test, 1000, transforms: [normalize], reuseBuffers: true);
 
 var model = Models.Create(options.Model, generator);
 var optimizer = new Adam<float>(model.Parameters(), lr: options.LearningRate);

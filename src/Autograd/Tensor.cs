@@ -297,7 +297,8 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
         _grad = null;
         if (grad is null || grad.GradFn is not null || grad._store is not { EngineGrad: true, IsAlive: true } store) return;
         _spareGrad = store.ArrayUnchecked;
-        store.Release();
+        store.Release("Tensor: it is a gradient that ZeroGrad() cleared, and its storage went back to the engine to hold the " +
+            "next backward pass's gradient, so it can no longer be read or used. Clone() a gradient before ZeroGrad() to keep it.");
     }
 
     /// <summary>Back-propagates from this one-element tensor: accumulates d(this)/d(leaf) into every leaf's <see cref="Grad"/>, then frees the graph.</summary>

@@ -5,13 +5,13 @@ namespace Autograd.Engine;
 /// bumps (so a backward that reads a saved tensor can tell it was modified), and, for pooled storage, the scope whose
 /// end returned the array to the pool (after which every read throws instead of seeing another tensor's data). A leaf's
 /// gradient that the engine wrote is marked <see cref="EngineGrad"/>: ZeroGrad hands its array back for the next
-/// backward (<see cref="Release"/>), after which reads throw the same way.
+/// backward (<see cref="Release"/>), after which reads throw the same way; so does a revoked <see cref="TensorLease{T}"/>.
 /// </summary>
 internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
 {
     private T[]? _array;
     private TensorScope? _returnedBy;
-    private bool _releasedByZeroGrad;
+    private string? _releasedBecause;
 
     /// <summary>Storage over <paramref name="array"/> at <paramref name="version"/>; a pooled array rented from the
     /// current scope is tied to it, so that the scope's end marks it returned.</summary>
@@ -51,19 +51,18 @@ internal sealed class TensorStorage<T> : IReturnable where T : unmanaged
         _returnedBy = scope;
     }
 
-    /// <summary>Called by ZeroGrad when it takes back the array of an engine-written gradient for the next backward:
-    /// every tensor over this storage can no longer be read.</summary>
-    public void Release()
+    /// <summary>Called when the array's owner takes it back (ZeroGrad for an engine-written gradient, a
+    /// <see cref="TensorLease{T}"/>'s revocation): every tensor over this storage can no longer be read, and reading
+    /// throws with <paramref name="because"/>.</summary>
+    public void Release(string because)
     {
         _array = null;
-        _releasedByZeroGrad = true;
+        _releasedBecause = because;
         EngineGrad = false;
     }
 
-    private InvalidOperationException Returned() => new(_releasedByZeroGrad
-        ? "Tensor: it is a gradient that ZeroGrad() cleared, and its storage went back to the engine to hold the next backward " +
-          "pass's gradient, so it can no longer be read or used. Clone() a gradient before ZeroGrad() to keep it."
-        : $"Tensor: its storage was created inside {_returnedBy?.Describe() ?? "a TensorScope"} and went back to the buffer pool " +
+    private InvalidOperationException Returned() => new(_releasedBecause
+        ?? $"Tensor: its storage was created inside {_returnedBy?.Describe() ?? "a TensorScope"} and went back to the buffer pool " +
           "when that scope ended, so the tensor can no longer be read or used. Call Keep() on it inside the scope (or copy it " +
           "with Clone()) to use it afterwards.");
 }

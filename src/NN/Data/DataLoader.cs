@@ -15,7 +15,9 @@ public sealed record Batch<T>(Tensor<T> Inputs, Tensor<T> Targets) where T : unm
 
 /// <summary>
 /// Iterates a dataset in mini-batches: optional seeded shuffling (a new order every epoch, reproducible from the
-/// generator), drop-last, and per-sample transforms. Enumerate it once per epoch.
+/// generator), drop-last, and per-sample transforms. Enumerate it once per epoch. Each batch is new arrays, as PyTorch's
+/// loader gives new tensors, unless the loader reuses its buffers (<c>reuseBuffers</c>): then a batch is valid until the
+/// next one is asked for, and reading it afterwards throws.
 /// </summary>
 public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -25,9 +27,15 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
     private GeneratorState? _epochStart;
     private int _batchesDone, _skip;
 
-    /// <summary>Creates a loader. Shuffling and random transforms draw from <paramref name="generator"/> (seed 0 when omitted).</summary>
+    /// <summary>Creates a loader. Shuffling and random transforms draw from <paramref name="generator"/> (seed 0 when omitted).
+    /// With <paramref name="reuseBuffers"/>, each batch is assembled in the arrays of the one before it (cleared first, as
+    /// new arrays are), which that batch's tensors lent (<see cref="TensorLease{T}"/>): once the next batch is asked for,
+    /// the previous one's tensors and their views throw when used (Clone() what you keep). For a training loop that is
+    /// done with a batch when it asks for the next, this spares a large array per batch: on the .NET heap each fresh
+    /// one costs the garbage collector, and on the machine measured page faults (a Fashion-MNIST MLP epoch 1.5–2.0 s
+    /// against 1.0–1.1 with the arrays kept off the large-object heap).</summary>
     public DataLoader(IDataset<T> dataset, int batchSize, bool shuffle = false, Generator? generator = null,
-        bool dropLast = false, IReadOnlyList<ITransform<T>>? transforms = null)
+        bool dropLast = false, IReadOnlyList<ITransform<T>>? transforms = null, bool reuseBuffers = false)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batch size must be positive, got {batchSize}");
         _dataset = dataset;
@@ -36,7 +44,11 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
         DropLast = dropLast;
         _generator = generator ?? new Generator(0);
         _transforms = transforms ?? [];
+        ReuseBuffers = reuseBuffers;
     }
+
+    /// <summary>Whether each batch reuses the arrays of the one before it (whose tensors then throw when used).</summary>
+    public bool ReuseBuffers { get; }
 
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; }
@@ -87,23 +99,56 @@ public sealed class DataLoader<T> : IEnumerable<Batch<T>> where T : unmanaged, I
         if (Shuffle) _generator.Shuffle<int>(order);
         int inputSize = _dataset.InputShape.Aggregate(1, (a, b) => a * b);
         int targetSize = _dataset.TargetShape.Aggregate(1, (a, b) => a * b);
+        T[]? spareInputs = null, spareTargets = null;
+        TensorLease<T>? lentInputs = null, lentTargets = null;
         for (int batch = 0; batch < Count; batch++)
         {
             int start = batch * BatchSize, size = Math.Min(BatchSize, order.Length - start);
-            var inputs = new T[size * inputSize];
-            var targets = new T[size * targetSize];
+            if (lentInputs is not null)
+            {
+                // The previous batch is done with: its tensors stop reading these arrays before they are filled again.
+                spareInputs = lentInputs.Revoke();
+                spareTargets = lentTargets!.Revoke();
+                lentInputs = lentTargets = null;
+            }
+            var inputs = Buffer(ref spareInputs, size * inputSize);
+            var targets = Buffer(ref spareTargets, size * targetSize);
             for (int i = 0; i < size; i++)
             {
                 var input = inputs.AsSpan(i * inputSize, inputSize);
                 _dataset.CopySample(order[start + i], input, targets.AsSpan(i * targetSize, targetSize));
                 foreach (var transform in _transforms) transform.Apply(input, _dataset.InputShape, _generator);
             }
-            if (batch < skip) continue;
+            if (batch < skip)
+            {
+                // Built only to draw what it drew the first time, never handed out: its arrays serve the next batch.
+                (spareInputs, spareTargets) = (inputs, targets);
+                continue;
+            }
             _batchesDone = batch + 1;
-            yield return new Batch<T>(
-                Tensor.Wrap(inputs, [size, .. _dataset.InputShape]),
-                Tensor.Wrap(targets, [size, .. _dataset.TargetShape]));
+            if (!ReuseBuffers)
+            {
+                yield return new Batch<T>(
+                    Tensor.Wrap(inputs, [size, .. _dataset.InputShape]),
+                    Tensor.Wrap(targets, [size, .. _dataset.TargetShape]));
+                continue;
+            }
+            (spareInputs, spareTargets) = (null, null);
+            lentInputs = new TensorLease<T>(inputs, [size, .. _dataset.InputShape], "DataLoader (reuseBuffers)");
+            lentTargets = new TensorLease<T>(targets, [size, .. _dataset.TargetShape], "DataLoader (reuseBuffers)");
+            yield return new Batch<T>(lentInputs.Tensor, lentTargets.Tensor);
         }
+    }
+
+    /// <summary>A zeroed array of <paramref name="length"/>: the spare one cleared when it has that length (a skipped
+    /// batch's, or with <see cref="ReuseBuffers"/> the previous batch's), else a new one.</summary>
+    private static T[] Buffer(ref T[]? spare, int length)
+    {
+        var array = spare;
+        spare = null;
+        if (array?.Length != length) return new T[length];
+        Array.Clear(array);
+        return array;
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
