@@ -161,7 +161,8 @@ public sealed partial class Tensor<T>
         else Kernels.Strided.CopyFrom<T>(source.IsContiguous ? source.Span : source.ToArray(), Storage, Layout);
     }
 
-    /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, with that dim removed.</summary>
+    /// <summary>The slice at <paramref name="index"/> along <paramref name="dim"/>, with that dim removed: a view, as in PyTorch
+    /// (writing into it writes this tensor).</summary>
     public Tensor<T> Select(int dim, int index)
     {
         int d = Shapes.NormalizeDim("Select", dim, Rank);
@@ -171,26 +172,53 @@ public sealed partial class Tensor<T>
         return Narrow(d, index, 1).Squeeze(d);
     }
 
-    /// <summary>Removes dim <paramref name="dim"/>, which must have size 1.</summary>
+    /// <summary>Removes dim <paramref name="dim"/> if it has size 1 (else returns this tensor). Always a view, as in
+    /// PyTorch, also of a strided tensor: <c>t.Select(1, j)</c> is column j of t itself, and writing into it writes t.</summary>
     public Tensor<T> Squeeze(int dim)
     {
         int d = Shapes.NormalizeDim("Squeeze", dim, Rank);
-        if (Dims[d] != 1) return this;
-        var shape = new int[Rank - 1];
-        for (int i = 0, j = 0; i < Rank; i++) if (i != d) shape[j++] = Dims[i];
-        return Reshape(shape);
+        return Dims[d] != 1 ? this : DropDims(i => i == d);
     }
 
-    /// <summary>Removes every size-1 dim.</summary>
-    public Tensor<T> Squeeze() => Reshape([.. Dims.Where(static d => d != 1)]);
+    /// <summary>Removes every size-1 dim. Always a view.</summary>
+    public Tensor<T> Squeeze() => Dims.Contains(1) ? DropDims(i => Dims[i] == 1) : this;
 
-    /// <summary>Inserts a size-1 dim at <paramref name="dim"/> (−1 appends).</summary>
+    /// <summary>A view without the dims <paramref name="drop"/> picks, each of size 1 (so the elements and their
+    /// strides along the other dims are the same); recorded as a reshape.</summary>
+    private Tensor<T> DropDims(Func<int, bool> drop)
+    {
+        var shape = new List<int>(Rank);
+        var strides = new List<int>(Rank);
+        for (int i = 0; i < Rank; i++)
+            if (!drop(i))
+            {
+                shape.Add(Dims[i]);
+                strides.Add(Strides[i]);
+            }
+        var result = new Tensor<T>(Store, Offset, [.. shape], [.. strides]);
+        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+    }
+
+    /// <summary>Inserts a size-1 dim at <paramref name="dim"/> (−1 appends). Always a view.</summary>
     public Tensor<T> Unsqueeze(int dim)
     {
         int d = Shapes.NormalizeDim("Unsqueeze", dim, Rank + 1);
         var shape = new int[Rank + 1];
-        for (int i = 0, j = 0; i <= Rank; i++) shape[i] = i == d ? 1 : Dims[j++];
-        return Reshape(shape);
+        var strides = new int[Rank + 1];
+        for (int i = 0, j = 0; i <= Rank; i++)
+        {
+            if (i == d)
+            {
+                // Any stride serves a dim of size 1; the one a contiguous layout would give keeps contiguous tensors so.
+                shape[i] = 1;
+                strides[i] = j < Rank ? Strides[j] * Dims[j] : 1;
+                continue;
+            }
+            shape[i] = Dims[j];
+            strides[i] = Strides[j++];
+        }
+        var result = new Tensor<T>(Store, Offset, shape, strides);
+        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
     }
 
     private static readonly OpInfo CloneOp = new("Clone", Saved.None, "∂clone(x)/∂x = 1");
