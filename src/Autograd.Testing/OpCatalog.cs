@@ -187,6 +187,8 @@ public static partial class OpCatalog
             new("Reshape(2, -1)", "Reshape(int[])", x => x[0].Reshape(2, -1), g => [Uniform(g, [.. Shape(g, 0, 2), 2])], x => x[0].Reshape(2, -1)),
             new("Reshape of a transposed view", "Reshape(int[])", x => x[0].MT.Reshape(-1), Uni(RankAtLeast(2)), x => x[0].MT.Reshape(-1)),
             new("View", "View(int[])", x => x[0].View(-1, 1), Uni(Any), x => x[0].Reshape(-1, 1)),
+            new("View of a transposed view (splits a dim in place)", "View(int[])", x => x[0].MT.View(x[0].Shape[1], 2, -1),
+                g => [Uniform(g, [2 * Dim(g), Dim(g)])], x => x[0].MT.Reshape(x[0].Shape[1], 2, -1)),
             new("Flatten()", "Flatten(int, int)", x => x[0].Flatten(), Uni(Any), x => x[0].Reshape(-1)),
             new("Flatten(1, 2)", "Flatten(int, int)", x => x[0].Flatten(1, 2), Uni(RankAtLeast(3)),
                 x => x[0].Reshape([x[0].Shape[0], x[0].Shape[1] * x[0].Shape[2], .. x[0].Shape[3..]])),

@@ -22,8 +22,58 @@ public sealed partial class Tensor<T>
         return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
     }
 
-    /// <summary>Same as <see cref="Reshape"/>, named as in PyTorch.</summary>
-    public Tensor<T> View(params int[] shape) => Reshape(shape);
+    /// <summary>
+    /// The same elements in a new shape (one dim may be −1), always sharing this tensor's storage, as PyTorch's
+    /// <c>view</c>: writing into the result writes this tensor. A strided tensor can be viewed in a new shape only where
+    /// the new dims split or merge runs of dims that lie evenly in memory (a transposed matrix can split a dim, not be
+    /// flattened); otherwise it throws, where <see cref="Reshape"/> would copy.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The shape cannot be laid over this tensor's strides.</exception>
+    public Tensor<T> View(params int[] shape)
+    {
+        var target = Shapes.InferReshape("View", Dims, shape);
+        if (IsContiguous || Shapes.Equal(target, Dims)) return Reshape(target);
+        var strides = ViewStrides(target) ?? throw new InvalidOperationException(
+            $"View: shape {Shapes.Format(target)} cannot be laid over a tensor of shape {Shapes.Format(Dims)} and strides " +
+            $"{Shapes.Format(Strides)} without copying; use Reshape (which copies) or Contiguous() first");
+        var result = new Tensor<T>(Store, Offset, target, strides);
+        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+    }
+
+    /// <summary>
+    /// Strides that lay <paramref name="target"/> over this tensor's elements in row-major order, or null when there are
+    /// none. The dims are taken from the last, in runs that lie evenly in memory (each dim's stride the next one's times
+    /// its size, size-1 dims ignored); every run of the old shape must be matched by whole new dims of the same element
+    /// count, which then step through the run at its innermost stride.
+    /// </summary>
+    private int[]? ViewStrides(int[] target)
+    {
+        var strides = new int[target.Length];
+        int t = target.Length - 1;
+        long runElements = 1, viewElements = 1;
+        int runStride = Strides[^1];
+        for (int d = Rank - 1; d >= 0; d--)
+        {
+            runElements *= Dims[d];
+            // The run ends at d when the dim before it does not continue it in memory.
+            bool runEnds = d == 0 || (Dims[d - 1] != 1 && Strides[d - 1] != runElements * runStride);
+            if (!runEnds) continue;
+            while (t >= 0 && (viewElements < runElements || target[t] == 1))
+            {
+                strides[t] = (int)(viewElements * runStride);
+                viewElements *= target[t];
+                t--;
+            }
+            if (viewElements != runElements) return null;
+            if (d > 0)
+            {
+                runStride = Strides[d - 1];
+                runElements = 1;
+                viewElements = 1;
+            }
+        }
+        return t == -1 ? strides : null;
+    }
 
     /// <summary>Collapses dims <paramref name="startDim"/>..<paramref name="endDim"/> into one.</summary>
     public Tensor<T> Flatten(int startDim = 0, int endDim = -1)

@@ -2,10 +2,11 @@ namespace Autograd.Tests.Core;
 
 /// <summary>
 /// Squeeze, Unsqueeze and so Select are views of strided tensors too, as in PyTorch: <c>t.select(1, j).fill_(0)</c>
-/// zeroes column j of t. (They were copies of a strided input, so writing into one silently left t as it was.)
-/// Oracles: the elements written out by index from the base array.
+/// zeroes column j of t. (They were copies of a strided input, so writing into one silently left t as it was.) View
+/// never copies: it lays the new shape over the strides, or throws. Oracles: the elements written out by index from the
+/// base array.
 /// </summary>
-public class SqueezeViewTests
+public class StridedViewTests
 {
     // t[i, j] = 10·i + j, shape [3, 4].
     private static Tensor<double> Grid() =>
@@ -53,5 +54,40 @@ public class SqueezeViewTests
         (t.Select(1, 2) * w).Sum().Backward();
         double[] expected = [.. Enumerable.Range(0, 12).Select(k => k % 4 == 2 ? w.ToArray()[k / 4] : 0)];
         Assert.Equal(expected, t.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void ViewSplitsADimOfATransposedMatrixInPlaceAndRefusesToFlattenIt()
+    {
+        // tt = tᵀ, [4, 3]: tt[i, c] = t[c, i] = 10·c + i. Split i = 2a + b: tt.View(2, 2, 3)[a, b, c] = 10·c + 2a + b.
+        var t = Grid();
+        var tt = t.Transpose(0, 1);
+        var split = tt.View(2, 2, 3);
+        double[] expected = [.. from a in Enumerable.Range(0, 2) from b in Enumerable.Range(0, 2) from c in Enumerable.Range(0, 3)
+                                select 10.0 * c + 2 * a + b];
+        Assert.Equal(expected, split.ToArray());
+        using (Tensor.NoGrad()) split.Select(0, 1).Select(0, 0).FillInPlace(-7); // i = 2: column 2 of t
+        Assert.Equal([-7.0, -7, -7], t.Select(1, 2).ToArray());
+
+        // Flattening tᵀ would need the elements 0, 10, 20, 1, … to lie evenly: they do not, so View refuses (Reshape copies).
+        var error = Assert.Throws<InvalidOperationException>(() => tt.View(-1));
+        Assert.Contains("View", error.Message);
+        Assert.Contains("Reshape", error.Message);
+        Assert.Equal(tt.ToArray(), tt.Reshape(-1).ToArray());
+    }
+
+    [Fact]
+    public void ViewOfAStridedTensorBackpropagatesLikeReshape()
+    {
+        // L = Σ w ⊙ tᵀ.View(2, 2, 3) ⇒ ∂L/∂t[c, i] = w[i / 2, i % 2, c]; the same as through Reshape, which copies.
+        var t1 = Grid();
+        var t2 = Grid();
+        t1.RequiresGrad = t2.RequiresGrad = true;
+        var w = Tensor.FromArray([.. Enumerable.Range(0, 12).Select(k => k * 0.5 - 2)], [2, 2, 3]);
+        (t1.Transpose(0, 1).View(2, 2, 3) * w).Sum().Backward();
+        (t2.Transpose(0, 1).Reshape(2, 2, 3) * w).Sum().Backward();
+        Assert.Equal(t2.Grad!.ToArray(), t1.Grad!.ToArray());
+        double[] wv = w.ToArray();
+        Assert.Equal([.. Enumerable.Range(0, 12).Select(k => wv[(k % 4) * 3 + k / 4])], t1.Grad!.ToArray());
     }
 }
