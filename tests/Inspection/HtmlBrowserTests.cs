@@ -64,20 +64,27 @@ public sealed partial class HtmlBrowserTests : IDisposable
     private static string Highlighted(string dom, string cls) =>
         Assert.Single(NodeClass().Matches(dom), m => m.Groups[1].Value.Split(' ').Contains(cls)).Groups[2].Value;
 
-    [ChromiumFact]
-    public void SteppingTheSliderShowsTheEnginesGradients()
+    /// <summary>micrograd's example, e = a·b, d = e + c, L = d·f with a = 2, b = −3, c = 10, f = −2, with its graph page
+    /// written to a file.</summary>
+    private (Tensor<double> A, Tensor<double> B, Tensor<double> F, Tensor<double> E, Tensor<double> Loss, string Url) MicrogradPage()
     {
-        // micrograd's example: e = a·b, d = e + c, L = d·f with a = 2, b = −3, c = 10, f = −2.
         var a = Tensor.Scalar(2.0, requiresGrad: true);
         var b = Tensor.Scalar(-3.0, requiresGrad: true);
         var c = Tensor.Scalar(10.0, requiresGrad: true);
         var f = Tensor.Scalar(-2.0, requiresGrad: true);
-        var loss = (a * b + c) * f;
+        var e = a * b;
+        var loss = (e + c) * f;
         string file = Path.Combine(_dir, "graph.html");
         File.WriteAllText(file, loss.ToHtml());
+        return (a, b, f, e, loss, new Uri(file).AbsoluteUri);
+    }
+
+    [ChromiumFact]
+    public void SteppingTheSliderShowsTheEnginesGradients()
+    {
+        var (a, b, f, _, loss, url) = MicrogradPage();
         loss.Backward(); // the oracle: the engine's gradients
         string Expected(Tensor<double> t) => TensorValues.Of(t.Grad!).ToString();
-        string url = new Uri(file).AbsoluteUri;
 
         // Steps run in backward order: 0 is L = d·f (n2), 1 is d = e + c (n1), 2 is e = a·b (n0).
         // Step 2: slot 0 is a, ∂L/∂a = ∂L/∂e · b = −2 · −3 = 6; slot 1 is b, ∂L/∂b = −2 · 2 = −4.
@@ -103,16 +110,9 @@ public sealed partial class HtmlBrowserTests : IDisposable
     {
         // e = a·b, L = (e + c)·f. The oracle is the engine's own graph view: every input's formula of a node, as
         // Node.Edges gives it, must be in the box's hover text, and the node's name and op in its first line.
-        var a = Tensor.Scalar(2.0, requiresGrad: true);
-        var b = Tensor.Scalar(-3.0, requiresGrad: true);
-        var c = Tensor.Scalar(10.0, requiresGrad: true);
-        var f = Tensor.Scalar(-2.0, requiresGrad: true);
-        var e = a * b;
-        var loss = (e + c) * f;
-        string file = Path.Combine(_dir, "graph.html");
-        File.WriteAllText(file, loss.ToHtml());
+        var (_, _, _, e, loss, url) = MicrogradPage();
         using var browser = new DevToolsSession(Path.Combine(_dir, "devtools-profile"));
-        browser.Navigate(new Uri(file).AbsoluteUri);
+        browser.Navigate(url);
         bool TipHidden() => browser.Evaluate("document.getElementById('tooltip').hidden").GetBoolean();
         string Tip() => browser.Evaluate("document.getElementById('tooltip').textContent").GetString()!;
         (double X, double Y) Centre(string id)

@@ -18,9 +18,16 @@ public sealed partial class Tensor<T>
         var target = Shapes.InferReshape("Reshape", Dims, shape);
         if (Shapes.Equal(target, Dims)) return this;
         var source = IsContiguous ? this : ContiguousCopy();
-        var result = new Tensor<T>(source.Store, source.Offset, target, Shapes.ContiguousStrides(target));
-        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+        return RecordedAsReshape(new Tensor<T>(source.Store, source.Offset, target, Shapes.ContiguousStrides(target)));
     }
+
+    /// <summary>A view of this tensor's storage in <paramref name="shape"/> with <paramref name="strides"/>, recorded as a
+    /// reshape (every view here keeps the elements in row-major order, so its gradient is g reshaped back).</summary>
+    private Tensor<T> ViewAs(int[] shape, int[] strides) => RecordedAsReshape(new Tensor<T>(Store, Offset, shape, strides));
+
+    /// <summary>Records <paramref name="result"/>, this tensor's elements in another shape, as a reshape of it.</summary>
+    private Tensor<T> RecordedAsReshape(Tensor<T> result) =>
+        Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
 
     /// <summary>
     /// The same elements in a new shape (one dim may be −1), always sharing this tensor's storage, as PyTorch's
@@ -36,8 +43,7 @@ public sealed partial class Tensor<T>
         var strides = ViewStrides(target) ?? throw new InvalidOperationException(
             $"View: shape {Shapes.Format(target)} cannot be laid over a tensor of shape {Shapes.Format(Dims)} and strides " +
             $"{Shapes.Format(Strides)} without copying; use Reshape (which copies) or Contiguous() first");
-        var result = new Tensor<T>(Store, Offset, target, strides);
-        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+        return ViewAs(target, strides);
     }
 
     /// <summary>
@@ -245,8 +251,7 @@ public sealed partial class Tensor<T>
                 shape.Add(Dims[i]);
                 strides.Add(Strides[i]);
             }
-        var result = new Tensor<T>(Store, Offset, [.. shape], [.. strides]);
-        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+        return ViewAs([.. shape], [.. strides]);
     }
 
     /// <summary>Inserts a size-1 dim at <paramref name="dim"/> (−1 appends). Always a view.</summary>
@@ -267,8 +272,7 @@ public sealed partial class Tensor<T>
             shape[i] = Dims[j];
             strides[i] = Strides[j++];
         }
-        var result = new Tensor<T>(Store, Offset, shape, strides);
-        return Graph.Record(result, ReshapeOp, this, static (g, _, x) => [g.Reshape(x[0].Dims)]);
+        return ViewAs(shape, strides);
     }
 
     private static readonly OpInfo CloneOp = new("Clone", Saved.None, "∂clone(x)/∂x = 1");
